@@ -1,0 +1,3 @@
+"""flexplan: configuration-as-code for Twilio Flex messaging."""
+
+__version__ = "0.1.0"

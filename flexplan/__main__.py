@@ -1,0 +1,3 @@
+from flexplan.cli import main
+
+main()
