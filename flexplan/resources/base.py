@@ -57,6 +57,15 @@ class Problem:
     hint: str | None = None
 
 
+@dataclass(frozen=True)
+class FieldChange:
+    """One changed value at a dotted path (``integration.retry_count``)."""
+
+    path: str
+    before: Any
+    after: Any
+
+
 class ResourceSpec(BaseModel):
     """Fields every manifest entry has, whatever its kind."""
 
@@ -88,7 +97,36 @@ class ResourceKind:
         return ()
 
     # -- plan / apply phase (see flexplan.engine) ------------------------------------
+    rank: ClassVar[int] = 50  # reading order in plans: lower first
+    replace_fields: ClassVar[frozenset[str]] = frozenset()  # top-level fields fixed at create
+    rich_paths: ClassVar[frozenset[str]] = frozenset()  # fields with a kind-specific diff
+
     def natural_key(self, name: str, spec: ResourceSpec) -> tuple[Any, ...]:
+        raise NotImplementedError
+
+    def lookups(self, spec: ResourceSpec) -> Sequence[Any]:
+        """Every ``Lookup`` the spec needs resolved, in full context (workflow + workspace)."""
+        return ()
+
+    def read(self, ctx: Any, specs: Sequence[tuple[str, ResourceSpec]]) -> list[Any]:
+        """Every live resource of this kind (``LiveObject``s); ``specs`` are the managed ones."""
+        raise NotImplementedError
+
+    def desired_state(self, name: str, spec: ResourceSpec, resolver: Any) -> dict[str, Any]:
+        """The managed fields of ``spec`` in manifest terms, references resolved."""
+        raise NotImplementedError
+
+    def rich_diff(self, path: str, before: Any, after: Any) -> Any:
+        """A readable diff of one of ``rich_paths`` (``None`` / ``.empty`` when equal)."""
+        return None
+
+    def create(self, client: Any, desired: dict[str, Any], ctx: Any) -> Any:
+        raise NotImplementedError
+
+    def update(self, client: Any, live: Any, desired: dict[str, Any], ctx: Any) -> Any:
+        raise NotImplementedError
+
+    def delete(self, client: Any, live: Any, ctx: Any) -> None:
         raise NotImplementedError
 
     def display(self, spec: ResourceSpec, name: str) -> str:

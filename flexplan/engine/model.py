@@ -1,0 +1,116 @@
+"""What a plan is: typed resource changes in apply order, plus information.
+
+Everything here is plain data, so that renderers, saved plans and apply read
+the same thing, and so that ``build_plan`` stays a pure function.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from flexplan.resources.base import FieldChange
+
+Action = Literal["create", "update", "delete", "replace", "no-op"]
+
+# The JSON/terraform spelling of each action.
+ACTION_LIST: dict[str, list[str]] = {
+    "create": ["create"],
+    "update": ["update"],
+    "delete": ["delete"],
+    "replace": ["delete", "create"],
+    "no-op": ["no-op"],
+}
+
+
+@dataclass
+class ResourceChange:
+    """The change one resource needs, with everything a reviewer must see."""
+
+    section: str  # manifest section, "studio_flows"
+    address_kind: str  # singular kind, "studio_flow"
+    title: str  # human kind, "Studio flow"
+    name: str  # local name (or the live label for unmanaged resources)
+    action: Action
+    sid: str | None = None
+    label: str = ""  # friendly name / address, for people
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+    diff: list[FieldChange] = field(default_factory=list)
+    details: dict[str, Any] = field(default_factory=dict)  # field -> rich diff (Studio)
+    replace_paths: list[str] = field(default_factory=list)
+    unknown_paths: list[str] = field(default_factory=list)
+    sensitive_paths: list[str] = field(default_factory=list)
+    unchanged_fields: int = 0
+    reason: str = ""
+    fingerprint: str | None = None
+    depends_on: list[str] = field(default_factory=list)
+    managed: bool = True  # False for pruned resources the manifest does not mention
+    rank: int = 50  # the kind's place in reading order
+    live_refs: frozenset[str] = frozenset()  # SIDs the live object points at
+    claims_before: frozenset[str] = frozenset()  # claim keys the live object holds
+    claims_after: frozenset[str] = frozenset()  # claim keys the desired state holds
+
+    @property
+    def address(self) -> str:
+        return f"{self.address_kind}.{self.name}"
+
+    @property
+    def actions(self) -> list[str]:
+        return ACTION_LIST[self.action]
+
+
+@dataclass(frozen=True)
+class Unmanaged:
+    """A live resource of a managed kind that the manifest does not mention."""
+
+    section: str
+    address_kind: str
+    sid: str | None
+    label: str
+
+
+@dataclass
+class Summary:
+    add: int = 0
+    change: int = 0
+    destroy: int = 0
+    unchanged: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.add + self.change + self.destroy
+
+
+@dataclass
+class Plan:
+    account_sid: str
+    environment: str | None
+    manifest_digest: str
+    changes: list[ResourceChange]  # every managed resource, in apply order (no-ops included)
+    unmanaged: list[Unmanaged] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def actionable(self) -> list[ResourceChange]:
+        return [c for c in self.changes if c.action != "no-op"]
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.actionable)
+
+    def summary(self) -> Summary:
+        s = Summary()
+        for c in self.changes:
+            if c.action == "create":
+                s.add += 1
+            elif c.action == "update":
+                s.change += 1
+            elif c.action == "delete":
+                s.destroy += 1
+            elif c.action == "replace":
+                s.add += 1
+                s.destroy += 1
+            else:
+                s.unchanged += 1
+        return s

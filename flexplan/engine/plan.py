@@ -1,0 +1,359 @@
+"""``build_plan``: desired (manifest) + live (snapshot) -> ordered changes. Pure.
+
+Matching is by natural key (or by a pinned ``sid:``); references resolve to the
+matched live SID, or to ``Unknown`` when their target is created or replaced in
+this plan; each kind turns a spec into its desired state and the engine
+compares it with the live state on the managed fields only.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from flexplan.engine.diff import diff_states, get_path, leaves, project
+from flexplan.engine.model import Plan, ResourceChange, Unmanaged
+from flexplan.engine.order import order_changes
+from flexplan.errors import Diagnostic, DiagnosticsError
+from flexplan.resources.base import ResourceKind
+from flexplan.resources.live import LiveObject, Unknown
+
+
+@dataclass
+class LiveSnapshot:
+    """Everything read from the account for one plan."""
+
+    account_sid: str
+    objects: dict[str, list[LiveObject]] = field(default_factory=dict)  # section -> objects
+    lookups: dict[Any, str] = field(default_factory=dict)  # Lookup -> SID
+
+
+def build_plan(manifest: Any, snapshot: LiveSnapshot, kinds: Sequence[ResourceKind]) -> Plan:
+    """Compute the plan; raises DiagnosticsError naming every resource that cannot be planned."""
+    planner = _Planner(manifest, snapshot, kinds)
+    changes = planner.run()
+    ordered = order_changes(changes, planner.dependencies)
+    return Plan(
+        account_sid=snapshot.account_sid,
+        environment=manifest.environment,
+        manifest_digest=manifest.digest,
+        changes=ordered,
+        unmanaged=planner.unmanaged,
+        notes=planner.notes,
+    )
+
+
+class _Planner:
+    def __init__(self, manifest: Any, snapshot: LiveSnapshot, kinds: Sequence[ResourceKind]):
+        self.manifest = manifest
+        self.snapshot = snapshot
+        self.kinds = list(kinds)
+        self.problems: list[Diagnostic] = []
+        self.matches: dict[tuple[str, str], LiveObject | None] = {}
+        self.entries: dict[tuple[str, str], Any] = {}
+        self.results: dict[tuple[str, str], ResourceChange] = {}
+        self.in_progress: set[tuple[str, str]] = set()
+        self.dependencies: dict[str, set[str]] = defaultdict(set)
+        self.unmanaged: list[Unmanaged] = []
+        self.notes: list[str] = []
+
+    def run(self) -> list[ResourceChange]:
+        for kind in self.kinds:
+            self._match_kind(kind)
+        if self.problems:
+            raise DiagnosticsError(self.problems)
+        for key in self.entries:
+            self._change_for(key)
+        changes = list(self.results.values())
+        for kind in self.kinds:
+            changes.extend(self._unmatched(kind))
+        if self.problems:
+            raise DiagnosticsError(self.problems)
+        return changes
+
+    # -- matching -------------------------------------------------------------------
+    def _match_kind(self, kind: ResourceKind) -> None:
+        live = self.snapshot.objects.get(kind.section, [])
+        by_sid = {o.sid: o for o in live if o.sid}
+        by_key: dict[tuple[Any, ...], list[LiveObject]] = defaultdict(list)
+        for obj in live:
+            by_key[obj.key].append(obj)
+        claimed: dict[int, Any] = {}
+        for entry in self.manifest.entries_of(kind.section):
+            key = (kind.section, entry.name)
+            self.entries[key] = entry
+            match = self._match_entry(kind, entry, by_sid, by_key)
+            if match is not None and id(match) in claimed:
+                other = claimed[id(match)]
+                self._problem(
+                    entry,
+                    f"{kind.address}.{entry.name} and {kind.address}.{other.name} both match "
+                    f"the live {kind.title} {match.sid or match.label}",
+                    "each live resource can be managed by one manifest entry only",
+                )
+            elif match is not None:
+                claimed[id(match)] = entry
+            self.matches[key] = match
+
+    def _match_entry(
+        self,
+        kind: ResourceKind,
+        entry: Any,
+        by_sid: Mapping[str | None, LiveObject],
+        by_key: Mapping[tuple[Any, ...], list[LiveObject]],
+    ) -> LiveObject | None:
+        spec = entry.spec
+        if spec.sid:
+            found = by_sid.get(spec.sid)
+            if found is None and spec.state == "present":
+                self._problem(
+                    entry,
+                    f"{kind.address}.{entry.name}: sid {spec.sid} does not exist in account "
+                    f"{self.snapshot.account_sid}",
+                    "remove `sid:` to match by name, or pin the SID of this account's resource",
+                    path=("sid",),
+                )
+            return found
+        candidates = by_key.get(kind.natural_key(entry.name, spec), [])
+        if len(candidates) > 1:
+            sids = ", ".join(sorted(str(c.sid) for c in candidates))
+            self._problem(
+                entry,
+                f"{kind.address}.{entry.name}: {len(candidates)} live {kind.title}s match "
+                f"{_key_text(kind.natural_key(entry.name, spec))}: {sids}",
+                f"pin the one to manage with `sid: {candidates[0].sid}` (and delete or rename "
+                "the other in the account)",
+            )
+            return None
+        return candidates[0] if candidates else None
+
+    # -- per-resource change ----------------------------------------------------------
+    def _change_for(self, key: tuple[str, str]) -> ResourceChange | None:
+        if key in self.results:
+            return self.results[key]
+        if key in self.in_progress:
+            return None  # a reference cycle; validate reports those
+        self.in_progress.add(key)
+        entry = self.entries[key]
+        change = self._compute(entry.kind, entry, self.matches.get(key))
+        self.in_progress.discard(key)
+        if change is not None:
+            self.results[key] = change
+        return change
+
+    def _compute(
+        self, kind: ResourceKind, entry: Any, live: LiveObject | None
+    ) -> ResourceChange | None:
+        spec = entry.spec
+        base = self._blank(kind, entry, live)
+        if spec.state == "absent":
+            return self._absent(kind, entry, live, base)
+        resolver = _Resolver(self, f"{kind.address}.{entry.name}", entry)
+        try:
+            desired = kind.desired_state(entry.name, spec, resolver)
+        except _UnresolvedError as exc:
+            self._problem(entry, exc.message, exc.hint)
+            return None
+        base.after = desired
+        base.sensitive_paths = _sensitive(entry)
+        if live is None:
+            base.action = "create"
+            base.unknown_paths = [p for p, v in leaves(desired) if isinstance(v, Unknown)]
+            base.reason = "does not exist in the account"
+            for path in kind.rich_paths:
+                value = get_path(desired, path)
+                if value is not None:
+                    base.details[path] = kind.rich_diff(path, None, value)
+            return base
+        return self._compare(kind, entry, live, desired, base)
+
+    def _compare(
+        self,
+        kind: ResourceKind,
+        entry: Any,
+        live: LiveObject,
+        desired: dict[str, Any],
+        change: ResourceChange,
+    ) -> ResourceChange:
+        rich = {path: kind.rich_diff for path in kind.rich_paths}
+        diff = diff_states(desired, live.state, rich=rich)
+        change.before = project(live.state, desired)
+        change.diff = diff.changes
+        change.details = diff.details
+        change.unknown_paths = diff.unknown_paths
+        change.unchanged_fields = diff.unchanged
+        if not diff.changed:
+            change.action = "no-op"
+            return change
+        forcing = [p for p in diff.changed_paths() if p.split(".")[0] in kind.replace_fields]
+        if forcing:
+            change.action = "replace"
+            change.replace_paths = forcing
+            change.reason = f"{', '.join(forcing)} cannot be changed in place"
+            self._refuse_if_protected(entry, change)
+        else:
+            change.action = "update"
+        return change
+
+    def _absent(
+        self, kind: ResourceKind, entry: Any, live: LiveObject | None, change: ResourceChange
+    ) -> ResourceChange:
+        if live is None:
+            change.action = "no-op"
+            change.reason = "already absent"
+            return change
+        change.action = "delete"
+        change.before = live.state
+        change.reason = "state: absent"
+        if live.is_default and "protect" not in entry.spec.model_fields_set:
+            self._problem(
+                entry,
+                f"{change.address} is one of the account's default resources; refusing to "
+                "delete it",
+                "write `protect: false` beside `state: absent` to delete it on purpose",
+            )
+        self._refuse_if_protected(entry, change)
+        return change
+
+    def _refuse_if_protected(self, entry: Any, change: ResourceChange) -> None:
+        if entry.spec.protect:
+            verb = "destroy" if change.action == "delete" else "replace"
+            self._problem(
+                entry,
+                f"{change.address} is protected (protect: true) but the plan would {verb} it"
+                + (f" ({change.reason})" if change.reason else ""),
+                "remove `protect: true` if this is intended, or change the manifest back",
+                path=("protect",),
+            )
+
+    def _blank(self, kind: ResourceKind, entry: Any, live: LiveObject | None) -> ResourceChange:
+        return ResourceChange(
+            section=kind.section,
+            address_kind=kind.address,
+            title=kind.title,
+            name=entry.name,
+            action="no-op",
+            sid=live.sid if live else None,
+            label=live.label if live else kind.display(entry.spec, entry.name),
+            fingerprint=live.fingerprint if live else None,
+            rank=kind.rank,
+            live_refs=live.referenced_sids if live else frozenset(),
+            claims_before=frozenset(c.key for c in live.claims) if live else frozenset(),
+            claims_after=frozenset(
+                c.key for c in kind.claims(entry.name, entry.spec) if entry.spec.state == "present"
+            ),
+        )
+
+    # -- live resources the manifest does not mention -------------------------------
+    def _unmatched(self, kind: ResourceKind) -> list[ResourceChange]:
+        matched = {
+            id(m) for (section, _), m in self.matches.items() if m and section == kind.section
+        }
+        pruned = kind.section in self.manifest.prune and kind.prunable
+        deletes: list[ResourceChange] = []
+        for obj in self.snapshot.objects.get(kind.section, []):
+            if id(obj) in matched:
+                continue
+            if pruned and not obj.is_default:
+                change = self._prune_change(kind, obj)
+                if any(c.address == change.address for c in deletes) or (
+                    (kind.section, change.name) in self.entries
+                ):
+                    change.name = f"{change.name}-{(obj.sid or '')[-6:].lower()}"
+                deletes.append(change)
+                continue
+            if pruned:
+                self.notes.append(
+                    f"kept {kind.title} {obj.label!r} ({obj.sid}): an account default is never "
+                    "pruned; declare it with `state: absent` and `protect: false` to delete it"
+                )
+            self.unmanaged.append(Unmanaged(kind.section, kind.address, obj.sid, obj.label))
+        return deletes
+
+    def _prune_change(self, kind: ResourceKind, obj: LiveObject) -> ResourceChange:
+        return ResourceChange(
+            section=kind.section,
+            address_kind=kind.address,
+            title=kind.title,
+            name=_slug(obj.label),
+            action="delete",
+            sid=obj.sid,
+            label=obj.label,
+            before=obj.state,
+            reason=f"not in the manifest and {kind.section} is in `prune`",
+            fingerprint=obj.fingerprint,
+            managed=False,
+            rank=kind.rank,
+            live_refs=obj.referenced_sids,
+            claims_before=frozenset(c.key for c in obj.claims),
+        )
+
+    def _problem(
+        self, entry: Any, message: str, hint: str | None, path: tuple[str | int, ...] = ()
+    ) -> None:
+        location = entry.location_of(path) if path else entry.location
+        self.problems.append(Diagnostic(message, location, hint))
+
+
+class _UnresolvedError(Exception):
+    def __init__(self, message: str, hint: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+class _Resolver:
+    """Resolves references and look-ups for one resource, recording dependencies."""
+
+    def __init__(self, planner: _Planner, address: str, entry: Any):
+        self.planner = planner
+        self.address = address
+        self.entry = entry
+
+    def ref(self, ref: Any) -> str | Unknown:
+        if getattr(ref, "sid", None):
+            return str(ref.sid)
+        key = (ref.section, ref.name)
+        if key not in self.planner.entries:
+            raise _UnresolvedError(
+                f"{self.address} refers to {ref.section}.{ref.name}, which the manifest does "
+                "not define",
+                "define it, or refer to an existing resource by its SID",
+            )
+        target = self.planner._change_for(key)
+        target_address = f"{target.address_kind}.{target.name}" if target else ref.name
+        self.planner.dependencies[self.address].add(target_address)
+        live = self.planner.matches.get(key)
+        if target is None or target.action in ("create", "replace") or live is None:
+            return Unknown(target_address)
+        if target.action == "delete":
+            raise _UnresolvedError(
+                f"{self.address} refers to {target_address}, which this plan deletes "
+                "(state: absent)",
+                "point the reference at another resource, or keep the target",
+            )
+        return str(live.sid)
+
+    def lookup(self, lookup: Any) -> str:
+        sid = self.planner.snapshot.lookups.get(lookup)
+        if sid is None:
+            raise _UnresolvedError(f"{self.address}: look-up {lookup} was not resolved")
+        return sid
+
+
+def _sensitive(entry: Any) -> list[str]:
+    paths = getattr(entry, "sensitive_paths", frozenset())
+    return sorted(".".join(str(p) for p in path) for path in paths)
+
+
+def _key_text(key: tuple[Any, ...]) -> str:
+    return " / ".join(str(k) for k in key)
+
+
+def _slug(text: str) -> str:
+    out = "".join(ch.lower() if ch.isalnum() else "-" for ch in text).strip("-")
+    while "--" in out:
+        out = out.replace("--", "-")
+    return out or "unnamed"

@@ -1,0 +1,148 @@
+"""Read the live account: every kind's reader and every look-up, concurrently.
+
+Plan cost is round trips, so independent request chains run in parallel:
+one thread per kind (each kind fans out further through ``ReadContext.map``)
+and one for the look-ups. ``parallelism`` bounds the requests in flight.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+from flexplan.engine.plan import LiveSnapshot
+from flexplan.errors import Diagnostic, DiagnosticsError, FlexplanError
+from flexplan.lookups import LookupError_, resolve_lookups
+from flexplan.resources._sdk import api_failure
+from flexplan.resources.base import ResourceKind
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+class Reader:
+    """The ``ReadContext`` kinds read through."""
+
+    def __init__(self, client: Any, parallelism: int):
+        self.client = client
+        self.parallelism = max(1, parallelism)
+        self._pool = ThreadPoolExecutor(max_workers=self.parallelism, thread_name_prefix="read")
+
+    def map(self, fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
+        if len(items) <= 1:
+            return [fn(item) for item in items]
+        return list(self._pool.map(fn, items))
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
+
+
+def limit_requests(client: Any, parallelism: int) -> None:
+    """Bound the HTTP requests in flight on ``client`` (idempotent)."""
+    http = client.http_client
+    if getattr(http, "_flexplan_limited", False):
+        return
+    gate = threading.BoundedSemaphore(max(1, parallelism))
+    original = http.request
+
+    def request(*args: Any, **kwargs: Any) -> Any:
+        with gate:
+            return original(*args, **kwargs)
+
+    http.request = request
+    http._flexplan_limited = True
+
+
+def read_live(
+    client: Any,
+    manifest: Any,
+    kinds: Sequence[ResourceKind],
+    *,
+    account_sid: str,
+    parallelism: int = 10,
+) -> LiveSnapshot:
+    """Everything the plan needs from the account, read with bounded concurrency."""
+    limit_requests(client, parallelism)
+    reader = Reader(client, parallelism)
+    try:
+        return _read_all(reader, manifest, kinds, account_sid)
+    finally:
+        reader.close()
+
+
+def _read_all(
+    reader: Reader, manifest: Any, kinds: Sequence[ResourceKind], account_sid: str
+) -> LiveSnapshot:
+    wanted = _wanted_lookups(manifest, kinds)
+    with ThreadPoolExecutor(max_workers=len(kinds) + 1, thread_name_prefix="kind") as pool:
+        futures = {
+            kind.section: pool.submit(kind.read, reader, _managed(manifest, kind)) for kind in kinds
+        }
+        lookups_future = pool.submit(resolve_lookups, reader, list(wanted))
+        snapshot = LiveSnapshot(account_sid=account_sid)
+        errors: list[BaseException] = []
+        titles = {kind.section: kind.title for kind in kinds}
+        for section, future in futures.items():
+            try:
+                snapshot.objects[section] = future.result()
+            except Exception as exc:
+                errors.append(_translate(exc, f"reading the account's {titles[section]}s"))
+        try:
+            snapshot.lookups = lookups_future.result()
+        except LookupError_ as exc:
+            errors.append(_locate(exc, wanted))
+        except Exception as exc:
+            errors.append(_translate(exc, "resolving look-ups (services, workspaces, workflows)"))
+    _raise_first(errors)
+    return snapshot
+
+
+def _managed(manifest: Any, kind: ResourceKind) -> list[tuple[str, Any]]:
+    return [
+        (e.name, e.spec) for e in manifest.entries_of(kind.section) if e.spec.state == "present"
+    ]
+
+
+def _wanted_lookups(manifest: Any, kinds: Sequence[ResourceKind]) -> dict[Any, list[Any]]:
+    """Look-up -> the manifest entries that need it (for error locations)."""
+    wanted: dict[Any, list[Any]] = {}
+    for kind in kinds:
+        for entry in manifest.entries_of(kind.section):
+            if entry.spec.state != "present":
+                continue
+            for lookup in kind.lookups(entry.spec):
+                wanted.setdefault(lookup, []).append(entry)
+                if lookup.workspace is not None:
+                    wanted.setdefault(lookup.workspace, []).append(entry)
+    return wanted
+
+
+def _locate(exc: LookupError_, wanted: dict[Any, list[Any]]) -> DiagnosticsError:
+    diagnostics = []
+    for lookup, message, hint in exc.failures:
+        for entry in wanted.get(lookup, []):
+            where = f"{entry.kind.address}.{entry.name}: "
+            diagnostics.append(Diagnostic(where + message, entry.location, hint))
+    return DiagnosticsError(diagnostics)
+
+
+def _translate(exc: Exception, doing: str) -> BaseException:
+    if isinstance(exc, (FlexplanError, DiagnosticsError)):
+        return exc
+    translated = api_failure(exc, doing)
+    if translated is None:
+        raise exc
+    return translated
+
+
+def _raise_first(errors: list[BaseException]) -> None:
+    diagnostics: list[Diagnostic] = []
+    for exc in errors:
+        if isinstance(exc, DiagnosticsError):
+            diagnostics.extend(exc.diagnostics)
+        elif isinstance(exc, FlexplanError):
+            diagnostics.append(exc.as_diagnostic())
+    if diagnostics:
+        raise DiagnosticsError(diagnostics)

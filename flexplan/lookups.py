@@ -1,0 +1,151 @@
+"""Look-ups: read-only account objects a manifest names instead of hard-coding SIDs.
+
+Chat and Conversations services, TaskRouter workspaces, workflows and task
+channels are found by friendly name (task channels by unique name) or
+confirmed by SID. Only the lists a manifest needs are read. Zero or several
+matches are errors that name the candidates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from flexplan.resources.fields import LOOKUP_TITLE, Lookup
+
+
+class LookupError_(Exception):
+    """One or more look-ups failed: ``failures`` is [(lookup, message, hint)]."""
+
+    def __init__(self, failures: list[tuple[Lookup, str, str | None]]):
+        super().__init__("; ".join(m for _, m, _ in failures))
+        self.failures = failures
+
+
+Candidate = tuple[str, str]  # (sid, name)
+
+
+def _chat_services(client: Any) -> list[Candidate]:
+    return [(s.sid, s.friendly_name) for s in client.chat.v2.services.stream(page_size=100)]
+
+
+def _conversation_services(client: Any) -> list[Candidate]:
+    services = client.conversations.v1.services.stream(page_size=100)
+    return [(s.sid, s.friendly_name) for s in services]
+
+
+def _workspaces(client: Any) -> list[Candidate]:
+    spaces = client.taskrouter.v1.workspaces.stream(page_size=1000)
+    return [(w.sid, w.friendly_name) for w in spaces]
+
+
+def _workflows(client: Any, workspace_sid: str) -> list[Candidate]:
+    flows = client.taskrouter.v1.workspaces(workspace_sid).workflows.stream(page_size=1000)
+    return [(w.sid, w.friendly_name) for w in flows]
+
+
+def _task_channels(client: Any, workspace_sid: str) -> list[Candidate]:
+    channels = client.taskrouter.v1.workspaces(workspace_sid).task_channels.stream(page_size=1000)
+    return [(c.sid, c.unique_name) for c in channels]
+
+
+_ACCOUNT_LISTS: dict[str, Callable[[Any], list[Candidate]]] = {
+    "chat_service": _chat_services,
+    "conversation_service": _conversation_services,
+    "workspace": _workspaces,
+}
+_WORKSPACE_LISTS: dict[str, Callable[[Any, str], list[Candidate]]] = {
+    "workflow": _workflows,
+    "task_channel": _task_channels,
+}
+
+
+def resolve_lookups(ctx: Any, lookups: Sequence[Lookup]) -> dict[Lookup, str]:
+    """SID of every look-up; raises ``LookupError_`` naming each one that fails."""
+    resolver = _Resolution(ctx)
+    return resolver.run(lookups)
+
+
+class _Resolution:
+    def __init__(self, ctx: Any):
+        self.ctx = ctx
+        self.lists: dict[tuple[str, str], list[Candidate]] = {}
+        self.failures: list[tuple[Lookup, str, str | None]] = []
+
+    def run(self, lookups: Sequence[Lookup]) -> dict[Lookup, str]:
+        workspace_kinds = [k for k in _ACCOUNT_LISTS if any(_needs(item, k) for item in lookups)]
+        self._fetch([(kind, "") for kind in workspace_kinds])
+        resolved: dict[Lookup, str] = {}
+        scoped: list[tuple[Lookup, str]] = []
+        for lookup in lookups:
+            if lookup.kind in _ACCOUNT_LISTS:
+                self._settle(lookup, "", resolved)
+            else:
+                workspace = self._workspace_of(lookup)
+                if workspace is not None:
+                    scoped.append((lookup, workspace))
+        self._fetch(sorted({(item.kind, ws) for item, ws in scoped}))
+        for lookup, workspace in scoped:
+            self._settle(lookup, workspace, resolved)
+        if self.failures:
+            raise LookupError_(self.failures)
+        return resolved
+
+    def _fetch(self, keys: list[tuple[str, str]]) -> None:
+        def one(key: tuple[str, str]) -> tuple[tuple[str, str], list[Candidate]]:
+            kind, scope = key
+            client = self.ctx.client
+            found = _WORKSPACE_LISTS[kind](client, scope) if scope else _ACCOUNT_LISTS[kind](client)
+            return key, found
+
+        for key, found in self.ctx.map(one, [k for k in keys if k not in self.lists]):
+            self.lists[key] = found
+
+    def _workspace_of(self, lookup: Lookup) -> str | None:
+        if lookup.workspace is not None:
+            sid = self._match(lookup.workspace, self.lists.get(("workspace", ""), []))
+            return sid
+        spaces = self.lists.get(("workspace", ""), [])
+        if len(spaces) == 1:
+            return spaces[0][0]
+        names = ", ".join(repr(n) for _, n in spaces) or "none"
+        self.failures.append(
+            (
+                lookup,
+                f"{LOOKUP_TITLE[lookup.kind]} {lookup.value!r}: the account has "
+                f"{len(spaces)} TaskRouter workspaces ({names}), so which one is meant is unclear",
+                "name the workspace beside it (integration.workspace, or `workspace:` in the "
+                "look-up)",
+            )
+        )
+        return None
+
+    def _settle(self, lookup: Lookup, scope: str, resolved: dict[Lookup, str]) -> None:
+        sid = self._match(lookup, self.lists.get((lookup.kind, scope), []))
+        if sid is not None:
+            resolved[lookup] = sid
+
+    def _match(self, lookup: Lookup, candidates: list[Candidate]) -> str | None:
+        title = LOOKUP_TITLE[lookup.kind]
+        if lookup.by == "sid":
+            hits = [c for c in candidates if c[0] == lookup.value]
+        else:
+            hits = [c for c in candidates if c[1] == lookup.value]
+        if len(hits) == 1:
+            return hits[0][0]
+        listing = ", ".join(f"{n!r} ({s})" for s, n in candidates[:20]) or "none"
+        if not hits:
+            message = f"{title} {lookup.value!r} was not found; the account has: {listing}"
+            hint = "use one of the names above, or its SID"
+        else:
+            sids = ", ".join(s for s, _ in hits)
+            message = f"{title} {lookup.value!r} matches {len(hits)} objects: {sids}"
+            hint = "write the SID instead of the name to pick one"
+        self.failures.append((lookup, message, hint))
+        return None
+
+
+def _needs(lookup: Lookup, kind: str) -> bool:
+    if lookup.kind == kind:
+        return True
+    return kind == "workspace" and lookup.kind in _WORKSPACE_LISTS

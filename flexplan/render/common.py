@@ -1,0 +1,56 @@
+"""Formatting shared by the plan renderers: values, masks, headings."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flexplan.engine.model import ResourceChange
+from flexplan.redact import MASK, redact, url_has_credentials
+from flexplan.resources.live import Unknown
+
+KNOWN_AFTER_APPLY = "(known after apply)"
+
+HEADLINE = {
+    "create": "will be created",
+    "update": "will be updated in-place",
+    "delete": "will be destroyed",
+    "replace": "must be replaced",
+    "no-op": "is unchanged",
+}
+SYMBOL = {"create": "+", "update": "~", "delete": "-", "replace": "-/+", "no-op": " "}
+LEGEND = [
+    ("+", "create"),
+    ("~", "update in-place"),
+    ("-", "destroy"),
+    ("-/+", "destroy and then create replacement"),
+]
+
+
+def is_sensitive(change: ResourceChange, path: str, value: Any = None) -> bool:
+    if any(path == p or path.startswith(p + ".") for p in change.sensitive_paths):
+        return True
+    return isinstance(value, str) and url_has_credentials(value)
+
+
+def show(value: Any, *, sensitive: bool = False) -> str:
+    """A value as the plan shows it: JSON literals, markers for unknown and sensitive."""
+    if sensitive:
+        return MASK
+    if isinstance(value, Unknown):
+        return KNOWN_AFTER_APPLY
+    if value is None:
+        return "null"
+    return redact(json.dumps(value, ensure_ascii=False, sort_keys=True, default=str))
+
+
+def summary_line(add: int, change: int, destroy: int) -> str:
+    return f"Plan: {add} to add, {change} to change, {destroy} to destroy."
+
+
+NO_CHANGES = "No changes. The account matches the manifest."
+
+
+def heading(change: ResourceChange) -> str:
+    suffix = "" if change.managed else " (not in the manifest; pruned)"
+    return f"# {change.address} {HEADLINE[change.action]}{suffix}"

@@ -1,0 +1,136 @@
+"""The plan as a pull-request comment: summary table, warnings, one <details> per resource.
+
+GitHub refuses comments over 65,536 characters; a longer rendering keeps its
+head and its tail and says what was cut in between.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flexplan.engine.model import Plan, ResourceChange
+from flexplan.render.common import HEADLINE, NO_CHANGES, SYMBOL, is_sensitive, show, summary_line
+
+GITHUB_LIMIT = 65_536
+MARKER = "<!-- flexplan plan -->"
+
+
+def render_markdown(plan: Plan, *, limit: int = GITHUB_LIMIT) -> str:
+    s = plan.summary()
+    env = f" · environment `{plan.environment}`" if plan.environment else ""
+    parts = [MARKER, f"### flexplan plan · account `{plan.account_sid}`{env}", ""]
+    actionable = plan.actionable
+    parts.append(f"**{summary_line(s.add, s.change, s.destroy) if actionable else NO_CHANGES}**")
+    parts.append("")
+    if actionable:
+        parts.extend(_table(actionable))
+        parts.extend(_warning(actionable))
+        for change in actionable:
+            parts.extend(_details(change))
+    parts.extend(_information(plan))
+    return truncate("\n".join(parts) + "\n", limit)
+
+
+def _table(changes: list[ResourceChange]) -> list[str]:
+    rows = ["| | Resource | Action | Live SID |", "|---|---|---|---|"]
+    for c in changes:
+        sid = f"`{c.sid}`" if c.sid else ""
+        rows.append(f"| `{SYMBOL[c.action]}` | `{c.address}` | {HEADLINE[c.action]} | {sid} |")
+    return [*rows, ""]
+
+
+def _warning(changes: list[ResourceChange]) -> list[str]:
+    destroyed = [c for c in changes if c.action in ("delete", "replace")]
+    if not destroyed:
+        return []
+    lines = ["> [!WARNING]", f"> This plan destroys {len(destroyed)} live resource(s):"]
+    for c in destroyed:
+        why = f" — {c.reason}" if c.reason else ""
+        lines.append(f"> - `{c.address}` ({c.title} {c.label!r}{why})")
+    return [*lines, ""]
+
+
+def _details(change: ResourceChange) -> list[str]:
+    summary = f"<code>{SYMBOL[change.action]} {change.address}</code> {HEADLINE[change.action]}"
+    lines = ["<details>", f"<summary>{summary}</summary>", "", "```diff"]
+    lines.extend(_body(change))
+    lines += ["```", "", "</details>", ""]
+    return lines
+
+
+def _body(change: ResourceChange) -> list[str]:
+    from flexplan.engine.diff import leaves
+
+    out: list[str] = []
+    if change.action in ("create", "delete"):
+        sym = "+" if change.action == "create" else "-"
+        state = (change.after if change.action == "create" else change.before) or {}
+        for path, value in leaves(state):
+            if path not in change.details:
+                out.append(
+                    f"{sym} {path} = {show(value, sensitive=is_sensitive(change, path, value))}"
+                )
+    for item in change.diff:
+        sens = is_sensitive(change, item.path, item.before) or is_sensitive(
+            change, item.path, item.after
+        )
+        mark = "  # forces replacement" if item.path in change.replace_paths else ""
+        out.append(f"- {item.path} = {show(item.before, sensitive=sens)}")
+        out.append(f"+ {item.path} = {show(item.after, sensitive=sens)}{mark}")
+    for path, detail in change.details.items():
+        out.extend(_detail(path, detail))
+    if change.unchanged_fields and change.action in ("update", "replace"):
+        out.append(f"# ({change.unchanged_fields} unchanged fields hidden)")
+    return out
+
+
+def _detail(path: str, detail: Any) -> list[str]:
+    out = [f"! {path}:"]
+    for line in detail.lines():
+        if line.startswith(("+", "-")):
+            out.append(f"{line[0]}   {line[1:].lstrip()}")
+        elif line.startswith("~"):
+            out.append(f"!   {line[1:].lstrip()}")
+        else:
+            out.append(f"#   {line.strip()}")
+    return out
+
+
+def _information(plan: Plan) -> list[str]:
+    lines: list[str] = []
+    if plan.unmanaged:
+        lines += [
+            "<details>",
+            f"<summary>{len(plan.unmanaged)} live resource(s) not managed by this manifest "
+            "(information only)</summary>",
+            "",
+        ]
+        for u in sorted(plan.unmanaged, key=lambda u: (u.address_kind, u.label)):
+            lines.append(f"- `{u.address_kind}` {u.label!r} (`{u.sid}`)")
+        lines += ["", "</details>", ""]
+    for note in plan.notes:
+        lines.append(f"> {note}")
+    return lines
+
+
+def truncate(text: str, limit: int = GITHUB_LIMIT) -> str:
+    """Keep the head and the tail of ``text`` within ``limit`` characters, saying what was cut."""
+    if len(text) <= limit:
+        return text
+    notice_room = 300
+    keep = limit - notice_room
+    head_len, tail_len = keep * 2 // 3, keep // 3
+    head, tail = text[:head_len], text[-tail_len:]
+    head = head[: head.rfind("\n") + 1] or head
+    tail = tail[tail.find("\n") + 1 :] if "\n" in tail else tail
+    cut = len(text) - len(head) - len(tail)
+    lines_cut = text.count("\n") - head.count("\n") - tail.count("\n")
+    notice = (
+        f"\n\n> [!NOTE]\n> {cut} characters ({lines_cut} lines) of this plan were cut to fit "
+        f"GitHub's {limit}-character limit; run `flexplan plan` to see it whole.\n\n"
+    )
+    if head.count("```") % 2 == 1:
+        notice = "\n```" + notice
+    if tail.count("```") % 2 == 1:
+        notice = notice + "```diff\n"
+    return head + notice + tail

@@ -1,0 +1,223 @@
+"""Studio definitions diffed per widget, the way a reviewer reads a flow.
+
+Both sides are normalized first (key order, whitespace and number forms are no
+change at all). Widgets are matched by name: added and removed widgets are
+listed by name and type; a changed widget lists its changed properties as
+``properties.path: old -> new`` and its changed transitions as
+``transition event: old -> new``. Moves on the canvas (``offset``) are only
+counted: "layout changed for N widgets".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from deepdiff import DeepDiff
+
+from flexplan.resources.base import FieldChange
+
+ABSENT: Any = None
+_LAYOUT_KEYS = frozenset({"offset"})
+
+
+@dataclass(frozen=True)
+class WidgetChange:
+    action: str  # "add" | "remove" | "change"
+    widget: str
+    widget_type: str
+    fields: tuple[FieldChange, ...] = ()
+
+
+@dataclass(frozen=True)
+class DefinitionDiff:
+    widgets: tuple[WidgetChange, ...] = ()
+    flow_fields: tuple[FieldChange, ...] = ()
+    layout_changed: int = 0
+    layout_widgets: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.widgets or self.flow_fields or self.layout_changed)
+
+    def to_json(self) -> dict[str, Any]:
+        def fields(items: tuple[FieldChange, ...]) -> list[dict[str, Any]]:
+            return [{"path": c.path, "before": c.before, "after": c.after} for c in items]
+
+        return {
+            "type": "studio_definition",
+            "flow": fields(self.flow_fields),
+            "widgets": [
+                {
+                    "action": w.action,
+                    "name": w.widget,
+                    "type": w.widget_type,
+                    "changes": fields(w.fields),
+                }
+                for w in self.widgets
+            ],
+            "layout_changed": self.layout_changed,
+        }
+
+    def lines(self) -> list[str]:
+        """Plain lines, for text and markdown renderings."""
+        out: list[str] = []
+        for change in self.flow_fields:
+            out.append(f"{change.path}: {_show(change.before)} -> {_show(change.after)}")
+        for widget in self.widgets:
+            out.extend(_widget_lines(widget))
+        if self.layout_changed:
+            plural = "widget" if self.layout_changed == 1 else "widgets"
+            out.append(f"layout changed for {self.layout_changed} {plural}")
+        return out
+
+
+def _show(value: Any) -> str:
+    import json
+
+    if value is ABSENT:
+        return "(none)"
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def _widget_lines(widget: WidgetChange) -> list[str]:
+    symbol = {"add": "+", "remove": "-", "change": "~"}[widget.action]
+    head = f'{symbol} widget "{widget.widget}" ({widget.widget_type})'
+    body = [f"    {c.path}: {_show(c.before)} -> {_show(c.after)}" for c in widget.fields]
+    return [head, *body]
+
+
+def diff_definitions(before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> DefinitionDiff:
+    """Per-widget difference between two (already normalized) definitions."""
+    before = before or {}
+    old_states = _states_by_name(before.get("states", []))
+    new_states = _states_by_name(after.get("states", []))
+    widgets: list[WidgetChange] = []
+    layout: list[str] = []
+    for name, state in new_states.items():
+        if name not in old_states:
+            widgets.append(WidgetChange("add", name, str(state.get("type", "?"))))
+            continue
+        change, moved = _diff_widget(name, old_states[name], state)
+        if change:
+            widgets.append(change)
+        if moved:
+            layout.append(name)
+    for name, state in old_states.items():
+        if name not in new_states:
+            widgets.append(WidgetChange("remove", name, str(state.get("type", "?"))))
+    flow_fields = tuple(_diff_flow_fields(before, after))
+    return DefinitionDiff(tuple(widgets), flow_fields, len(layout), tuple(layout))
+
+
+def _states_by_name(states: Iterable[Any]) -> dict[str, Mapping[str, Any]]:
+    return {str(s.get("name")): s for s in states if isinstance(s, Mapping)}
+
+
+def _diff_widget(
+    name: str, old: Mapping[str, Any], new: Mapping[str, Any]
+) -> tuple[WidgetChange | None, bool]:
+    fields: list[FieldChange] = []
+    if old.get("type") != new.get("type"):
+        fields.append(FieldChange("type", old.get("type"), new.get("type")))
+    old_props, old_layout = _split_layout(old.get("properties") or {})
+    new_props, new_layout = _split_layout(new.get("properties") or {})
+    fields.extend(_nested_changes("properties", old_props, new_props))
+    fields.extend(_transition_changes(old.get("transitions") or [], new.get("transitions") or []))
+    extra_old = {k: v for k, v in old.items() if k not in _WIDGET_KEYS}
+    extra_new = {k: v for k, v in new.items() if k not in _WIDGET_KEYS}
+    fields.extend(_nested_changes("", extra_old, extra_new))
+    moved = old_layout != new_layout
+    if not fields:
+        return None, moved
+    return WidgetChange("change", name, str(new.get("type", "?")), tuple(fields)), moved
+
+
+_WIDGET_KEYS = frozenset({"name", "type", "properties", "transitions"})
+
+
+def _split_layout(props: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    content = {k: v for k, v in props.items() if k not in _LAYOUT_KEYS}
+    layout = {k: v for k, v in props.items() if k in _LAYOUT_KEYS}
+    return content, layout
+
+
+def _transition_key(transitions: Iterable[Any]) -> dict[str, Mapping[str, Any]]:
+    """Transitions keyed by event; repeated events (split conditions) by label or ordinal."""
+    keyed: dict[str, Mapping[str, Any]] = {}
+    seen: dict[str, int] = {}
+    for t in transitions:
+        if not isinstance(t, Mapping):
+            continue
+        event = str(t.get("event", "?"))
+        seen[event] = seen.get(event, 0) + 1
+        label = t.get("friendly_name")
+        if label:
+            key = f"{event} {label!r}" if event == "match" else event
+        else:
+            key = event if seen[event] == 1 else f"{event} #{seen[event]}"
+        keyed[key] = t
+    return keyed
+
+
+def _transition_changes(old: Iterable[Any], new: Iterable[Any]) -> list[FieldChange]:
+    old_by, new_by = _transition_key(old), _transition_key(new)
+    changes: list[FieldChange] = []
+    for key in list(new_by) + [k for k in old_by if k not in new_by]:
+        before, after = old_by.get(key), new_by.get(key)
+        if before == after:
+            continue
+        if before is not None and after is not None:
+            if before.get("next") != after.get("next"):
+                changes.append(
+                    FieldChange(f"transition {key}", before.get("next"), after.get("next"))
+                )
+            rest_old = {k: v for k, v in before.items() if k != "next"}
+            rest_new = {k: v for k, v in after.items() if k != "next"}
+            changes.extend(_nested_changes(f"transition {key}", rest_old, rest_new))
+        else:
+            changes.append(
+                FieldChange(
+                    f"transition {key}",
+                    before.get("next") if before else ABSENT,
+                    after.get("next") if after else ABSENT,
+                )
+            )
+    return changes
+
+
+def _diff_flow_fields(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[FieldChange]:
+    old = {k: v for k, v in before.items() if k != "states"}
+    new = {k: v for k, v in after.items() if k != "states"}
+    return _nested_changes("", old, new)
+
+
+def _nested_changes(prefix: str, old: Any, new: Any) -> list[FieldChange]:
+    """Leaf-level changes between two JSON values, as dotted paths (deepdiff underneath)."""
+    if old == new:
+        return []
+    diff = DeepDiff(old, new, view="tree", verbose_level=2)
+    changes: list[FieldChange] = []
+    for bucket in diff.values():
+        for item in bucket:
+            path = _dotted(prefix, item.path(output_format="list"))
+            before = ABSENT if _missing(item.t1) else item.t1
+            after = ABSENT if _missing(item.t2) else item.t2
+            changes.append(FieldChange(path, before, after))
+    changes.sort(key=lambda c: c.path)
+    return changes
+
+
+def _missing(value: Any) -> bool:
+    return type(value).__name__ == "NotPresent"
+
+
+def _dotted(prefix: str, parts: list[Any]) -> str:
+    text = prefix
+    for part in parts:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text = f"{text}.{part}" if text else str(part)
+    return text
