@@ -1,11 +1,83 @@
-"""`flexplan plan` (placeholder until its issue lands)."""
+"""``flexplan plan``: show what would change in the account."""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import click
+
+from flexplan.cli.options import account_options, directory_argument, manifest_options, use_color
+from flexplan.connect import check_account, connect
+from flexplan.engine import compute_plan
+from flexplan.engine.model import Plan
+from flexplan.engine.saved import write_saved_plan
+from flexplan.manifest import load_manifest
+from flexplan.render.json_plan import render_json
+from flexplan.render.markdown import render_markdown
+from flexplan.render.text import render_text
 
 
 @click.command(name="plan")
-def command() -> None:
-    """Not implemented yet."""
-    raise click.ClickException("'flexplan plan' is not implemented yet")
+@directory_argument
+@manifest_options
+@account_options
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Save the plan.")
+@click.option(
+    "--detailed-exitcode",
+    is_flag=True,
+    help="Exit 0 when there are no changes, 2 when there are, 1 on error.",
+)
+@click.option("--no-color", is_flag=True, help="No colour (also: NO_COLOR).")
+def command(
+    directory: Path,
+    env: str | None,
+    variables: dict[str, str],
+    sandbox: bool,
+    api_base: str | None,
+    parallelism: int,
+    output_format: str,
+    out: Path | None,
+    detailed_exitcode: bool,
+    no_color: bool,
+) -> None:
+    """Show what would change in the account to match the manifest in DIRECTORY."""
+    manifest = load_manifest(directory, env=env, variables=variables)
+    with connect(directory, sandbox=sandbox, api_base=api_base, parallelism=parallelism) as conn:
+        check_account(conn, manifest.account_sid, manifest.environment)
+        plan = compute_plan(
+            conn.client, manifest, account_sid=conn.account_sid, parallelism=parallelism
+        )
+    click.echo(_render(plan, output_format, use_color(no_color)), nl=False)
+    if out is not None:
+        write_saved_plan(plan, out, directory=str(directory))
+        click.echo(f"\nSaved the plan to {out}; apply it with `flexplan apply {out}`.", err=True)
+    _append_step_summary(plan)
+    if detailed_exitcode and plan.has_changes:
+        raise click.exceptions.Exit(2)
+
+
+def _render(plan: Plan, output_format: str, color: bool) -> str:
+    if output_format == "json":
+        return render_json(plan)
+    if output_format == "markdown":
+        return render_markdown(plan)
+    return render_text(plan, color=color)
+
+
+def _append_step_summary(plan: Plan) -> None:
+    target = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not target:
+        return
+    try:
+        with open(target, "a", encoding="utf-8") as handle:
+            handle.write(render_markdown(plan))
+    except OSError as exc:
+        click.echo(f"warning: cannot write GITHUB_STEP_SUMMARY ({exc.strerror})", err=True)

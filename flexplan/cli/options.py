@@ -1,0 +1,76 @@
+"""Options shared by several commands, defined once."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _parse_vars(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> dict[str, str]:
+    parsed: dict[str, str] = {}
+    for item in values:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise click.BadParameter(f"{item!r} is not NAME=VALUE", ctx=ctx, param=param)
+        parsed[name.strip()] = value
+    return parsed
+
+
+def directory_argument(func: F) -> F:
+    return click.argument(
+        "directory",
+        default=".",
+        type=click.Path(file_okay=False, dir_okay=True, path_type=Path),
+    )(func)
+
+
+def manifest_options(func: F) -> F:
+    """--env and --var: which environment of the manifest, and variable overrides."""
+    func = click.option(
+        "--var",
+        "variables",
+        multiple=True,
+        metavar="NAME=VALUE",
+        callback=_parse_vars,
+        help="Set a manifest variable (overrides the environment's vars). Repeatable.",
+    )(func)
+    return click.option(
+        "--env", "env", metavar="NAME", help="The environment of `environments:` to use."
+    )(func)
+
+
+def account_options(func: F) -> F:
+    """--sandbox, --api-base, --parallelism: how to reach the account."""
+    func = click.option(
+        "--parallelism",
+        type=click.IntRange(1, 64),
+        default=10,
+        show_default=True,
+        help="Most API requests in flight at once.",
+    )(func)
+    func = click.option(
+        "--api-base",
+        metavar="URL",
+        envvar="FLEXPLAN_API_BASE",
+        help="Send API requests to this base URL instead of Twilio (env FLEXPLAN_API_BASE).",
+    )(func)
+    return click.option(
+        "--sandbox",
+        is_flag=True,
+        help="Use a local sandbox account kept in DIR/.flexplan/sandbox.json (no Twilio needed).",
+    )(func)
+
+
+def use_color(no_color: bool) -> bool:
+    if no_color or os.environ.get("NO_COLOR"):
+        return False
+    return sys.stdout.isatty()

@@ -1,0 +1,60 @@
+"""Reaching an account: real Twilio credentials, an API base override, or ``--sandbox``.
+
+The commands that talk to an account (plan, apply, export, output) open a
+``Connection`` here; the twilio client itself is only ever built by
+``flexplan.twilio_client``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from flexplan.errors import FlexplanError
+
+
+@dataclass
+class Connection:
+    client: Any
+    account_sid: str
+    sandbox: bool = False
+
+
+@contextlib.contextmanager
+def connect(
+    directory: Path,
+    *,
+    sandbox: bool = False,
+    api_base: str | None = None,
+    parallelism: int = 10,
+) -> Iterator[Connection]:
+    """A twilio client for the account the command works on, for the ``with`` block."""
+    from flexplan.twilio_client import build_client, credentials_from_env
+
+    if sandbox:
+        from flexplan.sandbox import embedded_sandbox
+
+        with embedded_sandbox(directory) as server:
+            creds = credentials_from_env(server.credentials)
+            client = build_client(creds, api_base=server.base_url, parallelism=parallelism)
+            yield Connection(client, creds.account_sid, sandbox=True)
+        return
+    creds = credentials_from_env(os.environ)
+    client = build_client(creds, api_base=api_base, parallelism=parallelism)
+    yield Connection(client, creds.account_sid)
+
+
+def check_account(connection: Connection, expected: str | None, environment: str | None) -> None:
+    """Refuse to plan or apply against another account than the environment names."""
+    if expected and expected != connection.account_sid:
+        env = f"environment {environment!r}" if environment else "the manifest"
+        raise FlexplanError(
+            f"the credentials reach account {connection.account_sid}, but {env} is for "
+            f"account {expected}",
+            hint="set TWILIO_ACCOUNT_SID and its credentials for that account, or choose the "
+            "matching --env",
+        )
