@@ -1,0 +1,188 @@
+"""A local Twilio-compatible API server: the sandbox (design §7).
+
+It serves the subset of Twilio's REST APIs that flexplan uses, the way Twilio
+answers them, starting from a fresh Flex account, so that flexplan can be
+tried without an account and every test runs the real twilio SDK over real
+HTTP. Entry points:
+
+- ``SandboxServer`` — start/stop a server (in memory or on a state file);
+- ``running_sandbox(**knobs)`` — the same as a context manager (tests);
+- ``embedded_sandbox(directory, **knobs)`` — the server behind ``--sandbox``,
+  with its state in ``DIR/.flexplan/sandbox.json``.
+
+See docs/sandbox.md for what it reproduces and what it knowingly does not.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from flexplan.sandbox.faults import Faults, FaultSettings
+from flexplan.sandbox.httpd import App, SandboxHTTPServer, make_server
+from flexplan.sandbox.ids import derived_sid
+from flexplan.sandbox.recorder import Recorder
+from flexplan.sandbox.routes import Router
+from flexplan.sandbox.store import Store
+
+DEFAULT_ACCOUNT_SID = derived_sid("AC", "flexplan-sandbox-account")
+DEFAULT_AUTH_TOKEN = derived_sid("", "flexplan-sandbox-auth-token")
+DEFAULT_API_KEY = derived_sid("SK", "flexplan-sandbox-api-key")
+DEFAULT_API_SECRET = derived_sid("", "flexplan-sandbox-api-secret")
+STATE_RELATIVE = Path(".flexplan") / "sandbox.json"
+
+__all__ = [
+    "DEFAULT_ACCOUNT_SID",
+    "DEFAULT_API_KEY",
+    "DEFAULT_API_SECRET",
+    "DEFAULT_AUTH_TOKEN",
+    "SandboxServer",
+    "embedded_sandbox",
+    "running_sandbox",
+]
+
+
+def build_router() -> Router:
+    from flexplan.sandbox import api_conversations, api_flex, api_readonly, api_studio
+
+    router = Router()
+    for module in (api_flex, api_conversations, api_studio, api_readonly):
+        module.register(router)
+    return router
+
+
+class SandboxServer:
+    """One sandbox account behind one HTTP server on loopback."""
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        account_sid: str = DEFAULT_ACCOUNT_SID,
+        auth_token: str = DEFAULT_AUTH_TOKEN,
+        api_key: str = DEFAULT_API_KEY,
+        api_secret: str = DEFAULT_API_SECRET,
+        latency_ms: float = 0.0,
+        fail_rate: float = 0.0,
+        drop_rate: float | None = None,
+        concurrency_limit: int | None = None,
+        seed: int | None = None,
+        state_file: Path | str | None = None,
+        record: bool = False,
+    ) -> None:
+        self.host, self.port = host, port
+        self.account_sid, self.auth_token = account_sid, auth_token
+        self.api_key, self.api_secret = api_key, api_secret
+        path = Path(state_file) if state_file is not None else None
+        self.store = Store(account_sid=account_sid, seed=seed, state_file=path)
+        settings = FaultSettings(latency_ms, fail_rate, drop_rate, concurrency_limit, seed)
+        users = {account_sid: auth_token, api_key: api_secret}
+        self._app = App(
+            store=self.store, router=build_router(), faults=Faults(settings), users=users
+        )
+        self._app.recorder.enabled = record
+        self._server: SandboxHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle -----------------------------------------------------------
+    def start(self) -> SandboxServer:
+        """Bind (a free port unless one was given) and serve in a background thread."""
+        self._server = make_server(self.host, self.port, self._app)
+        self.port = self._server.server_address[1]
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="flexplan-sandbox", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        """Bind and serve in the calling thread until interrupted."""
+        self._server = make_server(self.host, self.port, self._app)
+        self.port = self._server.server_address[1]
+        try:
+            self._server.serve_forever()
+        finally:
+            self._server.server_close()
+
+    def bind(self) -> None:
+        """Bind without serving yet (so the CLI can print the URL first)."""
+        self._server = make_server(self.host, self.port, self._app)
+        self.port = self._server.server_address[1]
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def __enter__(self) -> SandboxServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- what clients need ---------------------------------------------------
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def credentials(self) -> dict[str, str]:
+        """Environment variables that point flexplan (and its client) at this sandbox."""
+        return {
+            "TWILIO_ACCOUNT_SID": self.account_sid,
+            "TWILIO_AUTH_TOKEN": self.auth_token,
+            "FLEXPLAN_API_BASE": self.base_url,
+        }
+
+    @property
+    def api_key_credentials(self) -> dict[str, str]:
+        """The same, with an API key and secret instead of the auth token."""
+        return {
+            "TWILIO_ACCOUNT_SID": self.account_sid,
+            "TWILIO_API_KEY": self.api_key,
+            "TWILIO_API_SECRET": self.api_secret,
+            "FLEXPLAN_API_BASE": self.base_url,
+        }
+
+    # -- control -------------------------------------------------------------
+    def stats(self) -> dict[str, Any]:
+        """``{"total", "requests": {"GET /flex-api/v1/FlexFlows": n}, "by_status", "faults"}``."""
+        return self._app.stats.as_dict()
+
+    def clear_stats(self) -> None:
+        self._app.stats.clear()
+
+    def reset(self) -> None:
+        """Back to the fresh Flex account; request counts cleared."""
+        self.store.reset()
+        self._app.stats.clear()
+
+    @property
+    def recorder(self) -> Recorder:
+        return self._app.recorder
+
+
+@contextmanager
+def running_sandbox(**knobs: Any) -> Iterator[SandboxServer]:
+    """A started sandbox on a free loopback port, in memory unless ``state_file`` is given."""
+    server = SandboxServer(**knobs).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@contextmanager
+def embedded_sandbox(directory: Path | str, **knobs: Any) -> Iterator[SandboxServer]:
+    """The sandbox behind ``--sandbox``: state in ``DIR/.flexplan/sandbox.json``."""
+    state = Path(directory) / STATE_RELATIVE
+    with running_sandbox(state_file=state, **knobs) as server:
+        yield server

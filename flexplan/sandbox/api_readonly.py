@@ -1,0 +1,109 @@
+"""Read-only look-ups: TaskRouter workspaces, workflows, task channels; Chat services.
+
+flexplan never changes these; it lists them to resolve names to SIDs. Lists
+take Twilio's ``FriendlyName`` filter where the spec has one; task channels
+can be fetched by SID or unique name (twilio_taskrouter_v1.json).
+"""
+
+from __future__ import annotations
+
+from flexplan.sandbox.errors import not_found
+from flexplan.sandbox.ids import url
+from flexplan.sandbox.paging import page_of
+from flexplan.sandbox.routes import Request, Response, Router
+from flexplan.sandbox.store import Body
+
+WORKSPACES = "/v1/Workspaces"
+
+
+def _named(
+    req: Request, kind: str, *, workspace: str | None = None
+) -> tuple[list[Body], list[tuple[str, str]]]:
+    name = req.query.text("FriendlyName")
+    items = [
+        item
+        for item in req.store.items(kind)
+        if (name is None or item["friendly_name"] == name)
+        and (workspace is None or item.get("workspace_sid") == workspace)
+    ]
+    return items, ([("FriendlyName", name)] if name is not None else [])
+
+
+def _workspace(req: Request, key: str) -> Body:
+    found = req.store.get("workspaces", req.path_params[key])
+    if found is None:
+        raise not_found(f"{WORKSPACES}/{req.path_params[key]}")
+    return found
+
+
+def list_workspaces(req: Request) -> Response:
+    items, filters = _named(req, "workspaces")
+    base = url("taskrouter", WORKSPACES)
+    return Response(
+        200, page_of(req.query, items, base=base, key="workspaces", max_size=1000, filters=filters)
+    )
+
+
+def fetch_workspace(req: Request) -> Response:
+    return Response(200, _workspace(req, "Sid"))
+
+
+def list_workflows(req: Request) -> Response:
+    ws = _workspace(req, "WorkspaceSid")["sid"]
+    items, filters = _named(req, "workflows", workspace=ws)
+    base = url("taskrouter", f"{WORKSPACES}/{ws}/Workflows")
+    return Response(
+        200, page_of(req.query, items, base=base, key="workflows", max_size=1000, filters=filters)
+    )
+
+
+def fetch_workflow(req: Request) -> Response:
+    ws = _workspace(req, "WorkspaceSid")["sid"]
+    found = req.store.get("workflows", req.path_params["Sid"])
+    if found is None or found["workspace_sid"] != ws:
+        raise not_found(f"{WORKSPACES}/{ws}/Workflows/{req.path_params['Sid']}")
+    return Response(200, found)
+
+
+def list_task_channels(req: Request) -> Response:
+    ws = _workspace(req, "WorkspaceSid")["sid"]
+    items = [c for c in req.store.items("task_channels") if c["workspace_sid"] == ws]
+    base = url("taskrouter", f"{WORKSPACES}/{ws}/TaskChannels")
+    return Response(200, page_of(req.query, items, base=base, key="channels", max_size=1000))
+
+
+def fetch_task_channel(req: Request) -> Response:
+    ws = _workspace(req, "WorkspaceSid")["sid"]
+    key = req.path_params["Sid"]
+    for channel in req.store.items("task_channels"):
+        if channel["workspace_sid"] == ws and key in (channel["sid"], channel["unique_name"]):
+            return Response(200, channel)
+    raise not_found(f"{WORKSPACES}/{ws}/TaskChannels/{key}")
+
+
+def list_chat_services(req: Request) -> Response:
+    items = req.store.items("chat_services")
+    return Response(
+        200,
+        page_of(req.query, items, base=url("chat", "/v2/Services"), key="services", max_size=100),
+    )
+
+
+def fetch_chat_service(req: Request) -> Response:
+    found = req.store.get("chat_services", req.path_params["Sid"])
+    if found is None:
+        raise not_found(f"/v2/Services/{req.path_params['Sid']}")
+    return Response(200, found)
+
+
+def register(router: Router) -> None:
+    router.add("GET", "taskrouter", WORKSPACES, list_workspaces)
+    router.add("GET", "taskrouter", WORKSPACES + "/{Sid}", fetch_workspace)
+    router.add("GET", "taskrouter", WORKSPACES + "/{WorkspaceSid}/Workflows", list_workflows)
+    router.add("GET", "taskrouter", WORKSPACES + "/{WorkspaceSid}/Workflows/{Sid}", fetch_workflow)
+    router.add("GET", "taskrouter", WORKSPACES + "/{WorkspaceSid}/TaskChannels", list_task_channels)
+    router.add(
+        "GET", "taskrouter", WORKSPACES + "/{WorkspaceSid}/TaskChannels/{Sid}", fetch_task_channel
+    )
+    router.add("GET", "chat", "/v2/Services", list_chat_services)
+    router.add("GET", "chat", "/v2/Services/{Sid}", fetch_chat_service)

@@ -1,0 +1,81 @@
+"""Fault knobs: latency, a concurrency limit answered with 429, injected failures.
+
+Twilio limits concurrent requests per account and answers 429 (code 20429)
+past the limit (https://www.twilio.com/docs/errors/20429); its edge sometimes
+answers 500/503 or drops a connection. ``Faults`` reproduces these, drawing
+from a ``random.Random(seed)`` under a lock so that one sequence of requests
+meets one sequence of faults for a given seed.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from dataclasses import dataclass
+
+FAULT_500 = "500"
+FAULT_503 = "503"
+FAULT_DROP = "drop"
+
+
+@dataclass(frozen=True)
+class FaultSettings:
+    """``fail_rate``: share of requests answered 500/503 (and dropped, when
+    ``drop_rate`` is None: then a third of the faults are dropped connections);
+    ``drop_rate``: share of requests whose connection is closed unanswered."""
+
+    latency_ms: float = 0.0
+    fail_rate: float = 0.0
+    drop_rate: float | None = None
+    concurrency_limit: int | None = None
+    seed: int | None = None
+
+
+class Faults:
+    def __init__(self, settings: FaultSettings) -> None:
+        for name in ("fail_rate", "drop_rate"):
+            rate = getattr(settings, name)
+            if rate is not None and not 0.0 <= rate <= 1.0:
+                raise ValueError(f"{name} must be between 0 and 1, got {rate}")
+        self.settings = settings
+        self._rng = random.Random(settings.seed)
+        self._lock = threading.Lock()
+        self._in_flight = 0
+
+    def _rates(self) -> tuple[float, float]:
+        fail, drop = self.settings.fail_rate, self.settings.drop_rate
+        if drop is None:
+            return fail * 2 / 3, fail / 3
+        return fail, drop
+
+    def draw(self) -> str | None:
+        """The fault for the next request, if any (deterministic per seed and order)."""
+        error_rate, drop_rate = self._rates()
+        if error_rate <= 0 and drop_rate <= 0:
+            return None
+        with self._lock:
+            roll = self._rng.random()
+            kind = self._rng.random()
+        if roll < drop_rate:
+            return FAULT_DROP
+        if roll < drop_rate + error_rate:
+            return FAULT_500 if kind < 0.5 else FAULT_503
+        return None
+
+    def enter(self) -> bool:
+        """Take a concurrency slot; False when the limit is reached (answer 429)."""
+        with self._lock:
+            limit = self.settings.concurrency_limit
+            if limit is not None and self._in_flight >= limit:
+                return False
+            self._in_flight += 1
+            return True
+
+    def leave(self) -> None:
+        with self._lock:
+            self._in_flight -= 1
+
+    def delay(self) -> None:
+        if self.settings.latency_ms > 0:
+            time.sleep(self.settings.latency_ms / 1000.0)

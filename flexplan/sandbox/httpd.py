@@ -1,0 +1,274 @@
+"""The HTTP layer: one threaded HTTP/1.1 server for all five Twilio hosts.
+
+The API is chosen by the first path segment (``/flex-api/v1/FlexFlows``, the
+form flexplan's client rewrites ``https://flex-api.twilio.com/v1/FlexFlows``
+to) or, failing that, by the Host header (``flex-api.twilio.com``). Each
+request goes: concurrency slot (429) -> latency -> injected fault -> Basic
+auth (401) -> route (404/405) -> handler under the store lock -> save.
+``/__sandbox/stats`` and ``/__sandbox/reset`` are control endpoints.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+import threading
+from collections import Counter
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from flexplan.sandbox.errors import ApiError, not_found, too_many_requests, unauthenticated
+from flexplan.sandbox.faults import FAULT_500, FAULT_DROP, Faults
+from flexplan.sandbox.ids import API_HOSTS
+from flexplan.sandbox.params import Params
+from flexplan.sandbox.recorder import Exchange, Recorder
+from flexplan.sandbox.routes import Request, Response, Route, Router
+
+if TYPE_CHECKING:
+    from flexplan.sandbox.store import Store
+
+
+class Stats:
+    """Request counts by route template, by status, and faults injected."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.clear()
+
+    def clear(self) -> None:
+        with self._lock:
+            self.by_route: Counter[str] = Counter()
+            self.by_status: Counter[str] = Counter()
+            self.faults: Counter[str] = Counter()
+
+    def count(self, route: str, status: int | str) -> None:
+        with self._lock:
+            self.by_route[route] += 1
+            self.by_status[str(status)] += 1
+
+    def fault(self, kind: str) -> None:
+        with self._lock:
+            self.faults[kind] += 1
+
+    def as_dict(self) -> dict[str, Any]:
+        with self._lock:
+            return {
+                "total": sum(self.by_route.values()),
+                "requests": dict(sorted(self.by_route.items())),
+                "by_status": dict(sorted(self.by_status.items())),
+                "faults": dict(sorted(self.faults.items())),
+            }
+
+
+class App:
+    """Everything a request handler needs, shared by all handler threads."""
+
+    def __init__(
+        self, *, store: Store, router: Router, faults: Faults, users: dict[str, str]
+    ) -> None:
+        self.store = store
+        self.router = router
+        self.faults = faults
+        self.users = users
+        self.stats = Stats()
+        self.recorder = Recorder()
+
+    def authorized(self, header: str | None) -> bool:
+        if not header or not header.startswith("Basic "):
+            return False
+        try:
+            user, _, password = base64.b64decode(header[6:]).decode("utf-8").partition(":")
+        except (ValueError, UnicodeDecodeError):
+            return False
+        expected = self.users.get(user)
+        return expected is not None and secrets.compare_digest(expected, password)
+
+
+def split_api(path: str, host: str | None) -> tuple[str | None, str]:
+    """(api name, path within that API) from the first segment or the Host header."""
+    first, _, rest = path.lstrip("/").partition("/")
+    if first in API_HOSTS:
+        return first, "/" + rest
+    label = (host or "").split(":")[0].split(".")[0]
+    return (label if label in API_HOSTS else None), path
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "flexplan-sandbox"
+    timeout = 15
+    app: App  # set on the subclass made per server
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Silence per-request logging."""
+
+    def do_GET(self) -> None:
+        self._serve()
+
+    def do_POST(self) -> None:
+        self._serve()
+
+    def do_DELETE(self) -> None:
+        self._serve()
+
+    def do_PUT(self) -> None:
+        self._serve()
+
+    def _body(self) -> bytes:
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length > 0 else b""
+
+    def _send(
+        self, status: int, body: dict[str, Any] | None, headers: dict[str, str] | None = None
+    ) -> bytes:
+        data = b"" if body is None else json.dumps(body).encode("utf-8")
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Twilio-Request-Id", "RQ" + secrets.token_hex(16))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        if status != 204:
+            self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        if status != 204:
+            self.wfile.write(data)
+        return data
+
+    def _serve(self) -> None:
+        parts = urlsplit(self.path)
+        body = self._body()
+        if parts.path.startswith("/__sandbox/"):
+            self._control(parts.path)
+            return
+        api, path = split_api(parts.path, self.headers.get("Host"))
+        if not self.app.faults.enter():
+            matched = self.app.router.match(self.command, api, path) if api else None
+            route = matched[0] if matched else None
+            self._finish(api, path, parts.query, body, route, too_many_requests())
+            return
+        try:
+            self._api(api, path, parts.query, body)
+        finally:
+            self.app.faults.leave()
+
+    def _api(self, api: str | None, path: str, query: str, body: bytes) -> None:
+        app = self.app
+        app.faults.delay()
+        fault = app.faults.draw()
+        matched = app.router.match(self.command, api, path) if api else None
+        route = matched[0] if matched else None
+        if fault == FAULT_DROP:
+            app.stats.fault(fault)
+            app.stats.count(route.key if route else "(unmatched)", "dropped")
+            self.close_connection = True
+            return
+        if fault is not None:
+            app.stats.fault(fault)
+            code = 500 if fault == FAULT_500 else 503
+            message = "Internal Server Error" if code == 500 else "Service Unavailable"
+            self._finish(api, path, query, body, route, ApiError(code, 20000 + code, message))
+            return
+        self._finish(api, path, query, body, route, self._dispatch(api, path, query, body, matched))
+
+    def _dispatch(
+        self,
+        api: str | None,
+        path: str,
+        query: str,
+        body: bytes,
+        matched: tuple[Route, dict[str, str]] | None,
+    ) -> Response | ApiError:
+        app = self.app
+        if not app.authorized(self.headers.get("Authorization")):
+            return unauthenticated()
+        if matched is None:
+            if api and app.router.path_known(api, path):
+                return ApiError(405, 20004, "Method not allowed")
+            return not_found(path if api is None else f"/{api}{path}")
+        route, path_params = matched
+        try:
+            request = Request(
+                method=self.command,
+                api=route.api,
+                path=path,
+                query=Params(parse_qs(query, keep_blank_values=True)),
+                form=Params(self._form(body)),
+                json=self._json(body),
+                store=app.store,
+                path_params={k: unquote(v) for k, v in path_params.items()},
+            )
+            with app.store.lock:
+                response = route.handler(request)
+                if self.command != "GET":
+                    app.store.save()
+            return response
+        except ApiError as error:
+            return error
+
+    def _form(self, body: bytes) -> dict[str, list[str]]:
+        if "json" in (self.headers.get("Content-Type") or ""):
+            return {}
+        return parse_qs(body.decode("utf-8"), keep_blank_values=True)
+
+    def _json(self, body: bytes) -> Any:
+        if "json" not in (self.headers.get("Content-Type") or "") or not body:
+            return None
+        try:
+            return json.loads(body)
+        except ValueError:
+            raise ApiError(400, 20001, "The request body is not valid JSON") from None
+
+    def _finish(
+        self,
+        api: str | None,
+        path: str,
+        query: str,
+        body: bytes,
+        route: Route | None,
+        outcome: Response | ApiError,
+    ) -> None:
+        payload: dict[str, Any] | None
+        if isinstance(outcome, ApiError):
+            status, payload, headers = outcome.status, outcome.body(), outcome.headers
+        else:
+            status, payload, headers = outcome.status, outcome.body, {}
+        sent = self._send(status, payload, headers)
+        self.app.stats.count(route.key if route else "(unmatched)", status)
+        self.app.recorder.add(
+            Exchange(
+                method=self.command,
+                api=api or "",
+                path=path,
+                query=query,
+                content_type=self.headers.get("Content-Type") or "",
+                body=body,
+                status=status,
+                response_body=sent,
+                route=route.key if route else None,
+            )
+        )
+
+    def _control(self, path: str) -> None:
+        if path == "/__sandbox/stats" and self.command == "GET":
+            self._send(200, self.app.stats.as_dict())
+        elif path == "/__sandbox/reset" and self.command == "POST":
+            self.app.store.reset()
+            self.app.stats.clear()
+            self._send(200, {"reset": True})
+        elif path == "/__sandbox/state" and self.command == "GET":
+            self._send(200, self.app.store.snapshot())
+        else:
+            self._send(404, not_found(path).body())
+
+
+class SandboxHTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 128
+
+
+def make_server(host: str, port: int, app: App) -> SandboxHTTPServer:
+    handler = type("BoundHandler", (Handler,), {"app": app})
+    return SandboxHTTPServer((host, port), handler)

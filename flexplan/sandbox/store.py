@@ -1,0 +1,166 @@
+"""The sandbox account's state: resources by kind, persisted atomically.
+
+State is plain JSON: collections keyed by SID (insertion order is list order,
+as Twilio lists oldest first), three singletons, Studio revisions, and the SID
+counter. With a state file, every change is written to a temporary file in
+the same directory and renamed over the old one, so a killed server leaves
+either the old state or the new one, never a torn file.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+from flexplan.errors import FlexplanError
+from flexplan.sandbox.ids import counter_sid
+
+FORMAT = 1
+COLLECTIONS = (
+    "flex_flows",
+    "addresses",
+    "studio_flows",
+    "conversations_services",
+    "chat_services",
+    "workspaces",
+    "workflows",
+    "task_channels",
+)
+SINGLETONS = ("flex_configuration", "conversations_configuration", "conversations_webhooks")
+
+Body = dict[str, Any]
+
+
+class Store:
+    """All resources of one sandbox account. Callers hold ``lock`` around a change."""
+
+    def __init__(
+        self, *, account_sid: str, seed: int | None = None, state_file: Path | None = None
+    ):
+        self.account_sid = account_sid
+        self.seed = seed or 0
+        self.state_file = state_file
+        self.lock = threading.RLock()
+        self.state: dict[str, Any] = {}
+        if state_file is not None and state_file.exists():
+            self.state = _load(state_file, account_sid)
+        else:
+            self.reset()
+
+    # -- lifecycle -----------------------------------------------------------
+    def reset(self) -> None:
+        """Back to the fresh Flex account (and save it)."""
+        from flexplan.sandbox.seed import fresh_account
+
+        with self.lock:
+            self.state = fresh_account(self.account_sid)
+            self.save()
+
+    def save(self) -> None:
+        if self.state_file is not None:
+            with self.lock:
+                _atomic_write(self.state_file, self.state)
+
+    def snapshot(self) -> dict[str, Any]:
+        with self.lock:
+            return copy.deepcopy(self.state)
+
+    # -- access ----------------------------------------------------------------
+    def new_sid(self, prefix: str) -> str:
+        with self.lock:
+            self.state["counter"] += 1
+            return counter_sid(prefix, self.seed, self.state["counter"])
+
+    def items(self, kind: str) -> list[Body]:
+        return list(self.state[kind].values())
+
+    def get(self, kind: str, sid: str) -> Body | None:
+        found: Body | None = self.state[kind].get(sid)
+        return found
+
+    def put(self, kind: str, body: Body) -> Body:
+        self.state[kind][body["sid"]] = body
+        return body
+
+    def delete(self, kind: str, sid: str) -> None:
+        self.state[kind].pop(sid, None)
+
+    def singleton(self, name: str) -> Body:
+        body: Body = self.state[name]
+        return body
+
+    def set_singleton(self, name: str, body: Body) -> None:
+        self.state[name] = body
+
+    def revisions(self, flow_sid: str) -> list[Body]:
+        revs: list[Body] = self.state["revisions"].setdefault(flow_sid, [])
+        return revs
+
+    # -- helpers for tests and benchmarks (no HTTP, same validation) ----------
+    def add_address(self, **fields: Any) -> Body:
+        """Create an Address Configuration: ``type``, ``address``, optional others."""
+        from flexplan.sandbox.api_conversations import create_address
+
+        with self.lock:
+            body = create_address(self, fields)
+            self.save()
+            return body
+
+    def add_flex_flow(self, **fields: Any) -> Body:
+        """Create a Flex Flow: ``friendly_name``, ``channel_type``, optional others."""
+        from flexplan.sandbox.api_flex import create_flex_flow
+
+        with self.lock:
+            body = create_flex_flow(self, fields)
+            self.save()
+            return body
+
+    def add_studio_flow(self, **fields: Any) -> Body:
+        """Create a Studio flow: ``friendly_name``, ``definition`` (dict), ``status``."""
+        from flexplan.sandbox.api_studio import create_flow
+
+        with self.lock:
+            body = create_flow(self, fields)
+            self.save()
+            return body
+
+
+def _load(path: Path, account_sid: str) -> dict[str, Any]:
+    try:
+        state = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise FlexplanError(
+            f"cannot read sandbox state {path}: {exc}",
+            hint="delete the file to start again from a fresh account",
+        ) from None
+    if not isinstance(state, dict) or state.get("format") != FORMAT:
+        raise FlexplanError(
+            f"{path} is not a flexplan sandbox state file (format {FORMAT})",
+            hint="delete the file to start again from a fresh account",
+        )
+    if state.get("account_sid") != account_sid:
+        raise FlexplanError(
+            f"{path} holds account {state.get('account_sid')}, not {account_sid}",
+            hint="use the same --account-sid, or another --state file",
+        )
+    return state
+
+
+def _atomic_write(path: Path, state: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(state, handle, indent=1)
+            # No fsync: a killed *process* cannot tear a renamed file (the page
+            # cache survives it); only power loss could, and that is not worth a
+            # disk flush per sandbox request.
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
