@@ -1,0 +1,97 @@
+"""The manifest: YAML files → validated, resolved resource entries.
+
+``load_manifest`` is what ``plan`` and ``apply`` call; ``validate_directory``
+is what ``flexplan validate`` calls (it never raises for bad input and can
+check every environment at once). Neither touches the network.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from flexplan.errors import Diagnostic, DiagnosticsError
+from flexplan.manifest.loader import MANIFEST_FILE, Loader
+from flexplan.manifest.model import Entry, Manifest, canonical, manifest_digest
+
+__all__ = [
+    "MANIFEST_FILE",
+    "Entry",
+    "Manifest",
+    "canonical",
+    "environments_of",
+    "load_manifest",
+    "manifest_digest",
+    "validate_directory",
+]
+
+
+def load_manifest(
+    directory: Path,
+    *,
+    env: str | None = None,
+    variables: Mapping[str, str] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Manifest:
+    """The manifest in ``directory`` for ``env``; ``DiagnosticsError`` lists every problem."""
+    manifest, diagnostics = _load(directory, env, variables, environ)
+    if manifest is None or diagnostics:
+        raise DiagnosticsError(diagnostics)
+    return manifest
+
+
+def validate_directory(
+    directory: Path,
+    *,
+    env: str | None = None,
+    variables: Mapping[str, str] | None = None,
+    all_environments: bool = False,
+    environ: Mapping[str, str] | None = None,
+) -> tuple[Manifest | None, list[Diagnostic]]:
+    """Load and check; with ``all_environments`` (and no ``env``) check each environment.
+
+    Returns the manifest (for a single environment, when valid) and the problems,
+    sorted by place. A problem found in some environments only says which.
+    """
+    names = environments_of(directory) if all_environments and env is None else []
+    if not names:
+        manifest, diagnostics = _load(directory, env, variables, environ)
+        return manifest, sorted(diagnostics, key=Diagnostic.sort_key)
+    found: dict[Diagnostic, list[str]] = {}
+    for name in names:
+        for diagnostic in _load(directory, name, variables, environ)[1]:
+            found.setdefault(diagnostic, []).append(name)
+    merged = [
+        d if len(envs) == len(names) else _tagged(d, envs) for d, envs in found.items()
+    ]
+    return None, sorted(merged, key=Diagnostic.sort_key)
+
+
+def environments_of(directory: Path) -> list[str]:
+    """Names under ``environments:`` in the manifest (empty when unreadable or none)."""
+    loader = Loader(directory, env=None, variables=None)
+    root = loader._root()
+    envs = root.data.get("environments") if root is not None else None
+    return [str(k) for k in envs] if isinstance(envs, dict) else []
+
+
+def _tagged(diagnostic: Diagnostic, envs: list[str]) -> Diagnostic:
+    which = ", ".join(envs)
+    label = "environment" if len(envs) == 1 else "environments"
+    return Diagnostic(
+        f"{diagnostic.message} (in {label} {which})",
+        diagnostic.location,
+        diagnostic.hint,
+        diagnostic.severity,
+    )
+
+
+def _load(
+    directory: Path,
+    env: str | None,
+    variables: Mapping[str, str] | None,
+    environ: Mapping[str, str] | None,
+) -> tuple[Manifest | None, list[Diagnostic]]:
+    loader = Loader(directory, env=env, variables=variables, environ=environ)
+    manifest = loader.load()
+    return manifest, loader.diagnostics

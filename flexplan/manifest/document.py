@@ -1,0 +1,71 @@
+"""The shape of a manifest file: settings in ``flexplan.yaml`` and resource sections.
+
+``Settings`` validates the top-level keys of ``flexplan.yaml`` other than the
+resource sections (each entry of which is validated by its kind's model, one
+at a time, so that one broken entry does not hide the others).
+``document_model()`` assembles both into the model whose JSON Schema is
+published under ``schemas/``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from flexplan.resources import KINDS
+from flexplan.resources.fields import LOCAL_NAME_PATTERN, AccountSid
+
+SECTIONS: tuple[str, ...] = tuple(k.section for k in KINDS)
+SETTINGS_KEYS = ("version", "include", "vars", "environments", "prune", "account_sid")
+VarValue = str | int | float | bool
+SectionName = Literal["studio_flows", "flex_flows", "conversations_addresses", "channel_configs"]
+LocalName = Annotated[str, Field(pattern=LOCAL_NAME_PATTERN)]
+
+
+class Environment(BaseModel):
+    """One target account: its variables and (optionally) its account SID."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    vars: dict[str, VarValue] | None = None
+    account_sid: AccountSid | None = Field(
+        default=None, description="plan and apply refuse any other account"
+    )
+
+
+class Settings(BaseModel):
+    """Top-level keys of ``flexplan.yaml`` other than the resource sections."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    version: Literal[1] | None = None
+    include: list[str] | None = Field(
+        default=None, description="globs of more YAML files, relative to flexplan.yaml"
+    )
+    vars: dict[str, VarValue] | None = Field(
+        default=None, description="default values for ${var.NAME}"
+    )
+    environments: dict[LocalName, Environment] | None = Field(
+        default=None, description="pick one with --env NAME"
+    )
+    prune: list[SectionName] | None = Field(
+        default=None,
+        description="sections whose live resources the manifest does not mention get deleted",
+    )
+    account_sid: AccountSid | None = None
+
+
+def document_model() -> type[BaseModel]:
+    """The model of a whole manifest file (for the JSON Schema)."""
+    sections: dict[str, Any] = {
+        kind.section: (
+            dict[LocalName, kind.spec_model] | None,  # type: ignore[name-defined]
+            Field(default=None, description=f"{kind.title}s by local name"),
+        )
+        for kind in KINDS
+    }
+    model: type[BaseModel] = create_model(  # type: ignore[call-overload]
+        "Manifest", __base__=Settings, __doc__="A flexplan manifest file.", **sections
+    )
+    return model

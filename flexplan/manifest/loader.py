@@ -1,0 +1,355 @@
+"""Load a manifest directory: files, includes, environments, variables, entries.
+
+Every problem is collected (never raised one at a time) as a ``Diagnostic``
+with the file, line and column the user wrote, so ``flexplan validate`` can
+report them all at once. Nothing here touches the network.
+"""
+
+from __future__ import annotations
+
+import difflib
+import glob
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from flexplan.errors import Diagnostic, Location
+from flexplan.manifest.document import SECTIONS, SETTINGS_KEYS, Settings
+from flexplan.manifest.model import Entry, Manifest
+from flexplan.manifest.rules import cross_check
+from flexplan.manifest.source import SourceMap, parse_json, parse_yaml, read_text
+from flexplan.manifest.source import json_source_map
+from flexplan.manifest.translate import translate
+from flexplan.manifest.variables import Substituter, Variables
+from flexplan.resources import BY_SECTION
+from flexplan.resources.base import FieldPath, ResourceKind, ResourceSpec
+from flexplan.resources.fields import LOCAL_NAME
+
+MANIFEST_FILE = "flexplan.yaml"
+
+
+@dataclass
+class _File:
+    path: Path
+    display: str
+    data: dict[str, Any]
+    smap: SourceMap
+
+
+@dataclass
+class _Raw:
+    kind: ResourceKind
+    name: str
+    file: _File
+
+
+class Loader:
+    """One load of one manifest for one environment."""
+
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        env: str | None,
+        variables: Mapping[str, str] | None,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
+        self.directory = directory
+        self.env = env
+        self.cli_vars = dict(variables or {})
+        self.environ = os.environ if environ is None else environ
+        self.diagnostics: list[Diagnostic] = []
+        self.vars = Variables({}, self.environ)
+        self.files: list[_File] = []
+        self._sensitive_settings: set[FieldPath] = set()
+
+    def report(self, message: str, location: Location | None, hint: str | None = None) -> None:
+        self.diagnostics.append(Diagnostic(message, location, hint))
+
+    # -- the whole load ---------------------------------------------------------------
+    def load(self) -> Manifest | None:
+        root = self._root()
+        if root is None:
+            return None
+        settings = self._settings(root)
+        if settings is None:
+            return None
+        account_sid = self._environment(settings, root)
+        self._includes(settings, root)
+        raws = self._collect()
+        entries = [e for e in (self._entry(raw) for raw in raws) if e is not None]
+        valid = {(e.section, e.name) for e in entries}
+        broken = frozenset((r.kind.section, r.name) for r in raws) - valid
+        self.diagnostics.extend(cross_check(entries, broken))
+        if self.diagnostics:
+            return None
+        return Manifest(
+            root=self.directory if self.directory.is_dir() else self.directory.parent,
+            environment=self.env,
+            account_sid=account_sid,
+            prune=tuple(settings.prune or ()),
+            entries=entries,
+            files=[f.path for f in self.files],
+        )
+
+    # -- files --------------------------------------------------------------------------
+    def _root(self) -> _File | None:
+        path = self.directory
+        if not path.exists():
+            self.report("no such directory", Location(str(path)), "give the manifest directory")
+            return None
+        if path.is_dir():
+            path = path / MANIFEST_FILE
+            if not path.is_file():
+                self.report(
+                    f"no {MANIFEST_FILE} here", Location(str(self.directory)),
+                    f"create {MANIFEST_FILE}, or give the directory that has it",
+                )  # fmt: skip
+                return None
+        return self._parse(path, str(path), top=True)
+
+    def _parse(self, path: Path, display: str, *, top: bool) -> _File | None:
+        text, problem = read_text(path, display, "manifest file" if top else "included file")
+        if text is None:
+            if problem is not None:
+                self.diagnostics.append(problem)
+            return None
+        data, smap, problems = parse_yaml(text, display)
+        self.diagnostics.extend(problems)
+        if data is None and not problems:
+            data = {}
+        if not isinstance(data, dict):
+            if data is not None:
+                self.report(
+                    "the top level of a manifest file must be a mapping of sections",
+                    Location(display, 1, 1),
+                    f"start with a key such as {SECTIONS[0]}:",
+                )
+            return None
+        file = _File(path, display, data, smap)
+        self.files.append(file)
+        self._check_top_keys(file, top=top)
+        return file
+
+    def _check_top_keys(self, file: _File, *, top: bool) -> None:
+        allowed = (*SETTINGS_KEYS, *SECTIONS) if top else SECTIONS
+        for key in file.data:
+            if key in allowed:
+                continue
+            loc = file.smap.key((key,))
+            if key in SETTINGS_KEYS:
+                self.report(f"'{key}' belongs in {MANIFEST_FILE}", loc, "move it there")
+                continue
+            close = difflib.get_close_matches(key, allowed, n=1)
+            hint = f"did you mean '{close[0]}'?" if close else f"sections: {', '.join(SECTIONS)}"
+            self.report(f"unknown top-level key '{key}'", loc, hint)
+
+    def _includes(self, settings: Settings, root: _File) -> None:
+        seen = {root.path.resolve()}
+        base = root.path.parent
+        for i, pattern in enumerate(settings.include or ()):
+            loc = root.smap.locate(("include", i))
+            matches = sorted(glob.glob(os.path.join(str(base), pattern), recursive=True))
+            files = [m for m in matches if Path(m).is_file()]
+            if not files:
+                what = "matches no file" if glob.has_magic(pattern) else "does not exist"
+                self.report(f"include '{pattern}' {what}", loc, "paths are relative to flexplan.yaml")
+            for match in files:
+                path = Path(match)
+                if path.resolve() not in seen:
+                    seen.add(path.resolve())
+                    self._parse(path, os.path.normpath(match), top=False)
+
+    # -- settings, environments, variables --------------------------------------------------
+    def _settings(self, root: _File) -> Settings | None:
+        raw = {k: v for k, v in root.data.items() if k in SETTINGS_KEYS}
+        sub = Substituter(self.vars, root.smap.locate, allow_vars=False)
+        raw = sub.apply(raw)
+        self.diagnostics.extend(sub.result.diagnostics)
+        self._sensitive_settings = sub.result.sensitive
+        try:
+            return Settings.model_validate(raw)
+        except ValidationError as exc:
+            self._report_validation(exc, Settings, root.smap, ())
+            return None
+
+    def _environment(self, settings: Settings, root: _File) -> str | None:
+        envs = settings.environments or {}
+        values, sensitive = self._vars_of(settings.vars, ("vars",), root)
+        account_sid = settings.account_sid
+        if self.env is not None:
+            chosen = envs.get(self.env)
+            if chosen is None:
+                self._unknown_environment(envs, root)
+            else:
+                path = ("environments", self.env, "vars")
+                more, more_sensitive = self._vars_of(chosen.vars, path, root)
+                values.update(more)
+                sensitive |= more_sensitive
+                account_sid = chosen.account_sid or account_sid
+        values.update(self.cli_vars)
+        sensitive -= set(self.cli_vars)
+        self.vars = Variables(values, self.environ, frozenset(sensitive))
+        return account_sid
+
+    def _vars_of(
+        self, table: Mapping[str, Any] | None, path: FieldPath, root: _File
+    ) -> tuple[dict[str, str], set[str]]:
+        values: dict[str, str] = {}
+        sensitive: set[str] = set()
+        for name, value in (table or {}).items():
+            text = value if isinstance(value, str) else root.smap.text((*path, name))
+            values[name] = text if text is not None else str(value)
+            if (*path, name) in self._sensitive_settings:
+                sensitive.add(name)
+        return values, sensitive
+
+    def _unknown_environment(self, envs: Mapping[str, Any], root: _File) -> None:
+        loc = root.smap.key(("environments",)) if envs else Location(root.display, 1, 1)
+        close = difflib.get_close_matches(self.env or "", list(envs), n=1)
+        if close:
+            hint = f"did you mean '{close[0]}'?"
+        elif envs:
+            hint = f"defined environments: {', '.join(envs)}"
+        else:
+            hint = "add it under environments:"
+        self.report(f"environment '{self.env}' is not defined", loc, hint)
+
+    # -- entries ------------------------------------------------------------------------------
+    def _collect(self) -> list[_Raw]:
+        raws: list[_Raw] = []
+        first: dict[tuple[str, str], Location] = {}
+        for file in self.files:
+            for section in [key for key in file.data if key in SECTIONS]:
+                table = file.data[section]
+                if table is None:
+                    continue
+                if not isinstance(table, dict):
+                    self.report(
+                        f"'{section}' must be a mapping of local name to resource",
+                        file.smap.locate((section,)),
+                    )
+                    continue
+                for name in table:
+                    raw = self._raw(file, section, name, first)
+                    if raw is not None:
+                        raws.append(raw)
+        return raws
+
+    def _raw(
+        self, file: _File, section: str, name: str, first: dict[tuple[str, str], Location]
+    ) -> _Raw | None:
+        loc = file.smap.key((section, name))
+        if not LOCAL_NAME.match(name):
+            self.report(
+                f"'{name}' is not a valid local name", loc,
+                "use letters, digits, '-', '_' and '.', starting with a letter or digit",
+            )  # fmt: skip
+            return None
+        earlier = first.setdefault((section, name), loc)
+        if earlier is not loc:
+            self.report(
+                f"{section} '{name}' is defined twice (first at {earlier})",
+                loc,
+                "local names must be unique within a section: rename one",
+            )
+            return None
+        return _Raw(BY_SECTION[section], name, file)
+
+    def _entry(self, raw: _Raw) -> Entry | None:
+        kind, file = raw.kind, raw.file
+        base: FieldPath = (kind.section, raw.name)
+        value = file.data[kind.section][raw.name]
+        value = {} if value is None else value
+        if not isinstance(value, dict):
+            self.report(
+                f"{kind.title} '{raw.name}' must be a mapping of fields", file.smap.locate(base)
+            )
+            return None
+        templates = tuple((f,) for f in getattr(kind, "template_fields", ()))
+        sub = Substituter(
+            self.vars, lambda p: file.smap.locate((*base, *p)), template_paths=templates
+        )
+        value = sub.apply(value)
+        if sub.result.diagnostics:
+            self.diagnostics.extend(sub.result.diagnostics)
+            return None
+        try:
+            spec = kind.spec_model.model_validate(value)
+        except ValidationError as exc:
+            self._report_validation(exc, kind.spec_model, file.smap, base)
+            return None
+        entry = Entry(kind, raw.name, spec, file.smap.key(base))
+        entry.sensitive_paths = frozenset(sub.result.sensitive)
+        entry.locators.append(((), lambda p: file.smap.locate((*base, *p))))
+        if not self._load_files(entry, file):
+            return None
+        fill = getattr(kind, "fill_templates", None)
+        if fill is not None:
+            entry.spec = fill(entry.spec, self.vars.values)
+        for problem in kind.check(raw.name, entry.spec):
+            self.report(problem.message, entry.location_of(problem.path), problem.hint)
+        return entry
+
+    def _load_files(self, entry: Entry, file: _File) -> bool:
+        """Read JSON files a kind's ``file_fields`` name into their target fields."""
+        spec = entry.spec
+        for source, target in getattr(entry.kind, "file_fields", {}).items():
+            rel = getattr(spec, source)
+            if rel is None or getattr(spec, target) is not None or spec.state == "absent":
+                continue
+            loaded = self._load_json(entry, file, (source,), (target,), rel)
+            if loaded is None:
+                return False
+            spec = spec.model_copy(update={target: loaded})
+        entry.spec = spec
+        return True
+
+    def _load_json(
+        self, entry: Entry, file: _File, source: FieldPath, target: FieldPath, rel: str
+    ) -> Any:
+        path = file.path.parent / rel
+        display = os.path.normpath(os.path.join(os.path.dirname(file.display), rel))
+        text, problem = read_text(path, display, f"{source[-1]} '{rel}'")
+        if text is None:
+            where = entry.location_of(source)
+            message = problem.message if problem else "cannot read file"
+            self.report(message, where, f"the path is relative to {file.display}")
+            return None
+        value, problem = parse_json(text, display)
+        if problem is not None:
+            self.diagnostics.append(problem)
+            return None
+        if not isinstance(value, dict):
+            self.report("the file must hold a JSON object", Location(display, 1, 1))
+            return None
+        locate = _lazy_json_locator(text, display)
+        sub = Substituter(self.vars, locate, template_paths=((),))
+        value = sub.apply(value)
+        self.diagnostics.extend(sub.result.diagnostics)
+        entry.sensitive_paths |= {(*target, *p) for p in sub.result.sensitive}
+        entry.locators.insert(0, (target, locate))
+        return None if sub.result.diagnostics else value
+
+    def _report_validation(
+        self, exc: ValidationError, model: Any, smap: SourceMap, base: FieldPath
+    ) -> None:
+        for issue in translate(exc, model, lambda p: smap.text((*base, *p))):
+            full = (*base, *issue.path)
+            loc = smap.key(full) if issue.at_key else smap.locate(full)
+            self.report(issue.message, loc, issue.hint)
+
+
+def _lazy_json_locator(text: str, display: str) -> Callable[[FieldPath], Location]:
+    cache: list[SourceMap] = []
+
+    def locate(path: FieldPath) -> Location:
+        if not cache:
+            cache.append(json_source_map(text, display))
+        return cache[0].locate(path)
+
+    return locate

@@ -1,0 +1,127 @@
+"""Attachment settings (``channel_configs``): one entry of Flex Configuration's
+``channel_configs`` array per address type, identified by ``address_type``.
+
+The local name is the address type unless ``address_type`` says otherwise.
+``attachments`` maps to the API's ``cbm_attachments``. Limits are Twilio's
+platform limits per address type ("File Attachments and API Limits").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal, get_args
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from flexplan.resources.base import Problem, ResourceKind, ResourceSpec
+from flexplan.resources.fields import Size, format_size
+
+AddressType = Literal["web", "sms", "whatsapp", "email", "messenger", "gbm"]
+ADDRESS_TYPES: tuple[str, ...] = get_args(AddressType)
+_COMMON = ("jpg", "jpeg", "png", "amr", "mp3", "mp4", "pdf", "heic")
+
+
+@dataclass(frozen=True)
+class Limits:
+    number_of_attachments: int
+    max_file_size: int
+    max_total_file_size: int
+    accepted_extensions: tuple[str, ...]
+
+
+LIMITS: dict[str, Limits] = {
+    "web": Limits(1, 16777216, 67108864, (*_COMMON, "txt", "gif")),
+    "sms": Limits(1, 2097152, 5242880, _COMMON),
+    "whatsapp": Limits(1, 16777216, 67108864, (*_COMMON, "oga")),
+    "email": Limits(10, 157286400, 157286400, (*_COMMON, "txt", "gif")),
+    "messenger": Limits(1, 26214400, 26214400, ("jpg", "jpeg", "png", "mp3", "mp4", "pdf")),
+    "gbm": Limits(1, 5242880, 5242880, ("jpg", "jpeg", "png")),
+}
+
+
+class Attachments(BaseModel):
+    """``cbm_attachments`` of one address type."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    enabled: bool | None = None
+    number_of_attachments: int | None = Field(default=None, ge=0)
+    max_file_size: Size | None = None
+    max_total_file_size: Size | None = None
+    accepted_extensions: list[str] | None = None
+
+
+class ChannelConfigSpec(ResourceSpec):
+    """Attachment settings for one address type (by default, the local name)."""
+
+    address_type: AddressType | None = Field(
+        default=None, description="defaults to the entry's local name"
+    )
+    attachments: Attachments | None = None
+
+
+def address_type_of(name: str, spec: ResourceSpec) -> str:
+    """The address type an entry configures: ``address_type`` or its local name."""
+    assert isinstance(spec, ChannelConfigSpec)
+    return spec.address_type or name
+
+
+class ChannelConfigKind(ResourceKind):
+    section: ClassVar[str] = "channel_configs"
+    address: ClassVar[str] = "channel_config"
+    title: ClassVar[str] = "channel config"
+    spec_model: ClassVar[type[ResourceSpec]] = ChannelConfigSpec
+
+    def check(self, name: str, spec: ResourceSpec) -> Iterable[Problem]:
+        assert isinstance(spec, ChannelConfigSpec)
+        kind = address_type_of(name, spec)
+        if kind not in LIMITS:
+            return [
+                Problem(
+                    f"'{name}' is not an address type",
+                    (),
+                    f"name the entry after one of {', '.join(ADDRESS_TYPES)}, "
+                    "or add address_type:",
+                )
+            ]
+        if spec.attachments is None or spec.state == "absent":
+            return []
+        return list(_check_attachments(kind, spec.attachments))
+
+    def natural_key(self, name: str, spec: ResourceSpec) -> tuple[Any, ...]:
+        return (address_type_of(name, spec),)
+
+    def display(self, spec: ResourceSpec, name: str) -> str:
+        return address_type_of(name, spec)
+
+
+def _check_attachments(kind: str, att: Attachments) -> Iterable[Problem]:
+    limits = LIMITS[kind]
+    for field in ("number_of_attachments", "max_file_size", "max_total_file_size"):
+        value, limit = getattr(att, field), getattr(limits, field)
+        if value is not None and value > limit:
+            shown = (str, str) if field == "number_of_attachments" else (format_size,) * 2
+            yield Problem(
+                f"{field} {shown[0](value)} is over the {kind} limit of {shown[1](limit)}",
+                ("attachments", field),
+                f"Twilio accepts at most {shown[1](limit)} for {kind}",
+            )
+    size, total = att.max_file_size, att.max_total_file_size
+    if size is not None and total is not None and size > total:
+        yield Problem(
+            f"max_file_size {format_size(size)} is larger than "
+            f"max_total_file_size {format_size(total)}",
+            ("attachments", "max_file_size"),
+            "a single file cannot be larger than the total allowed",
+        )
+    for i, ext in enumerate(att.accepted_extensions or ()):
+        if ext not in limits.accepted_extensions:
+            yield Problem(
+                f"extension '{ext}' is not accepted for {kind} attachments",
+                ("attachments", "accepted_extensions", i),
+                f"{kind} accepts {' '.join(limits.accepted_extensions)}",
+            )
+
+
+KIND = ChannelConfigKind()

@@ -1,0 +1,413 @@
+"""Typed field types shared by the resource models.
+
+A manifest writes SIDs, sizes, references and look-ups as plain YAML scalars;
+these types parse them once, at validate time, into typed values the plan can
+use without re-parsing strings:
+
+* ``Annotated[str, Sid("FW", "Studio flow")]`` -- a SID checked by its prefix;
+* ``Size`` -- bytes, written as ``16MiB``, ``2 MB`` or a plain integer;
+* ``FlowRef`` (``Ref(...)``) -- a ``ResourceRef``: a managed resource's local
+  name, or a pinned SID;
+* ``WorkflowLookup`` etc. (``LookupOf(...)``) -- a ``Lookup`` of a read-only
+  account object by friendly name (unique name for task channels) or SID.
+
+Errors are raised as ``PydanticCustomError`` with a message meant for people;
+the manifest layer shows it at the value's file:line.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler, PlainSerializer, PlainValidator
+from pydantic import WithJsonSchema
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import PydanticCustomError, core_schema
+
+SID_HEX = "[0-9a-fA-F]{32}"
+LOCAL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+LOCAL_NAME_PATTERN = LOCAL_NAME.pattern
+_ANY_SID = re.compile(rf"^[A-Z]{{2}}{SID_HEX}$")
+
+
+def sid_pattern(prefix: str) -> re.Pattern[str]:
+    return re.compile(rf"^{prefix}{SID_HEX}$")
+
+
+def is_sid(value: str, prefix: str) -> bool:
+    return bool(sid_pattern(prefix).match(value))
+
+
+def _fail(kind: str, message: str, **ctx: Any) -> PydanticCustomError:
+    return PydanticCustomError(kind, message, ctx or None)
+
+
+# -- SIDs ---------------------------------------------------------------------------
+
+
+class _Field:
+    """Pydantic marker: parse with ``parse``, dump with ``dump``, document with ``schema``."""
+
+    def parse(self, value: Any) -> Any:
+        raise NotImplementedError
+
+    def dump(self, value: Any) -> Any:
+        return value
+
+    def schema(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def __get_pydantic_core_schema__(
+        self, _source: Any, _handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.no_info_plain_validator_function(
+            self.parse,
+            serialization=core_schema.plain_serializer_function_ser_schema(self.dump),
+        )
+
+    def __get_pydantic_json_schema__(
+        self, _schema: core_schema.CoreSchema, _handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return self.schema()
+
+
+@dataclass(frozen=True)
+class Sid(_Field):
+    """A SID with a given prefix: ``Annotated[str, Sid("FW", "Studio flow")]``."""
+
+    prefix: str
+    what: str
+
+    def parse(self, value: Any) -> str:
+        if not isinstance(value, str) or not is_sid(value, self.prefix):
+            raise _fail(
+                "sid_format",
+                "'{value}' is not a {what} SID ({prefix} followed by 32 hex digits)",
+                value=str(value),
+                what=self.what,
+                prefix=self.prefix,
+            )
+        return value
+
+    def schema(self) -> dict[str, Any]:
+        pattern = sid_pattern(self.prefix).pattern
+        return {"type": "string", "pattern": pattern, "description": f"{self.what} SID"}
+
+
+AccountSid = Annotated[str, Sid("AC", "account")]
+
+
+# -- sizes --------------------------------------------------------------------------
+
+_UNITS = {
+    "": 1, "b": 1, "byte": 1, "bytes": 1,
+    "kb": 1000, "mb": 1000**2, "gb": 1000**3,
+    "kib": 1024, "mib": 1024**2, "gib": 1024**3,
+}  # fmt: skip
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*$")
+SIZE_PATTERN = r"^\s*\d+(\.\d+)?\s*([KMG]i?B|[kmg]i?b|B|b|bytes?)?\s*$"
+
+
+def parse_size(value: Any) -> int:
+    """Bytes from ``16MiB``, ``2 MB``, ``1.5 KiB`` or a plain non-negative integer."""
+    if isinstance(value, bool):
+        raise _fail("size_type", "expected a size such as 16MiB, 2 MB or a number of bytes")
+    if isinstance(value, int):
+        if value < 0:
+            raise _fail("size_negative", "a size cannot be negative")
+        return value
+    if not isinstance(value, str):
+        raise _fail("size_type", "expected a size such as 16MiB, 2 MB or a number of bytes")
+    match = _SIZE.match(value)
+    unit = match.group(2).lower() if match else ""
+    if not match or unit not in _UNITS:
+        raise _fail(
+            "size_format",
+            "'{value}' is not a size: write bytes, or a number with B, KB, MB, GB, KiB, MiB or GiB",
+            value=value,
+        )
+    amount = float(match.group(1)) * _UNITS[unit]
+    if amount != int(amount):
+        raise _fail("size_fraction", "'{value}' is not a whole number of bytes", value=value)
+    return int(amount)
+
+
+def format_size(size: int) -> str:
+    """``16 MiB (16777216 bytes)`` -- a size as people read it, exact bytes beside."""
+    for unit, factor in (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
+        if size >= factor:
+            amount = f"{size / factor:.2f}".rstrip("0").rstrip(".")
+            return f"{amount} {unit} ({size} bytes)"
+    return f"{size} bytes"
+
+
+Size = Annotated[
+    int,
+    PlainValidator(parse_size),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "integer", "minimum": 0},
+                {"type": "string", "pattern": SIZE_PATTERN},
+            ],
+            "description": "bytes, or a size with a unit: 16MiB, 2 MB, 512KiB",
+        }
+    ),
+]
+
+
+# -- references to managed resources -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ResourceRef:
+    """A managed resource named by local name, or pinned by SID."""
+
+    section: str
+    name: str | None = None
+    sid: str | None = None
+
+    def __str__(self) -> str:
+        return self.name or self.sid or ""
+
+
+@dataclass(frozen=True)
+class Ref(_Field):
+    """A reference to a resource of ``section``: its local name or a ``prefix`` SID."""
+
+    section: str
+    prefix: str
+    what: str
+
+    def parse(self, value: Any) -> ResourceRef:
+        if isinstance(value, ResourceRef):
+            return value
+        what, prefix = self.what, self.prefix
+        if not isinstance(value, str):
+            raise _fail("ref_type", "expected the local name of a {what}, or its SID", what=what)
+        if is_sid(value, prefix):
+            return ResourceRef(self.section, sid=value)
+        if _ANY_SID.match(value):
+            raise _fail(
+                "ref_sid",
+                "'{value}' is not a {what} SID (those start with {prefix})",
+                value=value, what=what, prefix=prefix,
+            )  # fmt: skip
+        if not LOCAL_NAME.match(value):
+            raise _fail(
+                "ref_name",
+                "'{value}' is neither a local name of a {what} nor a {prefix} SID",
+                value=value, what=what, prefix=prefix,
+            )  # fmt: skip
+        return ResourceRef(self.section, name=value)
+
+    def dump(self, value: Any) -> Any:
+        return str(value)
+
+    def schema(self) -> dict[str, Any]:
+        return {
+            "type": "string",
+            "anyOf": [
+                {"pattern": LOCAL_NAME_PATTERN},
+                {"pattern": sid_pattern(self.prefix).pattern},
+            ],
+            "description": f"local name of a {self.what} in `{self.section}`, "
+            f"or its SID ({self.prefix}…)",
+        }
+
+
+FlowRef = Annotated[ResourceRef, Ref("studio_flows", "FW", "Studio flow")]
+
+
+# -- look-ups of read-only account objects --------------------------------------------
+
+LookupKind = Literal["chat_service", "conversation_service", "workspace", "workflow", "task_channel"]
+LOOKUP_PREFIX: dict[str, str] = {
+    "chat_service": "IS",
+    "conversation_service": "IS",
+    "workspace": "WS",
+    "workflow": "WW",
+    "task_channel": "TC",
+}
+LOOKUP_TITLE: dict[str, str] = {
+    "chat_service": "Chat service",
+    "conversation_service": "Conversations service",
+    "workspace": "TaskRouter workspace",
+    "workflow": "TaskRouter workflow",
+    "task_channel": "TaskRouter task channel",
+}
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """A read-only account object found at plan time by name or SID.
+
+    ``by`` is ``sid`` when the value matches the kind's SID pattern, else
+    ``friendly_name`` (``unique_name`` for task channels). A workflow or task
+    channel look-up may carry the ``workspace`` to search in; without it the
+    plan uses the workspace of the surrounding integration (or the account's
+    only one).
+    """
+
+    kind: str
+    by: str
+    value: str
+    workspace: Lookup | None = None
+
+    def __str__(self) -> str:
+        return self.value
+
+    def as_manifest(self) -> Any:
+        """The form written in a manifest's flow ``vars``: ``{kind: value}``."""
+        out: dict[str, Any] = {self.kind: self.value}
+        if self.workspace is not None:
+            out["workspace"] = self.workspace.value
+        return out
+
+
+def make_lookup(kind: str, value: Any) -> Lookup:
+    title = LOOKUP_TITLE[kind]
+    if not isinstance(value, str) or not value.strip():
+        raise _fail(
+            "lookup_type", "expected the name or SID of a {title}", title=title
+        )
+    prefix = LOOKUP_PREFIX[kind]
+    if is_sid(value, prefix):
+        return Lookup(kind, "sid", value)
+    if _ANY_SID.match(value):
+        raise _fail(
+            "lookup_sid",
+            "'{value}' is not a {title} SID (those start with {prefix})",
+            value=value,
+            title=title,
+            prefix=prefix,
+        )
+    return Lookup(kind, "unique_name" if kind == "task_channel" else "friendly_name", value)
+
+
+@dataclass(frozen=True)
+class LookupOf(_Field):
+    """A look-up written as a string: a friendly name (or unique name) or a SID."""
+
+    kind: str
+
+    def parse(self, value: Any) -> Lookup:
+        return value if isinstance(value, Lookup) else make_lookup(self.kind, value)
+
+    def dump(self, value: Any) -> Any:
+        return str(value)
+
+    def schema(self) -> dict[str, Any]:
+        by = "unique name" if self.kind == "task_channel" else "friendly name"
+        title, prefix = LOOKUP_TITLE[self.kind], LOOKUP_PREFIX[self.kind]
+        return {
+            "type": "string",
+            "minLength": 1,
+            "description": f"{title}: its {by} or its SID ({prefix}…)",
+        }
+
+
+ChatServiceLookup = Annotated[Lookup, LookupOf("chat_service")]
+ConversationServiceLookup = Annotated[Lookup, LookupOf("conversation_service")]
+WorkspaceLookup = Annotated[Lookup, LookupOf("workspace")]
+WorkflowLookup = Annotated[Lookup, LookupOf("workflow")]
+TaskChannelLookup = Annotated[Lookup, LookupOf("task_channel")]
+
+
+def parse_lookup_mapping(value: Mapping[str, Any]) -> Lookup:
+    """``{workflow: Assign to Anyone, workspace: Flex Task Assignment}`` and friends."""
+    kinds = [k for k in value if k in LOOKUP_PREFIX and k != "workspace"]
+    if not kinds and set(value) == {"workspace"}:
+        kinds = ["workspace"]
+    extra = set(value) - {*kinds, "workspace"}
+    if len(kinds) != 1 or extra:
+        raise _fail(
+            "lookup_mapping",
+            "a look-up is one of {keys} (a workflow or task_channel may add workspace)",
+            keys=", ".join(sorted(LOOKUP_PREFIX)),
+        )
+    kind = kinds[0]
+    lookup = make_lookup(kind, value[kind])
+    if kind != "workspace" and "workspace" in value:
+        if kind not in ("workflow", "task_channel"):
+            raise _fail("lookup_mapping", "only a workflow or task_channel look-up takes workspace")
+        ws = make_lookup("workspace", value["workspace"])
+        lookup = Lookup(lookup.kind, lookup.by, lookup.value, ws)
+    return lookup
+
+
+def _parse_flow_var(value: Any) -> str | Lookup:
+    if isinstance(value, (str, Lookup)):
+        return value
+    if isinstance(value, bool) or value is None:
+        raise _fail("var_type", "a variable is a string or a look-up such as {{workflow: NAME}}")
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, Mapping):
+        return parse_lookup_mapping(value)
+    raise _fail("var_type", "a variable is a string or a look-up such as {{workflow: NAME}}")
+
+
+def _dump_flow_var(value: str | Lookup) -> Any:
+    return value.as_manifest() if isinstance(value, Lookup) else value
+
+
+_LOOKUP_OBJECT_SCHEMA = {
+    "type": "object",
+    "properties": {k: {"type": "string", "minLength": 1} for k in LOOKUP_PREFIX},
+    "minProperties": 1,
+    "maxProperties": 2,
+    "additionalProperties": False,
+}
+FlowVar = Annotated[
+    str | Lookup,
+    PlainValidator(_parse_flow_var),
+    PlainSerializer(_dump_flow_var),
+    WithJsonSchema(
+        {
+            "anyOf": [{"type": "string"}, _LOOKUP_OBJECT_SCHEMA],
+            "description": "a string, or a look-up resolved at plan time, "
+            "e.g. {workflow: Assign to Anyone} or {task_channel: chat}",
+        }
+    ),
+]
+
+
+# -- URLs ---------------------------------------------------------------------------
+
+_URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$")
+
+
+@dataclass(frozen=True)
+class UrlField(_Field):
+    """An http(s) URL."""
+
+    def parse(self, value: Any) -> str:
+        if not isinstance(value, str) or not _URL.match(value):
+            raise _fail("url_format", "expected an http:// or https:// URL")
+        return value
+
+    def schema(self) -> dict[str, Any]:
+        return {"type": "string", "format": "uri", "pattern": "^https?://"}
+
+
+Url = Annotated[str, UrlField()]
+
+
+# -- phone numbers --------------------------------------------------------------------
+
+E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+
+
+def number_claim_key(address: str, channel: str = "sms") -> str | None:
+    """``number:+1555…`` (SMS) or ``number:whatsapp:+1555…`` for a routable number."""
+    text = address.strip().replace(" ", "").replace("-", "")
+    if ":" in text:
+        channel, _, text = text.partition(":")
+        channel = channel.lower()
+    if channel not in ("whatsapp", "sms") or not E164.match(text):
+        return None
+    return f"number:whatsapp:{text}" if channel == "whatsapp" else f"number:{text}"

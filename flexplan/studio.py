@@ -1,0 +1,192 @@
+"""Studio flow definitions: structural checks, placeholders and a normal form.
+
+A definition is the JSON the Studio canvas exports: ``initial_state``,
+``states`` (widgets with ``name``, ``type``, ``transitions``, ``properties``)
+and optional ``flags`` / ``description``. Validation checks what Studio would
+reject or what silently breaks a flow; ``normalize_definition`` gives the form
+the plan compares, so that key order, whitespace and ``1.0`` vs ``1`` never
+show as changes.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+from flexplan.resources.base import FieldPath, Problem
+
+KNOWN_WIDGET_TYPES: frozenset[str] = frozenset(
+    {
+        "trigger",
+        "add-twiml-redirect",
+        "capture-payments",
+        "connect-call-to",
+        "connect-virtual-agent",
+        "connect-virtual-agent-v2",
+        "enqueue-call",
+        "fork-stream",
+        "gather-input-on-call",
+        "make-http-request",
+        "make-outgoing-call-v1",
+        "make-outgoing-call-v2",
+        "record-call",
+        "record-voicemail",
+        "run-function",
+        "run-subflow",
+        "say-play",
+        "send-and-wait-for-reply",
+        "send-message",
+        "send-to-auto-pilot",
+        "send-to-flex",
+        "set-variables",
+        "split-based-on",
+    }
+)
+
+PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def _problem(message: str, path: FieldPath, hint: str | None = None) -> Problem:
+    return Problem(message, path, hint)
+
+
+def check_definition(defn: Any) -> list[Problem]:
+    """Structural problems of a definition; paths are relative to the definition."""
+    if not isinstance(defn, Mapping):
+        return [_problem("a Studio definition must be a JSON object", ())]
+    problems: list[Problem] = []
+    states = defn.get("states")
+    if not isinstance(states, list) or not states:
+        return [_problem("a Studio definition needs a non-empty 'states' list", ("states",))]
+    names = _check_states(states, problems)
+    initial = defn.get("initial_state")
+    if not isinstance(initial, str):
+        problems.append(_problem("'initial_state' must name a state", ("initial_state",)))
+    elif initial not in names:
+        problems.append(_missing_state("initial_state", initial, names, ("initial_state",)))
+    for path, target in _transition_targets(states):
+        if target not in names:
+            problems.append(_missing_state("transition target", target, names, path))
+    return problems
+
+
+def _check_states(states: list[Any], problems: list[Problem]) -> dict[str, int]:
+    names: dict[str, int] = {}
+    for i, state in enumerate(states):
+        path: FieldPath = ("states", i)
+        if not isinstance(state, Mapping):
+            problems.append(_problem("a state must be a JSON object", path))
+            continue
+        name = state.get("name")
+        if not isinstance(name, str) or not name:
+            problems.append(_problem("a state needs a 'name'", path))
+        elif name in names:
+            first = names[name]
+            problems.append(
+                _problem(f"duplicate state name '{name}' (also states[{first}])", (*path, "name"))
+            )
+        else:
+            names[name] = i
+        problems.extend(_check_widget_type(state.get("type"), (*path, "type")))
+        transitions = state.get("transitions", [])
+        if not isinstance(transitions, list):
+            problems.append(_problem("'transitions' must be a list", (*path, "transitions")))
+    return names
+
+
+def _check_widget_type(kind: Any, path: FieldPath) -> list[Problem]:
+    if not isinstance(kind, str):
+        return [_problem("a state needs a widget 'type'", path)]
+    if kind in KNOWN_WIDGET_TYPES:
+        return []
+    close = difflib.get_close_matches(kind, sorted(KNOWN_WIDGET_TYPES), n=1)
+    hint = f"did you mean '{close[0]}'?" if close else "see Studio's widget list"
+    return [_problem(f"unknown Studio widget type '{kind}'", path, hint)]
+
+
+def _transition_targets(states: list[Any]) -> Iterator[tuple[FieldPath, str]]:
+    for i, state in enumerate(states):
+        transitions = state.get("transitions") if isinstance(state, Mapping) else None
+        if not isinstance(transitions, list):
+            continue
+        for j, transition in enumerate(transitions):
+            target = transition.get("next") if isinstance(transition, Mapping) else None
+            if isinstance(target, str) and target:
+                yield ("states", i, "transitions", j, "next"), target
+
+
+def _missing_state(what: str, target: str, names: Mapping[str, int], path: FieldPath) -> Problem:
+    close = difflib.get_close_matches(target, list(names), n=1)
+    hint = f"did you mean '{close[0]}'?" if close else "name one of the flow's states"
+    return _problem(f"{what} '{target}' is not a state of this flow", path, hint)
+
+
+# -- placeholders ------------------------------------------------------------------------
+
+
+def map_strings(value: Any, fn: Callable[[str, FieldPath], str], path: FieldPath = ()) -> Any:
+    """A copy of a JSON value with ``fn(string, path)`` applied to every string."""
+    if isinstance(value, str):
+        return fn(value, path)
+    if isinstance(value, Mapping):
+        return {k: map_strings(v, fn, (*path, k)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [map_strings(v, fn, (*path, i)) for i, v in enumerate(value)]
+    return value
+
+
+def placeholders(defn: Any) -> set[str]:
+    """Names of the ``${NAME}`` placeholders left in a definition."""
+    found: set[str] = set()
+
+    def collect(text: str, _path: FieldPath) -> str:
+        found.update(PLACEHOLDER.findall(text))
+        return text
+
+    map_strings(defn, collect)
+    return found
+
+
+def placeholder_paths(defn: Any) -> list[tuple[FieldPath, str]]:
+    """Every ``${NAME}`` left in a definition, with the path of its string."""
+    found: list[tuple[FieldPath, str]] = []
+
+    def collect(text: str, path: FieldPath) -> str:
+        found.extend((path, name) for name in PLACEHOLDER.findall(text))
+        return text
+
+    map_strings(defn, collect)
+    return found
+
+
+def fill_placeholders(defn: Any, values: Mapping[str, str]) -> Any:
+    """Replace ``${NAME}`` with ``values[NAME]`` wherever NAME is known (the plan's step)."""
+
+    def fill(text: str, _path: FieldPath) -> str:
+        if "${" not in text:
+            return text
+        return PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
+
+    return map_strings(defn, fill)
+
+
+# -- normal form -----------------------------------------------------------------------
+
+
+def normalize_definition(defn: Mapping[str, Any]) -> dict[str, Any]:
+    """Canonical form: keys sorted, ``1.0`` → ``1``; strings and list order untouched."""
+    result = _normalize(defn)
+    assert isinstance(result, dict)
+    return result
+
+
+def _normalize(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _normalize(value[k]) for k in sorted(value, key=str)}
+    if isinstance(value, (list, tuple)):
+        return [_normalize(v) for v in value]
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    return value
