@@ -57,7 +57,7 @@ def command(
         )
     click.echo(_render(plan, output_format, use_color(no_color)), nl=False)
     if out is not None:
-        write_saved_plan(plan, out, directory=str(directory))
+        write_saved_plan(plan, out, directory=str(directory), variables=variables)
         click.echo(f"\nSaved the plan to {out}; apply it with `flexplan apply {out}`.", err=True)
     _append_step_summary(plan)
     if detailed_exitcode and plan.has_changes:

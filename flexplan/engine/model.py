@@ -50,6 +50,8 @@ class ResourceChange:
     live_refs: frozenset[str] = frozenset()  # SIDs the live object points at
     claims_before: frozenset[str] = frozenset()  # claim keys the live object holds
     claims_after: frozenset[str] = frozenset()  # claim keys the desired state holds
+    live: Any = field(default=None, repr=False, compare=False)  # the LiveObject read
+    key: tuple[Any, ...] = ()  # natural key, to find the resource again after a lost answer
 
     @property
     def address(self) -> str:

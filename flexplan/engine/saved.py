@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from flexplan.engine.model import Plan
+from flexplan.engine.model import Plan, ResourceChange
 from flexplan.errors import FlexplanError
 from flexplan.redact import redact
 from flexplan.render.json_plan import plan_to_json
@@ -27,18 +27,36 @@ def _digest(body: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def saved_plan_document(plan: Plan, *, directory: str | None = None) -> dict[str, Any]:
+def live_version(change: ResourceChange) -> dict[str, Any]:
+    """The live object's revision markers, to say what changed when a plan is stale."""
+    raw = getattr(change.live, "raw", None) or {}
+    return {k: raw[k] for k in ("revision", "date_updated") if raw.get(k) is not None}
+
+
+def saved_plan_document(
+    plan: Plan, *, directory: str | None = None, variables: dict[str, str] | None = None
+) -> dict[str, Any]:
     body = plan_to_json(plan)
-    fingerprints = {c.address: c.fingerprint for c in plan.changes if c.fingerprint}
+    by_address = {c.address: c for c in plan.changes}
     for item in body["resource_changes"]:
-        item["fingerprint"] = fingerprints.get(item["address"])
+        change = by_address[item["address"]]
+        item["fingerprint"] = change.fingerprint
+        item["live_version"] = live_version(change)
     body["directory"] = directory
+    body["variables"] = dict(variables or {})
     return {"format": SAVED_FORMAT, "integrity": _digest(body), "plan": body}
 
 
-def write_saved_plan(plan: Plan, path: Path, *, directory: str | None = None) -> None:
+def write_saved_plan(
+    plan: Plan,
+    path: Path,
+    *,
+    directory: str | None = None,
+    variables: dict[str, str] | None = None,
+) -> None:
     """Write atomically; the text goes through redact as a last guard."""
-    text = redact(json.dumps(saved_plan_document(plan, directory=directory), indent=2)) + "\n"
+    document = saved_plan_document(plan, directory=directory, variables=variables)
+    text = redact(json.dumps(document, indent=2)) + "\n"
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".flexplan-", dir=path.parent)
     try:

@@ -1,0 +1,61 @@
+"""Lines apply prints: one per action as it starts and ends, and the final report."""
+
+from __future__ import annotations
+
+from flexplan.engine.apply import ActionResult, ApplyResult
+from flexplan.engine.model import ResourceChange
+
+_STARTING = {
+    "create": "Creating...",
+    "update": "Modifying...",
+    "delete": "Destroying...",
+    "replace": "Replacing (destroy, then create)...",
+}
+_DONE = {
+    "create": "Creation complete",
+    "update": "Modifications complete",
+    "delete": "Destruction complete",
+    "replace": "Replacement complete",
+}
+
+
+def event_line(event: str, change: ResourceChange, result: ActionResult | None) -> str:
+    if event == "start" or result is None:
+        sid = f" [sid={change.sid}]" if change.sid and change.action != "create" else ""
+        return f"{change.address}: {_STARTING[change.action]}{sid}"
+    took = f"after {result.seconds:.1f}s"
+    if result.status == "done":
+        sid = f" [sid={result.sid}]" if result.sid else ""
+        note = f" ({result.note})" if result.note else ""
+        return f"{change.address}: {_DONE[change.action]} {took}{sid}{note}"
+    return f"{change.address}: FAILED {took}: {result.error}"
+
+
+def final_report(result: ApplyResult) -> str:
+    counts = result.counts()
+    done_text = (
+        f"{counts['added']} added, {counts['changed']} changed, {counts['replaced']} replaced, "
+        f"{counts['destroyed']} destroyed"
+    )
+    if result.ok:
+        return f"Apply complete: {done_text}.\n"
+    failed, skipped = result.of("failed"), result.of("not attempted")
+    lines = [
+        f"Apply failed: {len(failed)} action(s) failed, {len(skipped)} not attempted; "
+        f"done: {done_text}.",
+        "",
+    ]
+    lines += _section("Done", result.of("done"), lambda r: f"{r.action} {r.address}")
+    lines += _section("Failed", failed, lambda r: f"{r.action} {r.address}: {r.error}")
+    lines += _section("Not attempted", skipped, lambda r: f"{r.action} {r.address}")
+    lines.append(
+        "Fix the cause and run `flexplan apply` again: it converges from where this stopped."
+    )
+    return "\n".join(lines) + "\n"
+
+
+def _section(title: str, items: list[ActionResult], describe: object) -> list[str]:
+    if not items:
+        return []
+    assert callable(describe)
+    return [f"{title}:", *(f"  - {describe(r)}" for r in items), ""]
