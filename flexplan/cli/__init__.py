@@ -39,7 +39,8 @@ for _name in COMMAND_MODULES:
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: run the CLI; report flexplan errors without a traceback."""
     try:
-        cli.main(args=argv, prog_name="flexplan", standalone_mode=False)
+        # without standalone mode, click returns (not raises) a command's Exit code
+        code = cli.main(args=argv, prog_name="flexplan", standalone_mode=False)
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
         sys.exit(1)
@@ -65,4 +66,4 @@ def main(argv: list[str] | None = None) -> None:
         if os.environ.get("FLEXPLAN_DEBUG"):
             click.echo(redact(traceback.format_exc()), err=True)
         sys.exit(1)
-    sys.exit(0)
+    sys.exit(code if isinstance(code, int) else 0)

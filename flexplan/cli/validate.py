@@ -1,11 +1,96 @@
-"""`flexplan validate` (placeholder until its issue lands)."""
+"""``flexplan validate``: check a manifest without touching the network.
+
+Reports every problem at once -- as ``path:line:col: error: message`` lines,
+a JSON list, or GitHub workflow-command annotations -- and exits 1 when there
+is any, 0 when the manifest is valid. Without ``--env``, a manifest with
+``environments:`` is checked in each of them.
+"""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import click
+
+from flexplan.cli.options import directory_argument, manifest_options
+from flexplan.errors import Diagnostic
+from flexplan.manifest import Manifest, validate_directory
 
 
 @click.command(name="validate")
-def command() -> None:
-    """Not implemented yet."""
-    raise click.ClickException("'flexplan validate' is not implemented yet")
+@directory_argument
+@manifest_options
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "github"]),
+    default="text",
+    show_default=True,
+    help="text for people, json for tools, github for workflow annotations.",
+)
+def command(
+    directory: Path, env: str | None, variables: dict[str, str], output_format: str
+) -> None:
+    """Check the manifest in DIRECTORY (default: the current directory)."""
+    manifest, diagnostics = validate_directory(
+        directory, env=env, variables=variables, all_environments=env is None
+    )
+    if output_format == "json":
+        click.echo(json.dumps([_as_json(d) for d in diagnostics], indent=2))
+    elif output_format == "github":
+        for diagnostic in diagnostics:
+            click.echo(github_annotation(diagnostic))
+    else:
+        for diagnostic in diagnostics:
+            click.echo(diagnostic.render())
+    if output_format != "json":
+        click.echo(_summary(diagnostics, manifest, env))
+    if diagnostics:
+        raise click.exceptions.Exit(1)
+
+
+def _as_json(diagnostic: Diagnostic) -> dict[str, object]:
+    loc = diagnostic.location
+    return {
+        "file": loc.file if loc else None,
+        "line": loc.line if loc and loc.line else None,
+        "column": loc.column if loc and loc.column else None,
+        "severity": diagnostic.severity,
+        "message": diagnostic.message,
+        "hint": diagnostic.hint,
+    }
+
+
+def _escape(text: str, *, prop: bool = False) -> str:
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return text.replace(":", "%3A").replace(",", "%2C") if prop else text
+
+
+def github_annotation(diagnostic: Diagnostic) -> str:
+    """``::error file=…,line=…,col=…::message`` (hint on a second line of the message)."""
+    loc = diagnostic.location
+    props = []
+    if loc is not None:
+        props.append(f"file={_escape(loc.file, prop=True)}")
+        if loc.line:
+            props.append(f"line={loc.line}")
+        if loc.column:
+            props.append(f"col={loc.column}")
+    text = diagnostic.message + (f"\nhint: {diagnostic.hint}" if diagnostic.hint else "")
+    head = f"::{diagnostic.severity}"
+    return f"{head} {','.join(props)}::{_escape(text)}" if props else f"{head}::{_escape(text)}"
+
+
+def _summary(diagnostics: list[Diagnostic], manifest: Manifest | None, env: str | None) -> str:
+    if diagnostics:
+        count = len(diagnostics)
+        return f"{count} error{'s' if count != 1 else ''}; the manifest is not valid."
+    if manifest is None:
+        return "The manifest is valid in every environment."
+    where = f" (environment {env})" if env else ""
+    files = len(manifest.files)
+    return (
+        f"The manifest is valid{where}: {len(manifest.entries)} resources "
+        f"in {files} file{'s' if files != 1 else ''}."
+    )
