@@ -9,7 +9,15 @@ from __future__ import annotations
 from typing import Any
 
 from flexplan.engine.model import Plan, ResourceChange
-from flexplan.render.common import HEADLINE, NO_CHANGES, SYMBOL, is_sensitive, show, summary_line
+from flexplan.render.common import (
+    HEADLINE,
+    NO_CHANGES,
+    SYMBOL,
+    is_sensitive,
+    show,
+    summary_line,
+    under_detail,
+)
 
 GITHUB_LIMIT = 65_536
 MARKER = "<!-- flexplan plan -->"
@@ -66,7 +74,7 @@ def _body(change: ResourceChange) -> list[str]:
         sym = "+" if change.action == "create" else "-"
         state = (change.after if change.action == "create" else change.before) or {}
         for path, value in leaves(state):
-            if path not in change.details:
+            if not under_detail(change, path):
                 out.append(
                     f"{sym} {path} = {show(value, sensitive=is_sensitive(change, path, value))}"
                 )

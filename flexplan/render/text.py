@@ -18,6 +18,7 @@ from flexplan.render.common import (
     is_sensitive,
     show,
     summary_line,
+    under_detail,
 )
 
 _COLOURS = {"+": "green", "~": "yellow", "-": "red", "-/+": "red"}
@@ -73,7 +74,7 @@ def _resource_block(change: ResourceChange, style: Style) -> list[str]:
 def _all_fields(change: ResourceChange, state: dict[str, Any], sym: str, style: Style) -> list[str]:
     lines: list[str] = []
     for path, value in leaves(state):
-        if path in change.details:
+        if under_detail(change, path):
             continue
         shown = show(value, sensitive=is_sensitive(change, path, value))
         lines.append(f"      {style(sym, sym)} {path} = {shown}")

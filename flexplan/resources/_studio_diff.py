@@ -64,7 +64,12 @@ class DefinitionDiff:
         """Plain lines, for text and markdown renderings."""
         out: list[str] = []
         for change in self.flow_fields:
-            out.append(f"{change.path}: {_show(change.before)} -> {_show(change.after)}")
+            if change.before is ABSENT:
+                out.append(f"+ {change.path} = {_show(change.after)}")
+            elif change.after is ABSENT:
+                out.append(f"- {change.path} = {_show(change.before)}")
+            else:
+                out.append(f"{change.path}: {_show(change.before)} -> {_show(change.after)}")
         for widget in self.widgets:
             out.extend(_widget_lines(widget))
         if self.layout_changed:
@@ -188,9 +193,17 @@ def _transition_changes(old: Iterable[Any], new: Iterable[Any]) -> list[FieldCha
 
 
 def _diff_flow_fields(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[FieldChange]:
-    old = {k: v for k, v in before.items() if k != "states"}
-    new = {k: v for k, v in after.items() if k != "states"}
-    return _nested_changes("", old, new)
+    changes: list[FieldChange] = []
+    for key in sorted(set(before) | set(after)):
+        if key == "states":
+            continue
+        old, new = before.get(key, ABSENT), after.get(key, ABSENT)
+        if old is ABSENT or new is ABSENT:
+            if old != new:
+                changes.append(FieldChange(key, old, new))
+        else:
+            changes.extend(_nested_changes(key, old, new))
+    return changes
 
 
 def _nested_changes(prefix: str, old: Any, new: Any) -> list[FieldChange]:
