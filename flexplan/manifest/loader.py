@@ -78,7 +78,10 @@ class Loader:
         settings = self._settings(root)
         if settings is None:
             return None
+        count = len(self.diagnostics)
         account_sid = self._environment(settings, root)
+        if len(self.diagnostics) > count:
+            return None  # without the right variables every use of one would be reported
         self._includes(settings, root)
         raws = self._collect()
         entries = [e for e in (self._entry(raw) for raw in raws) if e is not None]
@@ -181,6 +184,12 @@ class Loader:
         envs = settings.environments or {}
         values, sensitive = self._vars_of(settings.vars, ("vars",), root)
         account_sid = settings.account_sid
+        if self.env is None and envs:
+            self.report(
+                "this manifest has environments: choose one with --env",
+                root.smap.key(("environments",)),
+                f"defined environments: {', '.join(envs)}",
+            )
         if self.env is not None:
             chosen = envs.get(self.env)
             if chosen is None:
@@ -210,7 +219,7 @@ class Loader:
 
     def _unknown_environment(self, envs: Mapping[str, Any], root: _File) -> None:
         loc = root.smap.key(("environments",)) if envs else Location(root.display, 1, 1)
-        close = difflib.get_close_matches(self.env or "", list(envs), n=1)
+        close = difflib.get_close_matches(self.env or "", list(envs), n=1, cutoff=0.5)
         if close:
             hint = f"did you mean '{close[0]}'?"
         elif envs:
