@@ -94,7 +94,10 @@ class SandboxServer:
         self._server = make_server(self.host, self.port, self._app)
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="flexplan-sandbox", daemon=True
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="flexplan-sandbox",
+            daemon=True,
         )
         self._thread.start()
         return self

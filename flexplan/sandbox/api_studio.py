@@ -44,6 +44,7 @@ def flow_body(store: Store, sid: str, fields: dict[str, Any], created: str) -> B
     return {
         "sid": sid,
         "account_sid": store.account_sid,
+        "author_sid": None,
         "friendly_name": fields["friendly_name"],
         "definition": fields["definition"],
         "status": fields["status"],
@@ -66,6 +67,7 @@ def _record_revision(store: Store, flow: Body) -> None:
         for key in (
             "sid",
             "account_sid",
+            "author_sid",
             "friendly_name",
             "definition",
             "status",

@@ -247,6 +247,7 @@ class Handler(BaseHTTPRequestHandler):
                 status=status,
                 response_body=sent,
                 route=route.key if route else None,
+                basic_auth=(self.headers.get("Authorization") or "").startswith("Basic "),
             )
         )
 

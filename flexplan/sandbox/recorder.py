@@ -22,6 +22,8 @@ class Exchange:
     response_body: bytes
     route: str | None
     """The matched route key (``GET /flex-api/v1/FlexFlows``), None if no route matched."""
+    basic_auth: bool = False
+    """Whether the request carried Basic credentials (never the credentials themselves)."""
 
 
 @dataclass

@@ -232,6 +232,7 @@ def _studio(account: str) -> tuple[dict[str, Body], dict[str, list[Body]]]:
             for k in (
                 "sid",
                 "account_sid",
+                "author_sid",
                 "friendly_name",
                 "definition",
                 "status",

@@ -82,4 +82,7 @@ def flex_configuration(account: str, ids: dict[str, str]) -> dict[str, Any]:
         "channel_configs": [channel_config(t) for t in ("web", "sms", "whatsapp")],
         "debugger_integration": {"enabled": False},
         "flex_ui_status_report": {"enabled": False},
+        "agent_conv_end_methods": {"wrapup_on_end": True},
+        "citrix_voice_vdi": {"enabled": False},
+        "offline_config": {"enabled": False},
     }

@@ -1,0 +1,57 @@
+"""Shared fixtures: a sandbox per test, whose traffic must match Twilio's spec.
+
+``sandbox`` starts an in-memory sandbox on a free loopback port with the
+recorder on; at teardown every exchange is validated against the trimmed
+OpenAPI specs in tests/contract/openapi, and invalid traffic fails the test
+that produced it. A test that sends spec-breaking requests on purpose (to
+check the sandbox's 400s) is marked ``@pytest.mark.invalid_requests``;
+responses are still checked. ``sandbox_env`` and ``sandbox_client`` point
+flexplan's own client builder at it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from contract.validator import check_all
+
+from flexplan.sandbox import SandboxServer, running_sandbox
+from flexplan.twilio_client import RetryPolicy, build_client, credentials_from_env
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "invalid_requests: the test sends requests that break Twilio's spec on purpose"
+    )
+    config.addinivalue_line("markers", "sandbox_knobs(**knobs): fault knobs for the sandbox fixture")
+
+
+@pytest.fixture
+def sandbox(request: pytest.FixtureRequest) -> Iterator[SandboxServer]:
+    marker = request.node.get_closest_marker("sandbox_knobs")
+    knobs: dict[str, Any] = dict(marker.kwargs) if marker else {}
+    with running_sandbox(record=True, **knobs) as server:
+        yield server
+        exchanges = server.recorder.take()
+    allow = request.node.get_closest_marker("invalid_requests") is not None
+    problems = check_all(exchanges, allow_invalid_requests=allow)
+    if problems:
+        shown = "\n".join(f"  - {p}" for p in problems[:20])
+        more = f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else ""
+        pytest.fail(f"traffic that does not match Twilio's OpenAPI spec:\n{shown}{more}", pytrace=False)
+
+
+@pytest.fixture
+def sandbox_env(sandbox: SandboxServer) -> dict[str, str]:
+    """Environment variables that point flexplan at the ``sandbox`` fixture."""
+    return dict(sandbox.credentials)
+
+
+@pytest.fixture
+def sandbox_client(sandbox: SandboxServer) -> Any:
+    """A twilio Client made by flexplan's builder, talking to the ``sandbox`` fixture."""
+    credentials = credentials_from_env(sandbox.credentials)
+    retry = RetryPolicy(attempts=4, base_delay=0.01, max_delay=0.05, budget=5.0)
+    return build_client(credentials, api_base=sandbox.base_url, timeout=10.0, retry=retry)
