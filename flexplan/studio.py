@@ -85,7 +85,11 @@ def _check_states(states: list[Any], problems: list[Problem]) -> dict[str, int]:
         elif name in names:
             first = names[name]
             problems.append(
-                _problem(f"duplicate state name '{name}' (also states[{first}])", (*path, "name"))
+                _problem(
+                    f"duplicate state name '{name}' (also states[{first}])",
+                    (*path, "name"),
+                    "state names must be unique within a flow: rename one",
+                )
             )
         else:
             names[name] = i

@@ -14,11 +14,10 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from flexplan.resources import KINDS
-from flexplan.resources.fields import LOCAL_NAME_PATTERN, AccountSid
+from flexplan.resources.fields import LOCAL_NAME_PATTERN, AccountSid, VarValue
 
 SECTIONS: tuple[str, ...] = tuple(k.section for k in KINDS)
 SETTINGS_KEYS = ("version", "include", "vars", "environments", "prune", "account_sid")
-VarValue = str | int | float | bool
 SectionName = Literal["studio_flows", "flex_flows", "conversations_addresses", "channel_configs"]
 LocalName = Annotated[str, Field(pattern=LOCAL_NAME_PATTERN)]
 

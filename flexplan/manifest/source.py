@@ -144,7 +144,9 @@ def read_text(path: Path, display: str, what: str = "file") -> tuple[str | None,
     except IsADirectoryError:
         return None, Diagnostic(f"{what} is a directory, not a file", Location(display))
     except UnicodeDecodeError as exc:
-        return None, Diagnostic(f"{what} is not UTF-8 text ({exc.reason})", Location(display))
+        line = exc.object[: exc.start].count(b"\n") + 1
+        message = f"{what} is not UTF-8 text ({exc.reason})"
+        return None, Diagnostic(message, Location(display, line), "save it as UTF-8")
     except OSError as exc:
         return None, Diagnostic(f"cannot read {what}: {exc.strerror}", Location(display))
 
@@ -155,7 +157,7 @@ def parse_yaml(text: str, display: str) -> tuple[Any, SourceMap, list[Diagnostic
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
-        return None, smap, [_yaml_error(exc, display)]
+        return None, smap, [_yaml_error(exc, display, text)]
     except yaml.YAMLError as exc:
         return None, smap, [Diagnostic(f"invalid YAML: {exc}", Location(display, 1, 1))]
     except RecursionError:
@@ -170,11 +172,13 @@ def parse_yaml(text: str, display: str) -> tuple[Any, SourceMap, list[Diagnostic
     return value, smap, builder.diagnostics
 
 
-def _yaml_error(exc: yaml.MarkedYAMLError, display: str) -> Diagnostic:
+def _yaml_error(exc: yaml.MarkedYAMLError, display: str, text: str) -> Diagnostic:
     mark = exc.problem_mark or exc.context_mark
     loc = Location(display, mark.line + 1, mark.column + 1) if mark else Location(display, 1, 1)
     problem = exc.problem or "invalid YAML"
-    if "'\\t'" in problem:
+    lines = text.splitlines()
+    line = lines[mark.line] if mark and mark.line < len(lines) else ""
+    if "'\\t'" in problem or "\t" in line[: len(line) - len(line.lstrip())]:
         return Diagnostic(
             "a tab character in indentation", loc, "YAML indents with spaces only"
         )

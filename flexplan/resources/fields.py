@@ -85,7 +85,7 @@ class Sid(_Field):
         if not isinstance(value, str) or not is_sid(value, self.prefix):
             raise _fail(
                 "sid_format",
-                "'{value}' is not a {what} SID ({prefix} followed by 32 hex digits)",
+                "'{value}' is not a valid {what} SID ({prefix} followed by 32 hex digits)",
                 value=str(value),
                 what=self.what,
                 prefix=self.prefix,
@@ -98,6 +98,19 @@ class Sid(_Field):
 
 
 AccountSid = Annotated[str, Sid("AC", "account")]
+
+
+def _var_value(value: Any) -> Any:
+    if isinstance(value, (str, int, float, bool)):
+        return value
+    raise _fail("var_value", "a variable's value is text, a number or true/false")
+
+
+VarValue = Annotated[
+    str | int | float | bool,
+    PlainValidator(_var_value),
+    WithJsonSchema({"type": ["string", "number", "boolean"]}),
+]
 
 
 # -- sizes --------------------------------------------------------------------------
@@ -343,12 +356,12 @@ def _parse_flow_var(value: Any) -> str | Lookup:
     if isinstance(value, (str, Lookup)):
         return value
     if isinstance(value, bool) or value is None:
-        raise _fail("var_type", "a variable is a string or a look-up such as {{workflow: NAME}}")
+        raise _fail("var_type", "a variable is text, or a look-up such as workflow: NAME")
     if isinstance(value, (int, float)):
         return str(value)
     if isinstance(value, Mapping):
         return parse_lookup_mapping(value)
-    raise _fail("var_type", "a variable is a string or a look-up such as {{workflow: NAME}}")
+    raise _fail("var_type", "a variable is text, or a look-up such as workflow: NAME")
 
 
 def _dump_flow_var(value: str | Lookup) -> Any:
