@@ -51,8 +51,22 @@ def describe(value: Any) -> str:
 def translate(
     exc: ValidationError, model: type[BaseModel], text_of: Callable[[FieldPath], str | None]
 ) -> list[Issue]:
-    """Every error of ``exc`` (raised by ``model``) as an ``Issue``."""
-    return [_one(err, model, text_of) for err in exc.errors(include_url=False)]
+    """Every error of ``exc`` (raised by ``model``) as an ``Issue``.
+
+    A missing field that an unknown key next to it probably meant (a typo) is
+    not reported twice: the "did you mean" on the unknown key says it all.
+    """
+    issues = [_one(err, model, text_of) for err in exc.errors(include_url=False)]
+    meant = {
+        (*i.path[:-1], i.hint.split("'")[1])
+        for i in issues
+        if i.at_key and i.hint and i.hint.startswith("did you mean")
+    }
+    return [i for i in issues if not (i.message.startswith("missing") and _missing(i) in meant)]
+
+
+def _missing(issue: Issue) -> FieldPath:
+    return (*issue.path, issue.message.split("'")[1])
 
 
 def _one(err: ErrorDetails, model: type[BaseModel], text_of: Callable[..., Any]) -> Issue:
