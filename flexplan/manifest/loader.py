@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import glob
+import json
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from flexplan.manifest.variables import Substituter, Variables
 from flexplan.resources import BY_SECTION
 from flexplan.resources.base import FieldPath, ResourceKind, ResourceSpec
 from flexplan.resources.fields import LOCAL_NAME
+from flexplan.studio import map_strings
 
 MANIFEST_FILE = "flexplan.yaml"
 
@@ -66,6 +68,7 @@ class Loader:
         self.vars = Variables({}, self.environ)
         self.files: list[_File] = []
         self._sensitive_settings: set[FieldPath] = set()
+        self._loaded: set[str] = set()
 
     def report(self, message: str, location: Location | None, hint: str | None = None) -> None:
         self.diagnostics.append(Diagnostic(message, location, hint))
@@ -279,11 +282,10 @@ class Loader:
                 f"{kind.title} '{raw.name}' must be a mapping of fields", file.smap.locate(base)
             )
             return None
-        templates = tuple((f,) for f in getattr(kind, "template_fields", ()))
-        sub = Substituter(
-            self.vars, lambda p: file.smap.locate((*base, *p)), template_paths=templates
-        )
-        value = sub.apply(value)
+        sub = Substituter(self.vars, lambda p: file.smap.locate((*base, *p)))
+        templated = tuple(getattr(kind, "template_fields", ()))
+        paths = [p for p in file.smap.dollars_under(base) if p[:1] not in [(t,) for t in templated]]
+        sub.apply_at(value, paths)
         if sub.result.diagnostics:
             self.diagnostics.extend(sub.result.diagnostics)
             return None
@@ -295,54 +297,82 @@ class Loader:
         entry = Entry(kind, raw.name, spec, file.smap.key(base))
         entry.sensitive_paths = frozenset(sub.result.sensitive)
         entry.locators.append(((), lambda p: file.smap.locate((*base, *p))))
-        if not self._load_files(entry, file):
+        if not self._fill_templates(entry, file, templated):
             return None
-        fill = getattr(kind, "fill_templates", None)
-        if fill is not None:
-            entry.spec = fill(entry.spec, self.vars.values)
         for problem in kind.check(raw.name, entry.spec):
             self.report(problem.message, entry.location_of(problem.path), problem.hint)
         return entry
 
-    def _load_files(self, entry: Entry, file: _File) -> bool:
+    def _fill_templates(self, entry: Entry, file: _File, templated: tuple[str, ...]) -> bool:
+        """Load ``file_fields`` and fill the placeholders of ``template_fields``."""
+        hook = getattr(entry.kind, "template_values", None)
+        values, keep = hook(entry.spec, self.vars.values) if hook else ({}, frozenset())
+        if not self._load_files(entry, file, values, keep):
+            return False
+        updates: dict[str, Any] = {}
+        for name in templated:
+            current = getattr(entry.spec, name)
+            if current is None or name in self._loaded:
+                continue
+            sub = Substituter(
+                self.vars, entry.location_of, templates=values, keep=keep
+            )
+            updates[name] = sub.apply(current, (name,))
+            self.diagnostics.extend(sub.result.diagnostics)
+            entry.sensitive_paths |= sub.result.sensitive
+        if updates:
+            entry.spec = entry.spec.model_copy(update=updates)
+        return True
+
+    def _load_files(
+        self, entry: Entry, file: _File, values: dict[str, str], keep: frozenset[str]
+    ) -> bool:
         """Read JSON files a kind's ``file_fields`` name into their target fields."""
+        self._loaded: set[str] = set()
         spec = entry.spec
         for source, target in getattr(entry.kind, "file_fields", {}).items():
             rel = getattr(spec, source)
             if rel is None or getattr(spec, target) is not None or spec.state == "absent":
                 continue
-            loaded = self._load_json(entry, file, (source,), (target,), rel)
+            sub = Substituter(self.vars, entry.location_of, templates=values, keep=keep)
+            loaded = self._load_json(entry, file, (source,), (target,), rel, sub)
             if loaded is None:
                 return False
             spec = spec.model_copy(update={target: loaded})
+            self._loaded.add(target)
         entry.spec = spec
         return True
 
     def _load_json(
-        self, entry: Entry, file: _File, source: FieldPath, target: FieldPath, rel: str
+        self,
+        entry: Entry,
+        file: _File,
+        source: FieldPath,
+        target: FieldPath,
+        rel: str,
+        sub: Substituter,
     ) -> Any:
         path = file.path.parent / rel
         display = os.path.normpath(os.path.join(os.path.dirname(file.display), rel))
         text, problem = read_text(path, display, f"{source[-1]} '{rel}'")
         if text is None:
-            where = entry.location_of(source)
             message = problem.message if problem else "cannot read file"
-            self.report(message, where, f"the path is relative to {file.display}")
+            self.report(message, entry.location_of(source), f"the path is relative to {file.display}")
             return None
         value, problem = parse_json(text, display)
-        if problem is not None:
-            self.diagnostics.append(problem)
+        if problem is not None or not isinstance(value, dict):
+            self.diagnostics.append(
+                problem or Diagnostic("the file must hold a JSON object", Location(display, 1, 1))
+            )
             return None
-        if not isinstance(value, dict):
-            self.report("the file must hold a JSON object", Location(display, 1, 1))
-            return None
-        locate = _lazy_json_locator(text, display)
-        sub = Substituter(self.vars, locate, template_paths=((),))
-        value = sub.apply(value)
+        entry.locators.insert(0, (target, _lazy_json_locator(text, display)))
+        filled = sub.apply_text(text, display)
         self.diagnostics.extend(sub.result.diagnostics)
-        entry.sensitive_paths |= {(*target, *p) for p in sub.result.sensitive}
-        entry.locators.insert(0, (target, locate))
-        return None if sub.result.diagnostics else value
+        if filled is not text:
+            value = json.loads(filled)
+        if sub.env_values:
+            entry.sensitive_paths |= _paths_holding(value, sub.env_values, target)
+        return value
 
     def _report_validation(
         self, exc: ValidationError, model: Any, smap: SourceMap, base: FieldPath
@@ -351,6 +381,18 @@ class Loader:
             full = (*base, *issue.path)
             loc = smap.key(full) if issue.at_key else smap.locate(full)
             self.report(issue.message, loc, issue.hint)
+
+
+def _paths_holding(value: Any, secrets: set[str], prefix: FieldPath) -> set[FieldPath]:
+    found: set[FieldPath] = set()
+
+    def visit(text: str, path: FieldPath) -> str:
+        if any(secret in text for secret in secrets):
+            found.add((*prefix, *path))
+        return text
+
+    map_strings(value, visit)
+    return found
 
 
 def _lazy_json_locator(text: str, display: str) -> Callable[[FieldPath], Location]:

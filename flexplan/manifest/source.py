@@ -34,28 +34,42 @@ _SCALARS = {
 }
 
 
+Pos = tuple[int, int]  # 1-based line and column; Location objects are made on demand
+
+
 @dataclass
 class SourceMap:
     """Where each value of one file stands, by path from the document root."""
 
     file: str
-    values: dict[FieldPath, Location] = field(default_factory=dict)
-    keys: dict[FieldPath, Location] = field(default_factory=dict)
+    values: dict[FieldPath, Pos] = field(default_factory=dict)
+    keys: dict[FieldPath, Pos] = field(default_factory=dict)
     texts: dict[FieldPath, str] = field(default_factory=dict)  # source text of non-strings
+    dollars: list[FieldPath] = field(default_factory=list)  # strings holding "${"
 
     def locate(self, path: FieldPath) -> Location:
         """The nearest known place for ``path`` (walking up to the document)."""
         for end in range(len(path), -1, -1):
-            loc = self.values.get(path[:end])
-            if loc is not None:
-                return loc
+            pos = self.values.get(path[:end])
+            if pos is not None:
+                return Location(self.file, *pos)
         return Location(self.file, 1, 1)
 
     def key(self, path: FieldPath) -> Location:
-        return self.keys.get(path) or self.locate(path)
+        pos = self.keys.get(path)
+        return Location(self.file, *pos) if pos else self.locate(path)
 
     def text(self, path: FieldPath) -> str | None:
         return self.texts.get(path)
+
+    def dollars_under(self, prefix: FieldPath) -> list[FieldPath]:
+        """Paths (relative to ``prefix``) of the strings below it that hold ``${``."""
+        n = len(prefix)
+        return [p[n:] for p in self.dollars if p[:n] == prefix]
+
+
+_MAPPING, _SEQUENCE, _SCALAR = yaml.MappingNode, yaml.SequenceNode, yaml.ScalarNode
+_NULL = _TAG + "null"
 
 
 class _Builder:
@@ -67,27 +81,33 @@ class _Builder:
     def loc(self, mark: Any) -> Location:
         return Location(self.smap.file, mark.line + 1, mark.column + 1)
 
-    def build(self, node: yaml.Node, path: FieldPath, key_loc: Location | None) -> Any:
-        container = isinstance(node, (yaml.MappingNode, yaml.SequenceNode))
-        empty = isinstance(node, yaml.ScalarNode) and node.tag == _TAG + "null"
-        use_key = key_loc is not None and (container or empty)
-        self.smap.values[path] = key_loc if use_key and key_loc else self.loc(node.start_mark)
-        if isinstance(node, yaml.ScalarNode):
-            return self.scalar(node, path)
+    def build(self, node: yaml.Node, path: FieldPath, key_pos: Pos | None) -> Any:
+        cls = type(node)
+        if cls is _SCALAR:
+            if key_pos is not None and node.tag == _NULL:
+                self.smap.values[path] = key_pos
+            else:
+                mark = node.start_mark
+                self.smap.values[path] = (mark.line + 1, mark.column + 1)
+            return self.scalar(node, path)  # type: ignore[arg-type]
+        mark = node.start_mark
+        self.smap.values[path] = key_pos or (mark.line + 1, mark.column + 1)
         if id(node) in self._active:
-            self.diagnostics.append(Diagnostic("recursive alias", self.loc(node.start_mark)))
+            self.diagnostics.append(Diagnostic("recursive alias", self.loc(mark)))
             return None
         self._active.add(id(node))
         try:
-            if isinstance(node, yaml.SequenceNode):
+            if cls is _SEQUENCE:
                 return [self.build(item, (*path, i), None) for i, item in enumerate(node.value)]
-            return self.mapping(node, path)
+            return self.mapping(node, path)  # type: ignore[arg-type]
         finally:
             self._active.discard(id(node))
 
     def scalar(self, node: yaml.ScalarNode, path: FieldPath) -> Any:
         convert = _SCALARS.get(node.tag) if not node.style else None
         if convert is None:
+            if "${" in node.value:
+                self.smap.dollars.append(path)
             return node.value
         self.smap.texts[path] = node.value
         return convert(node)
@@ -103,19 +123,20 @@ class _Builder:
                 loc = self.loc(key_node.start_mark)
                 self.diagnostics.append(Diagnostic("a mapping key must be a plain value", loc))
                 continue
-            key, key_loc = str(key_node.value), self.loc(key_node.start_mark)
+            key, mark = str(key_node.value), key_node.start_mark
+            key_pos = (mark.line + 1, mark.column + 1)
             if key in out:
                 first = self.smap.keys[(*path, key)]
                 self.diagnostics.append(
                     Diagnostic(
-                        f"duplicate key '{key}' (first at line {first.line})",
-                        key_loc,
+                        f"duplicate key '{key}' (first at line {first[0]})",
+                        self.loc(mark),
                         "each key may appear once in a mapping; remove or rename one",
                     )
                 )
                 continue
-            self.smap.keys[(*path, key)] = key_loc
-            out[key] = self.build(value_node, (*path, key), key_loc)
+            self.smap.keys[(*path, key)] = key_pos
+            out[key] = self.build(value_node, (*path, key), key_pos)
         for merged in merges:
             self.merge(out, merged, path)
         return out
@@ -130,9 +151,10 @@ class _Builder:
             for key_node, value_node in source.value:
                 key = str(key_node.value)
                 if key not in out and isinstance(key_node, yaml.ScalarNode):
-                    key_loc = self.loc(key_node.start_mark)
-                    self.smap.keys[(*path, key)] = key_loc
-                    out[key] = self.build(value_node, (*path, key), key_loc)
+                    mark = key_node.start_mark
+                    key_pos = (mark.line + 1, mark.column + 1)
+                    self.smap.keys[(*path, key)] = key_pos
+                    out[key] = self.build(value_node, (*path, key), key_pos)
 
 
 def read_text(path: Path, display: str, what: str = "file") -> tuple[str | None, Diagnostic | None]:

@@ -16,7 +16,7 @@ from pydantic import Field, model_validator
 
 from flexplan.resources.base import Problem, ResourceKind, ResourceSpec
 from flexplan.resources.fields import FlowVar, Lookup, Sid
-from flexplan.studio import check_definition, fill_placeholders, placeholder_paths
+from flexplan.studio import check_definition
 
 FlowSid = Annotated[str, Sid("FW", "Studio flow")]
 
@@ -55,15 +55,16 @@ class StudioFlowKind(ResourceKind):
     # the manifest layer loads JSON named by the key into the value's field
     file_fields: ClassVar[dict[str, str]] = {"definition_file": "definition"}
 
-    def fill_templates(self, spec: ResourceSpec, variables: Mapping[str, str]) -> ResourceSpec:
-        """Fill ``${NAME}`` in the definition from the flow's string vars, then ``variables``."""
+    def template_values(
+        self, spec: ResourceSpec, variables: Mapping[str, str]
+    ) -> tuple[dict[str, str], frozenset[str]]:
+        """Values for ``${NAME}`` in the definition (flow vars over ``variables``),
+        and the names kept for the plan to fill (look-up vars)."""
         assert isinstance(spec, StudioFlowSpec)
-        if spec.definition is None:
-            return spec
-        own = {k: v for k, v in (spec.vars or {}).items() if isinstance(v, str)}
-        lookups = {k for k, v in (spec.vars or {}).items() if isinstance(v, Lookup)}
-        values = {k: v for k, v in {**variables, **own}.items() if k not in lookups}
-        return spec.model_copy(update={"definition": fill_placeholders(spec.definition, values)})
+        own = spec.vars or {}
+        keep = frozenset(k for k, v in own.items() if isinstance(v, Lookup))
+        values = {**variables, **{k: v for k, v in own.items() if isinstance(v, str)}}
+        return {k: v for k, v in values.items() if k not in keep}, keep
 
     def check(self, name: str, spec: ResourceSpec) -> Iterable[Problem]:
         assert isinstance(spec, StudioFlowSpec)
@@ -73,24 +74,10 @@ class StudioFlowKind(ResourceKind):
             if spec.definition_file is not None:
                 return []  # the file could not be loaded; that is reported already
             return [Problem("a Studio flow needs a definition", (), "add definition_file: or definition:")]
-        problems = [
+        return [
             Problem(p.message, ("definition", *p.path), p.hint)
             for p in check_definition(spec.definition)
         ]
-        return problems + list(self._unfilled(spec))
-
-    def _unfilled(self, spec: StudioFlowSpec) -> Iterable[Problem]:
-        lookups = {k for k, v in (spec.vars or {}).items() if isinstance(v, Lookup)}
-        seen: set[str] = set()
-        for path, name in placeholder_paths(spec.definition):
-            if name in lookups or name in seen:
-                continue
-            seen.add(name)
-            yield Problem(
-                f"placeholder ${{{name}}} in the definition has no value",
-                ("definition", *path),
-                f"add {name} to the flow's vars: or to the manifest's vars:",
-            )
 
     def natural_key(self, name: str, spec: ResourceSpec) -> tuple[Any, ...]:
         assert isinstance(spec, StudioFlowSpec)

@@ -1,0 +1,164 @@
+"""Plan against a large synthetic account, beside a Terraform-style per-resource refresh.
+
+    python benchmarks/plan_bench.py [--addresses 1000 --flex-flows 500 --studio-flows 200
+                                     --widgets 60 --latency-ms 50 --parallelism 10]
+
+Both strategies run in one process against one sandbox (a child process) with
+latency injected. Reported: requests in total and by endpoint, wall time,
+flexplan's peak memory, the request floor of design §9 and the longest request
+chain, so the ratios can be read off directly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import tempfile
+import time
+import tracemalloc
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _server import sandbox_process, stats, stats_delta  # noqa: E402
+from synthetic import ADDRESS_TYPES, populate, write_manifest  # noqa: E402
+
+from flexplan.engine import compute_plan  # noqa: E402
+from flexplan.manifest import load_manifest  # noqa: E402
+from flexplan.sandbox import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN  # noqa: E402
+from flexplan.sandbox.store import Store  # noqa: E402
+from flexplan.twilio_client import build_client, credentials_from_env  # noqa: E402
+
+ALL_ADDRESS_TYPES = 8  # the Addresses list is read once per Type
+
+
+def build_account(directory: Path, args: argparse.Namespace) -> tuple[Path, dict[str, int]]:
+    """The synthetic account as a sandbox state file, and the seed's addresses per type."""
+    store = Store(account_sid=DEFAULT_ACCOUNT_SID, seed=1)
+    seeded: dict[str, int] = {}
+    for address in store.items("addresses"):
+        seeded[address["type"]] = seeded.get(address["type"], 0) + 1
+    populate(store, addresses=args.addresses, flex_flows=args.flex_flows,
+             studio_flows=args.studio_flows, widgets=args.widgets)  # fmt: skip
+    state = directory / "sandbox.json"
+    state.write_text(json.dumps(store.snapshot()))
+    return state, seeded
+
+
+def floor_requests(args: argparse.Namespace, seeded: dict[str, int]) -> tuple[int, int]:
+    """Design §9's floor (requests) and the longest chain (sequential requests)."""
+    counts = dict(seeded)
+    for i in range(args.addresses):
+        kind = ADDRESS_TYPES[i % len(ADDRESS_TYPES)]
+        counts[kind] = counts.get(kind, 0) + 1
+    address_chains = [max(1, math.ceil(n / 50)) for n in counts.values()]
+    address_chains += [1] * (ALL_ADDRESS_TYPES - len(address_chains))
+    lists = {
+        "studio": math.ceil((args.studio_flows + 3) / 1000),
+        "flex": math.ceil((args.flex_flows + 2) / 1000),
+        "configuration": 1,
+        "chat services (look-up)": 1,
+    }
+    total = sum(address_chains) + sum(lists.values()) + args.studio_flows
+    longest = max(max(address_chains), lists["studio"] + 1, lists["flex"])
+    return total, longest
+
+
+def per_resource_refresh(client: Any, plan: Any, parallelism: int) -> None:
+    """What the Terraform provider does on refresh: one GET per managed resource by SID."""
+    getters = {
+        "studio_flows": lambda sid: client.studio.v2.flows(sid).fetch(),
+        "flex_flows": lambda sid: client.flex_api.v1.flex_flow(sid).fetch(),
+        "conversations_addresses": lambda sid: client.conversations.v1.address_configurations(sid).fetch(),
+    }
+    jobs = [(getters[c.section], c.sid) for c in plan.changes if c.sid and c.section in getters]
+    with ThreadPoolExecutor(max_workers=parallelism) as pool:
+        list(pool.map(lambda job: job[0](job[1]), jobs))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--addresses", type=int, default=1000)
+    parser.add_argument("--flex-flows", type=int, default=500)
+    parser.add_argument("--studio-flows", type=int, default=200)
+    parser.add_argument("--widgets", type=int, default=60)
+    parser.add_argument("--latency-ms", type=float, default=50.0)
+    parser.add_argument("--parallelism", type=int, default=10)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        state, seeded = build_account(root, args)
+        write_manifest(root / "config", addresses=args.addresses, flex_flows=args.flex_flows,
+                       studio_flows=args.studio_flows, widgets=args.widgets)  # fmt: skip
+        started = time.perf_counter()
+        manifest = load_manifest(root / "config")
+        load_ms = (time.perf_counter() - started) * 1000
+        with sandbox_process(state, latency_ms=args.latency_ms) as base:
+            env = {"TWILIO_ACCOUNT_SID": DEFAULT_ACCOUNT_SID, "TWILIO_AUTH_TOKEN": DEFAULT_AUTH_TOKEN}
+            client = build_client(credentials_from_env(env), api_base=base, parallelism=args.parallelism)
+            report = run(client, manifest, base, args, load_ms, seeded)
+    print(json.dumps(report, indent=2))
+
+
+def run(
+    client: Any,
+    manifest: Any,
+    base: str,
+    args: argparse.Namespace,
+    load_ms: float,
+    seeded: dict[str, int],
+) -> dict[str, Any]:
+    before = stats(base)
+    tracemalloc.start()
+    started = time.perf_counter()
+    plan = compute_plan(client, manifest, account_sid=DEFAULT_ACCOUNT_SID, parallelism=args.parallelism)
+    plan_ms = (time.perf_counter() - started) * 1000
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    middle = stats(base)
+    started = time.perf_counter()
+    per_resource_refresh(client, plan, 10)
+    refresh_ms = (time.perf_counter() - started) * 1000
+    after = stats(base)
+    ours, theirs = stats_delta(before, middle), stats_delta(middle, after)
+    floor, longest = floor_requests(args, seeded)
+    s = plan.summary()
+    return {
+        "account": {"addresses": args.addresses, "flex_flows": args.flex_flows,
+                    "studio_flows": args.studio_flows, "widgets_per_flow": args.widgets},
+        "latency_ms": args.latency_ms,
+        "parallelism": args.parallelism,
+        "manifest_load_ms": round(load_ms),
+        "flexplan_plan": {
+            "requests": sum(ours.values()),
+            "by_endpoint": ours,
+            "wall_ms": round(plan_ms),
+            "peak_memory_mb": round(peak / 2**20, 1),
+            "changes": {"add": s.add, "change": s.change, "destroy": s.destroy, "no_op": s.unchanged},
+        },
+        "floor_requests": floor,
+        "requests_over_floor": round(sum(ours.values()) / floor, 3),
+        "longest_chain_requests": longest,
+        "longest_chain_ms": round(longest * args.latency_ms),
+        "bounded_lower_bound_ms": round(
+            max(longest, math.ceil(floor / args.parallelism)) * args.latency_ms
+        ),
+        "per_resource_refresh": {
+            "requests": sum(theirs.values()),
+            "by_endpoint": theirs,
+            "wall_ms": round(refresh_ms),
+            "parallelism": 10,
+        },
+        "refresh_over_plan": {
+            "requests": round(sum(theirs.values()) / max(1, sum(ours.values())), 2),
+            "wall_time": round(refresh_ms / max(1.0, plan_ms), 2),
+        },
+    }
+
+
+if __name__ == "__main__":
+    main()
