@@ -25,7 +25,9 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "invalid_requests: the test sends requests that break Twilio's spec on purpose"
     )
-    config.addinivalue_line("markers", "sandbox_knobs(**knobs): fault knobs for the sandbox fixture")
+    config.addinivalue_line(
+        "markers", "sandbox_knobs(**knobs): fault knobs for the sandbox fixture"
+    )
 
 
 @pytest.fixture
@@ -40,7 +42,9 @@ def sandbox(request: pytest.FixtureRequest) -> Iterator[SandboxServer]:
     if problems:
         shown = "\n".join(f"  - {p}" for p in problems[:20])
         more = f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else ""
-        pytest.fail(f"traffic that does not match Twilio's OpenAPI spec:\n{shown}{more}", pytrace=False)
+        pytest.fail(
+            f"traffic that does not match Twilio's OpenAPI spec:\n{shown}{more}", pytrace=False
+        )
 
 
 @pytest.fixture

@@ -99,6 +99,10 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "flexplan-sandbox"
     timeout = 15
+    # One write per response and no Nagle: small header + body writes otherwise
+    # meet delayed ACKs on keep-alive connections and stall for tens of ms.
+    disable_nagle_algorithm = True
+    wbufsize = 1 << 16
     app: App  # set on the subclass made per server
 
     def log_message(self, format: str, *args: Any) -> None:

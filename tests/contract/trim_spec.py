@@ -51,7 +51,12 @@ OPERATIONS: dict[str, dict[str, list[str]]] = {
 }
 DROP_KEYS = {"examples", "example", "description", "summary", "x-twilio", "tags", "headers"}
 PATCHES = {
-    ("components", "schemas", "configuration_address_enum_method", "enum"): ["get", "post", "GET", "POST"]
+    ("components", "schemas", "configuration_address_enum_method", "enum"): [
+        "get",
+        "post",
+        "GET",
+        "POST",
+    ]
 }
 
 
@@ -106,7 +111,9 @@ def trim(source: Path, name: str) -> dict[str, Any]:
                 response["description"] = ""
         paths[path] = {"servers": item.get("servers", spec.get("servers")), **kept}
     trimmed = {k: spec[k] for k in ("openapi", "info", "servers") if k in spec}
-    trimmed["info"] = {k: v for k, v in trimmed["info"].items() if k in ("title", "version", "license")}
+    trimmed["info"] = {
+        k: v for k, v in trimmed["info"].items() if k in ("title", "version", "license")
+    }
     trimmed["paths"] = paths
     trimmed["components"] = _components(spec, paths)
     for keys, value in PATCHES.items():
@@ -121,7 +128,9 @@ def trim(source: Path, name: str) -> dict[str, Any]:
 def main(source: Path) -> None:
     for name in OPERATIONS:
         out = HERE / "openapi" / name
-        out.write_text(json.dumps(trim(source, name), indent=1, sort_keys=True) + "\n", encoding="utf-8")
+        out.write_text(
+            json.dumps(trim(source, name), indent=1, sort_keys=True) + "\n", encoding="utf-8"
+        )
 
 
 if __name__ == "__main__":

@@ -21,16 +21,39 @@ SPECS = Path(__file__).parents[1] / "contract" / "openapi"
 CASES = [
     ("twilio_flex_v1.json", "flex.v1.flex_flow", "/flex-api/v1/FlexFlows", "flex_flows"),
     ("twilio_flex_v1.json", "flex.v1.configuration", "/flex-api/v1/Configuration", None),
-    ("twilio_conversations_v1.json", "conversations.v1.configuration_address",
-     "/conversations/v1/Configuration/Addresses", "address_configurations"),
-    ("twilio_conversations_v1.json", "conversations.v1.service", "/conversations/v1/Services", "services"),
-    ("twilio_conversations_v1.json", "conversations.v1.configuration", "/conversations/v1/Configuration", None),
-    ("twilio_conversations_v1.json", "conversations.v1.configuration.configuration_webhook",
-     "/conversations/v1/Configuration/Webhooks", None),
+    (
+        "twilio_conversations_v1.json",
+        "conversations.v1.configuration_address",
+        "/conversations/v1/Configuration/Addresses",
+        "address_configurations",
+    ),
+    (
+        "twilio_conversations_v1.json",
+        "conversations.v1.service",
+        "/conversations/v1/Services",
+        "services",
+    ),
+    (
+        "twilio_conversations_v1.json",
+        "conversations.v1.configuration",
+        "/conversations/v1/Configuration",
+        None,
+    ),
+    (
+        "twilio_conversations_v1.json",
+        "conversations.v1.configuration.configuration_webhook",
+        "/conversations/v1/Configuration/Webhooks",
+        None,
+    ),
     ("twilio_studio_v2.json", "studio.v2.flow", "/studio/v2/Flows", "flows"),
-    ("twilio_taskrouter_v1.json", "taskrouter.v1.workspace", "/taskrouter/v1/Workspaces", "workspaces"),
+    (
+        "twilio_taskrouter_v1.json",
+        "taskrouter.v1.workspace",
+        "/taskrouter/v1/Workspaces",
+        "workspaces",
+    ),
     ("twilio_chat_v2.json", "chat.v2.service", "/chat/v2/Services", "services"),
-]  # fmt: skip
+]
 
 
 def _schema_keys(spec: str, schema: str) -> set[str]:
@@ -49,10 +72,18 @@ def test_bodies_have_the_schema_fields(
 
 def test_taskrouter_children_have_the_schema_fields(sandbox: SandboxServer) -> None:
     ws = raw(sandbox, "GET", "/taskrouter/v1/Workspaces").json()["workspaces"][0]["sid"]
-    workflow = raw(sandbox, "GET", f"/taskrouter/v1/Workspaces/{ws}/Workflows").json()["workflows"][0]
-    channel = raw(sandbox, "GET", f"/taskrouter/v1/Workspaces/{ws}/TaskChannels").json()["channels"][0]
-    assert set(workflow) == _schema_keys("twilio_taskrouter_v1.json", "taskrouter.v1.workspace.workflow")
-    assert set(channel) == _schema_keys("twilio_taskrouter_v1.json", "taskrouter.v1.workspace.task_channel")
+    workflow = raw(sandbox, "GET", f"/taskrouter/v1/Workspaces/{ws}/Workflows").json()["workflows"][
+        0
+    ]
+    channel = raw(sandbox, "GET", f"/taskrouter/v1/Workspaces/{ws}/TaskChannels").json()[
+        "channels"
+    ][0]
+    assert set(workflow) == _schema_keys(
+        "twilio_taskrouter_v1.json", "taskrouter.v1.workspace.workflow"
+    )
+    assert set(channel) == _schema_keys(
+        "twilio_taskrouter_v1.json", "taskrouter.v1.workspace.task_channel"
+    )
 
 
 def test_studio_revision_has_the_schema_fields(sandbox: SandboxServer) -> None:

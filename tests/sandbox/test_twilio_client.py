@@ -1,0 +1,121 @@
+"""flexplan.twilio_client: credentials, URL rewrite, retries, secrecy."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from flexplan.errors import FlexplanError
+from flexplan.redact import redact
+from flexplan.twilio_client import (
+    RetryPolicy,
+    TransportError,
+    build_client,
+    client_stats,
+    credentials_from_env,
+    rewrite_url,
+)
+
+SID = "AC" + "a" * 32
+KEY = "SK" + "b" * 32
+TOKEN = "tok" + "c" * 29
+SECRET = "sec" + "d" * 29
+
+
+def test_api_key_wins_over_auth_token() -> None:
+    env = {
+        "TWILIO_ACCOUNT_SID": SID,
+        "TWILIO_AUTH_TOKEN": TOKEN,
+        "TWILIO_API_KEY": KEY,
+        "TWILIO_API_SECRET": SECRET,
+    }
+    creds = credentials_from_env(env)
+    assert (creds.username, creds.secret, creds.account_sid) == (KEY, SECRET, SID)
+    token_only = credentials_from_env(
+        {"TWILIO_ACCOUNT_SID": SID, "TWILIO_AUTH_TOKEN": TOKEN, "TWILIO_EDGE": "dublin"}
+    )
+    assert (token_only.username, token_only.edge) == (SID, "dublin")
+
+
+def test_secrets_never_shown() -> None:
+    creds = credentials_from_env(
+        {"TWILIO_ACCOUNT_SID": SID, "TWILIO_API_KEY": KEY, "TWILIO_API_SECRET": SECRET}
+    )
+    assert SECRET not in repr(creds) and SECRET not in str(creds)
+    assert redact(f"oops {SECRET}") == "oops (sensitive)"
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({}, "TWILIO_ACCOUNT_SID"),
+        ({"TWILIO_ACCOUNT_SID": SID}, "TWILIO_AUTH_TOKEN"),
+        ({"TWILIO_ACCOUNT_SID": SID, "TWILIO_API_KEY": KEY}, "TWILIO_API_SECRET"),
+        (
+            {"TWILIO_ACCOUNT_SID": "ACnope", "TWILIO_AUTH_TOKEN": TOKEN},
+            "TWILIO_ACCOUNT_SID is malformed",
+        ),
+        (
+            {
+                "TWILIO_ACCOUNT_SID": SID,
+                "TWILIO_API_KEY": "x" + SECRET,
+                "TWILIO_API_SECRET": SECRET,
+            },
+            "TWILIO_API_KEY is malformed",
+        ),
+    ],
+)
+def test_missing_or_malformed_credentials_name_the_variables(
+    env: dict[str, str], named: str
+) -> None:
+    with pytest.raises(FlexplanError) as caught:
+        credentials_from_env(env)
+    text = caught.value.message + (caught.value.hint or "")
+    assert named in text and SECRET not in text
+    assert "TWILIO_API_KEY" in text and "TWILIO_AUTH_TOKEN" in text
+
+
+def test_rewrite_keeps_path_and_query() -> None:
+    url = "https://flex-api.twilio.com/v1/FlexFlows?PageSize=50&Page=1&PageToken=PAx"
+    assert (
+        rewrite_url(url, "http://127.0.0.1:9/")
+        == "http://127.0.0.1:9/flex-api/v1/FlexFlows?PageSize=50&Page=1&PageToken=PAx"
+    )
+    assert (
+        rewrite_url("https://studio.dublin.ie1.twilio.com/v2/Flows", "http://h")
+        == "http://h/studio/v2/Flows"
+    )
+    assert rewrite_url(url, None) == url
+
+
+def test_api_base_with_credentials_is_refused() -> None:
+    creds = credentials_from_env({"TWILIO_ACCOUNT_SID": SID, "TWILIO_AUTH_TOKEN": TOKEN})
+    with pytest.raises(FlexplanError, match="must not contain credentials"):
+        build_client(creds, api_base="http://user:pw@127.0.0.1:1")
+    with pytest.raises(FlexplanError, match="not an http"):
+        build_client(creds, api_base="ftp://x")
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+def test_unreachable_host_retries_even_posts_and_reports_cleanly() -> None:
+    creds = credentials_from_env({"TWILIO_ACCOUNT_SID": SID, "TWILIO_AUTH_TOKEN": TOKEN})
+    retry = RetryPolicy(attempts=3, base_delay=0.001, max_delay=0.002, budget=2.0)
+    client = build_client(creds, api_base=f"http://127.0.0.1:{_closed_port()}", retry=retry)
+    with pytest.raises(TransportError) as caught:
+        client.conversations.v1.address_configurations.create(type="sms", address="+1")
+    assert "after 3 attempt(s)" in caught.value.message and TOKEN not in caught.value.message
+    assert client_stats(client).as_dict()["retries"] == 2
+
+
+def test_retry_after_is_honoured() -> None:
+    creds = credentials_from_env({"TWILIO_ACCOUNT_SID": SID, "TWILIO_AUTH_TOKEN": TOKEN})
+    http_client = build_client(creds, api_base="http://127.0.0.1:1").http_client
+    assert http_client._delay(0, {"Retry-After": "2"}) == 2.0
+    assert 0 <= http_client._delay(3, {}) <= RetryPolicy().max_delay
