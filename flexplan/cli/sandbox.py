@@ -1,11 +1,71 @@
-"""`flexplan sandbox` (placeholder until its issue lands)."""
+"""`flexplan sandbox serve`: run the local Twilio-compatible API server.
+
+Prints the base URL and the environment variables that point flexplan (or
+any twilio SDK through flexplan's client builder) at it, then serves until
+interrupted. With ``--state FILE`` every change is saved atomically and the
+file is loaded again on the next start.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
+from flexplan.sandbox import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, SandboxServer
 
-@click.command(name="sandbox")
+
+@click.group(name="sandbox")
 def command() -> None:
-    """Not implemented yet."""
-    raise click.ClickException("'flexplan sandbox' is not implemented yet")
+    """A local Twilio-compatible API server with a fresh Flex account."""
+
+
+@command.command(name="serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=int, default=0, help="Port (default: a free one).")
+@click.option(
+    "--state",
+    "state_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Persist the account to this JSON file (default: in memory).",
+)
+@click.option("--account-sid", default=DEFAULT_ACCOUNT_SID, show_default=True)
+@click.option("--auth-token", default=DEFAULT_AUTH_TOKEN, help="Auth token clients must send.")
+@click.option("--latency-ms", type=float, default=0.0, help="Delay added to every request.")
+@click.option("--fail-rate", type=click.FloatRange(0, 1), default=0.0, help="Share of 500/503/drops.")
+@click.option("--concurrency-limit", type=click.IntRange(1), help="Answer 429 past this many.")
+@click.option("--seed", type=int, help="Seed for SIDs and injected faults (reproducible runs).")
+def serve(
+    host: str,
+    port: int,
+    state_file: Path | None,
+    account_sid: str,
+    auth_token: str,
+    latency_ms: float,
+    fail_rate: float,
+    concurrency_limit: int | None,
+    seed: int | None,
+) -> None:
+    """Serve the sandbox until interrupted (Ctrl-C)."""
+    server = SandboxServer(
+        host=host,
+        port=port,
+        state_file=state_file,
+        account_sid=account_sid,
+        auth_token=auth_token,
+        latency_ms=latency_ms,
+        fail_rate=fail_rate,
+        concurrency_limit=concurrency_limit,
+        seed=seed,
+    )
+    server.bind()
+    click.echo(f"flexplan sandbox listening on {server.base_url}")
+    click.echo(f"state: {state_file if state_file else 'in memory'}")
+    click.echo("Point flexplan at it with (sandbox credentials, not real ones):")
+    for name, value in server.credentials.items():
+        click.echo(f"  export {name}={value}")
+    click.echo("Control: GET /__sandbox/stats, POST /__sandbox/reset. Stop with Ctrl-C.")
+    try:
+        server.serve_bound()
+    except KeyboardInterrupt:
+        click.echo("sandbox stopped")

@@ -102,19 +102,21 @@ class SandboxServer:
         self._thread.start()
         return self
 
-    def serve_forever(self) -> None:
-        """Bind and serve in the calling thread until interrupted."""
-        self._server = make_server(self.host, self.port, self._app)
-        self.port = self._server.server_address[1]
-        try:
-            self._server.serve_forever()
-        finally:
-            self._server.server_close()
-
     def bind(self) -> None:
         """Bind without serving yet (so the CLI can print the URL first)."""
         self._server = make_server(self.host, self.port, self._app)
         self.port = self._server.server_address[1]
+
+    def serve_bound(self) -> None:
+        """Serve in the calling thread (after ``bind``) until interrupted."""
+        if self._server is None:
+            self.bind()
+        assert self._server is not None
+        try:
+            self._server.serve_forever(poll_interval=0.2)
+        finally:
+            self._server.server_close()
+            self._server = None
 
     def stop(self) -> None:
         if self._server is not None:
