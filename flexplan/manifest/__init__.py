@@ -61,9 +61,7 @@ def validate_directory(
     for name in names:
         for diagnostic in _load(directory, name, variables, environ)[1]:
             found.setdefault(diagnostic, []).append(name)
-    merged = [
-        d if len(envs) == len(names) else _tagged(d, envs) for d, envs in found.items()
-    ]
+    merged = [d if len(envs) == len(names) else _tagged(d, envs) for d, envs in found.items()]
     return None, sorted(merged, key=Diagnostic.sort_key)
 
 

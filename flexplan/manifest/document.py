@@ -64,7 +64,7 @@ def document_model() -> type[BaseModel]:
         )
         for kind in KINDS
     }
-    model: type[BaseModel] = create_model(  # type: ignore[call-overload]
+    model: type[BaseModel] = create_model(
         "Manifest", __base__=Settings, __doc__="A flexplan manifest file.", **sections
     )
     return model

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import difflib
 import glob
-import json
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -22,12 +21,11 @@ from flexplan.errors import Diagnostic, Location
 from flexplan.manifest.document import SECTIONS, SETTINGS_KEYS, Settings
 from flexplan.manifest.model import Entry, Manifest
 from flexplan.manifest.rules import cross_check
-from flexplan.manifest.source import SourceMap, parse_json, parse_yaml, read_text
-from flexplan.manifest.source import json_source_map
+from flexplan.manifest.source import SourceMap, json_source_map, parse_json, parse_yaml, read_text
 from flexplan.manifest.translate import translate
 from flexplan.manifest.variables import Substituter, Variables
 from flexplan.resources import BY_SECTION
-from flexplan.resources.base import FieldPath, ResourceKind, ResourceSpec
+from flexplan.resources.base import FieldPath, ResourceKind
 from flexplan.resources.fields import LOCAL_NAME
 from flexplan.studio import map_strings
 
@@ -163,7 +161,9 @@ class Loader:
             files = [m for m in matches if Path(m).is_file()]
             if not files:
                 what = "matches no file" if glob.has_magic(pattern) else "does not exist"
-                self.report(f"include '{pattern}' {what}", loc, "paths are relative to flexplan.yaml")
+                self.report(
+                    f"include '{pattern}' {what}", loc, "paths are relative to flexplan.yaml"
+                )
             for match in files:
                 path = Path(match)
                 if path.resolve() not in seen:
@@ -314,9 +314,7 @@ class Loader:
             current = getattr(entry.spec, name)
             if current is None or name in self._loaded:
                 continue
-            sub = Substituter(
-                self.vars, entry.location_of, templates=values, keep=keep
-            )
+            sub = Substituter(self.vars, entry.location_of, templates=values, keep=keep)
             updates[name] = sub.apply(current, (name,))
             self.diagnostics.extend(sub.result.diagnostics)
             entry.sensitive_paths |= sub.result.sensitive
@@ -328,7 +326,7 @@ class Loader:
         self, entry: Entry, file: _File, values: dict[str, str], keep: frozenset[str]
     ) -> bool:
         """Read JSON files a kind's ``file_fields`` name into their target fields."""
-        self._loaded: set[str] = set()
+        self._loaded = set()
         spec = entry.spec
         for source, target in getattr(entry.kind, "file_fields", {}).items():
             rel = getattr(spec, source)
@@ -357,19 +355,21 @@ class Loader:
         text, problem = read_text(path, display, f"{source[-1]} '{rel}'")
         if text is None:
             message = problem.message if problem else "cannot read file"
-            self.report(message, entry.location_of(source), f"the path is relative to {file.display}")
+            self.report(
+                message, entry.location_of(source), f"the path is relative to {file.display}"
+            )
             return None
-        value, problem = parse_json(text, display)
+        filled = sub.apply_text(text, display)
+        self.diagnostics.extend(sub.result.diagnostics)
+        value, problem = parse_json(filled, display)
+        if problem is not None and filled is not text:
+            problem = parse_json(text, display)[1] or problem  # report the place as written
         if problem is not None or not isinstance(value, dict):
             self.diagnostics.append(
                 problem or Diagnostic("the file must hold a JSON object", Location(display, 1, 1))
             )
             return None
         entry.locators.insert(0, (target, _lazy_json_locator(text, display)))
-        filled = sub.apply_text(text, display)
-        self.diagnostics.extend(sub.result.diagnostics)
-        if filled is not text:
-            value = json.loads(filled)
         if sub.env_values:
             entry.sensitive_paths |= _paths_holding(value, sub.env_values, target)
         return value

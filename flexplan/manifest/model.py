@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Callable
@@ -54,12 +55,14 @@ class Manifest:
     prune: tuple[str, ...]
     entries: list[Entry]
     files: list[Path]
-    digest: str = ""
 
     def __post_init__(self) -> None:
         self._index = {(e.section, e.name): e for e in self.entries}
-        if not self.digest:
-            self.digest = manifest_digest(self)
+
+    @functools.cached_property
+    def digest(self) -> str:
+        """sha256 of the canonical JSON of the resolved manifest (computed on first use)."""
+        return manifest_digest(self)
 
     def entries_of(self, section: str) -> list[Entry]:
         return [e for e in self.entries if e.section == section]

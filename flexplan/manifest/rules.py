@@ -64,8 +64,10 @@ def _references(
             if target is None:
                 names = [n for s, n in (*index, *broken) if s == ref.section]
                 close = difflib.get_close_matches(ref.name, names, n=1)
-                hint = f"did you mean '{close[0]}'?" if close else (
-                    f"define it under {ref.section}:, or write the SID of an existing one"
+                hint = (
+                    f"did you mean '{close[0]}'?"
+                    if close
+                    else (f"define it under {ref.section}:, or write the SID of an existing one")
                 )
                 yield Diagnostic(f"{title} '{ref.name}' is not defined", where, hint)
             elif target.spec.state == "absent":

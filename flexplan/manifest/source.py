@@ -19,10 +19,23 @@ import yaml
 from flexplan.errors import Diagnostic, Location
 from flexplan.resources.base import FieldPath
 
-try:
-    _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader  # type: ignore[assignment,unused-ignore]
-except AttributeError:  # pragma: no cover - PyYAML built without libyaml
-    _Loader = yaml.SafeLoader
+_Base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_RESOLVED: dict[str, str] = {}
+
+
+class _Loader(_Base):  # type: ignore[valid-type,misc]
+    """libyaml's parser with a memo of plain-scalar tags (most values repeat)."""
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        if kind is not yaml.ScalarNode or not implicit[0]:
+            return super().resolve(kind, value, implicit)
+        tag = _RESOLVED.get(value)
+        if tag is None:
+            if len(_RESOLVED) > 50_000:
+                _RESOLVED.clear()
+            tag = _RESOLVED[value] = super().resolve(kind, value, implicit)
+        return tag
+
 
 _TAG = "tag:yaml.org,2002:"
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
@@ -201,9 +214,7 @@ def _yaml_error(exc: yaml.MarkedYAMLError, display: str, text: str) -> Diagnosti
     lines = text.splitlines()
     line = lines[mark.line] if mark and mark.line < len(lines) else ""
     if "'\\t'" in problem or "\t" in line[: len(line) - len(line.lstrip())]:
-        return Diagnostic(
-            "a tab character in indentation", loc, "YAML indents with spaces only"
-        )
+        return Diagnostic("a tab character in indentation", loc, "YAML indents with spaces only")
     message = f"invalid YAML: {problem}"
     if exc.context and exc.context_mark and exc.context_mark is not mark:
         message += f" ({exc.context} at line {exc.context_mark.line + 1})"

@@ -81,8 +81,7 @@ class ChannelConfigKind(ResourceKind):
                 Problem(
                     f"'{name}' is not an address type",
                     (),
-                    f"name the entry after one of {', '.join(ADDRESS_TYPES)}, "
-                    "or add address_type:",
+                    f"name the entry after one of {', '.join(ADDRESS_TYPES)}, or add address_type:",
                 )
             ]
         if spec.attachments is None or spec.state == "absent":

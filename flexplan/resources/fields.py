@@ -17,13 +17,19 @@ the manifest layer shows it at the value's file:line.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler, PlainSerializer, PlainValidator
-from pydantic import WithJsonSchema
+from pydantic import (
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
+    PlainSerializer,
+    PlainValidator,
+    WithJsonSchema,
+)
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import PydanticCustomError, core_schema
 
@@ -33,6 +39,7 @@ LOCAL_NAME_PATTERN = LOCAL_NAME.pattern
 _ANY_SID = re.compile(rf"^[A-Z]{{2}}{SID_HEX}$")
 
 
+@functools.cache
 def sid_pattern(prefix: str) -> re.Pattern[str]:
     return re.compile(rf"^{prefix}{SID_HEX}$")
 
@@ -237,7 +244,9 @@ FlowRef = Annotated[ResourceRef, Ref("studio_flows", "FW", "Studio flow")]
 
 # -- look-ups of read-only account objects --------------------------------------------
 
-LookupKind = Literal["chat_service", "conversation_service", "workspace", "workflow", "task_channel"]
+LookupKind = Literal[
+    "chat_service", "conversation_service", "workspace", "workflow", "task_channel"
+]
 LOOKUP_PREFIX: dict[str, str] = {
     "chat_service": "IS",
     "conversation_service": "IS",
@@ -284,9 +293,7 @@ class Lookup:
 def make_lookup(kind: str, value: Any) -> Lookup:
     title = LOOKUP_TITLE[kind]
     if not isinstance(value, str) or not value.strip():
-        raise _fail(
-            "lookup_type", "expected the name or SID of a {title}", title=title
-        )
+        raise _fail("lookup_type", "expected the name or SID of a {title}", title=title)
     prefix = LOOKUP_PREFIX[kind]
     if is_sid(value, prefix):
         return Lookup(kind, "sid", value)

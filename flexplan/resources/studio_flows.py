@@ -31,7 +31,9 @@ class StudioFlowSpec(ResourceSpec):
         default=None, description="the flow definition (Studio's JSON) written as YAML"
     )
     definition_file: str | None = Field(
-        default=None, min_length=1, description="JSON file with the definition, relative to this file"
+        default=None,
+        min_length=1,
+        description="JSON file with the definition, relative to this file",
     )
     commit_message: str | None = None
     vars: dict[str, FlowVar] | None = Field(
@@ -73,7 +75,11 @@ class StudioFlowKind(ResourceKind):
         if spec.definition is None:
             if spec.definition_file is not None:
                 return []  # the file could not be loaded; that is reported already
-            return [Problem("a Studio flow needs a definition", (), "add definition_file: or definition:")]
+            return [
+                Problem(
+                    "a Studio flow needs a definition", (), "add definition_file: or definition:"
+                )
+            ]
         return [
             Problem(p.message, ("definition", *p.path), p.hint)
             for p in check_definition(spec.definition)

@@ -167,7 +167,10 @@ def test_real_studio_definitions_load_and_pass(
 
 
 def test_normalize_definition() -> None:
-    a = {"states": [{"type": "trigger", "name": "T", "properties": {"x": 1.0}}], "initial_state": "T"}
+    a = {
+        "states": [{"type": "trigger", "name": "T", "properties": {"x": 1.0}}],
+        "initial_state": "T",
+    }
     b = {"initial_state": "T", "states": [{"name": "T", "properties": {"x": 1}, "type": "trigger"}]}
     assert normalize_definition(a) == normalize_definition(b)
     assert list(normalize_definition(a)) == ["initial_state", "states"]
@@ -184,9 +187,7 @@ def test_sizes(text: str | int, size: int) -> None:
     assert parse_size(text) == size
 
 
-def test_validate_formats(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_validate_formats(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     write(tmp_path, {"flexplan.yaml": "studio_flows:\n  a: {friendly_nam: x}\n"})
     with pytest.raises(SystemExit) as exited:
         main(["validate", str(tmp_path), "--format", "json"])

@@ -70,7 +70,7 @@ def test_random_manifests(value: object) -> None:
     st.sampled_from(EXAMPLES),
     st.lists(
         st.tuples(st.sampled_from(["delete", "insert", "swap"]), st.integers(0, 10**6),
-                  st.sampled_from(list(":-{}[]\t\n #'\"$&*!|>") + ["${", "  ", "x"])),
+                  st.sampled_from([*list(":-{}[]\t\n #'\"$&*!|>"), "${", "  ", "x"])),
         min_size=1, max_size=4,
     ),
 )  # fmt: skip
