@@ -32,7 +32,9 @@ def command() -> None:
 @click.option("--account-sid", default=DEFAULT_ACCOUNT_SID, show_default=True)
 @click.option("--auth-token", default=DEFAULT_AUTH_TOKEN, help="Auth token clients must send.")
 @click.option("--latency-ms", type=float, default=0.0, help="Delay added to every request.")
-@click.option("--fail-rate", type=click.FloatRange(0, 1), default=0.0, help="Share of 500/503/drops.")
+@click.option(
+    "--fail-rate", type=click.FloatRange(0, 1), default=0.0, help="Share of 500/503/drops."
+)
 @click.option("--concurrency-limit", type=click.IntRange(1), help="Answer 429 past this many.")
 @click.option("--seed", type=int, help="Seed for SIDs and injected faults (reproducible runs).")
 def serve(

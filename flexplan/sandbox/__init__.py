@@ -21,9 +21,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from flexplan.errors import FlexplanError
 from flexplan.sandbox.faults import Faults, FaultSettings
 from flexplan.sandbox.httpd import App, SandboxHTTPServer, make_server
-from flexplan.sandbox.ids import derived_sid
+from flexplan.sandbox.ids import derived_sid, is_sid
 from flexplan.sandbox.recorder import Recorder
 from flexplan.sandbox.routes import Router
 from flexplan.sandbox.store import Store
@@ -74,6 +75,11 @@ class SandboxServer:
         state_file: Path | str | None = None,
         record: bool = False,
     ) -> None:
+        if not is_sid(account_sid, "AC") or (api_key and not is_sid(api_key, "SK")):
+            raise FlexplanError(
+                "the sandbox account SID must be AC + 32 hex digits (API key: SK + 32 hex digits)",
+                hint=f"omit --account-sid to use {DEFAULT_ACCOUNT_SID}",
+            )
         self.host, self.port = host, port
         self.account_sid, self.auth_token = account_sid, auth_token
         self.api_key, self.api_secret = api_key, api_secret

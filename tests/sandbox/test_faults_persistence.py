@@ -151,3 +151,15 @@ def test_stats_count_by_route_template(sandbox: SandboxServer, sandbox_client: A
     stats = raw(sandbox, "GET", "/__sandbox/stats").json()
     assert stats["requests"] == {"GET /studio/v2/Flows": 1, "GET /studio/v2/Flows/{Sid}": 1}
     assert stats["total"] == 2 and stats["by_status"] == {"200": 2}
+
+
+@pytest.mark.sandbox_knobs(latency_ms=50)
+def test_fixture_takes_knobs(sandbox: SandboxServer) -> None:
+    started = time.monotonic()
+    raw(sandbox, "GET", "/chat/v2/Services")
+    assert time.monotonic() - started >= 0.05
+
+
+def test_bad_account_sid_is_refused() -> None:
+    with pytest.raises(FlexplanError, match="AC \\+ 32 hex"):
+        SandboxServer(account_sid="ACnope")
