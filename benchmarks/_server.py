@@ -26,7 +26,9 @@ while True:
 
 
 @contextmanager
-def sandbox_process(state_file: Path, *, latency_ms: float, concurrency_limit: int = 0) -> Iterator[str]:
+def sandbox_process(
+    state_file: Path, *, latency_ms: float, concurrency_limit: int = 0
+) -> Iterator[str]:
     """Start the sandbox on ``state_file``; yields its base URL."""
     proc = subprocess.Popen(
         [sys.executable, "-c", _CHILD, str(state_file), str(latency_ms), str(concurrency_limit)],

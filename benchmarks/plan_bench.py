@@ -24,14 +24,14 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _server import sandbox_process, stats, stats_delta  # noqa: E402
-from synthetic import ADDRESS_TYPES, populate, write_manifest  # noqa: E402
+from _server import sandbox_process, stats, stats_delta
+from synthetic import ADDRESS_TYPES, populate, write_manifest
 
-from flexplan.engine import compute_plan  # noqa: E402
-from flexplan.manifest import load_manifest  # noqa: E402
-from flexplan.sandbox import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN  # noqa: E402
-from flexplan.sandbox.store import Store  # noqa: E402
-from flexplan.twilio_client import build_client, credentials_from_env  # noqa: E402
+from flexplan.engine import compute_plan
+from flexplan.manifest import load_manifest
+from flexplan.sandbox import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN
+from flexplan.sandbox.store import Store
+from flexplan.twilio_client import build_client, credentials_from_env
 
 ALL_ADDRESS_TYPES = 8  # the Addresses list is read once per Type
 
@@ -73,7 +73,9 @@ def per_resource_refresh(client: Any, plan: Any, parallelism: int) -> None:
     getters = {
         "studio_flows": lambda sid: client.studio.v2.flows(sid).fetch(),
         "flex_flows": lambda sid: client.flex_api.v1.flex_flow(sid).fetch(),
-        "conversations_addresses": lambda sid: client.conversations.v1.address_configurations(sid).fetch(),
+        "conversations_addresses": lambda sid: client.conversations.v1.address_configurations(
+            sid
+        ).fetch(),
     }
     jobs = [(getters[c.section], c.sid) for c in plan.changes if c.sid and c.section in getters]
     with ThreadPoolExecutor(max_workers=parallelism) as pool:
@@ -98,8 +100,13 @@ def main() -> None:
         manifest = load_manifest(root / "config")
         load_ms = (time.perf_counter() - started) * 1000
         with sandbox_process(state, latency_ms=args.latency_ms) as base:
-            env = {"TWILIO_ACCOUNT_SID": DEFAULT_ACCOUNT_SID, "TWILIO_AUTH_TOKEN": DEFAULT_AUTH_TOKEN}
-            client = build_client(credentials_from_env(env), api_base=base, parallelism=args.parallelism)
+            env = {
+                "TWILIO_ACCOUNT_SID": DEFAULT_ACCOUNT_SID,
+                "TWILIO_AUTH_TOKEN": DEFAULT_AUTH_TOKEN,
+            }
+            client = build_client(
+                credentials_from_env(env), api_base=base, parallelism=args.parallelism
+            )
             report = run(client, manifest, base, args, load_ms, seeded)
     print(json.dumps(report, indent=2))
 
@@ -115,7 +122,9 @@ def run(
     before = stats(base)
     tracemalloc.start()
     started = time.perf_counter()
-    plan = compute_plan(client, manifest, account_sid=DEFAULT_ACCOUNT_SID, parallelism=args.parallelism)
+    plan = compute_plan(
+        client, manifest, account_sid=DEFAULT_ACCOUNT_SID, parallelism=args.parallelism
+    )
     plan_ms = (time.perf_counter() - started) * 1000
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
@@ -128,8 +137,12 @@ def run(
     floor, longest = floor_requests(args, seeded)
     s = plan.summary()
     return {
-        "account": {"addresses": args.addresses, "flex_flows": args.flex_flows,
-                    "studio_flows": args.studio_flows, "widgets_per_flow": args.widgets},
+        "account": {
+            "addresses": args.addresses,
+            "flex_flows": args.flex_flows,
+            "studio_flows": args.studio_flows,
+            "widgets_per_flow": args.widgets,
+        },
         "latency_ms": args.latency_ms,
         "parallelism": args.parallelism,
         "manifest_load_ms": round(load_ms),
@@ -138,7 +151,12 @@ def run(
             "by_endpoint": ours,
             "wall_ms": round(plan_ms),
             "peak_memory_mb": round(peak / 2**20, 1),
-            "changes": {"add": s.add, "change": s.change, "destroy": s.destroy, "no_op": s.unchanged},
+            "changes": {
+                "add": s.add,
+                "change": s.change,
+                "destroy": s.destroy,
+                "no_op": s.unchanged,
+            },
         },
         "floor_requests": floor,
         "requests_over_floor": round(sum(ours.values()) / floor, 3),

@@ -83,7 +83,9 @@ def chat_service_sid(store: Any) -> str:
     return next(s["sid"] for s in services if s["friendly_name"] == CHAT_SERVICE)
 
 
-def populate(store: Any, *, addresses: int, flex_flows: int, studio_flows: int, widgets: int) -> None:
+def populate(
+    store: Any, *, addresses: int, flex_flows: int, studio_flows: int, widgets: int
+) -> None:
     for i in range(studio_flows):
         store.add_studio_flow(
             friendly_name=f"Synthetic Flow {i:04d}",
@@ -134,7 +136,11 @@ def write_manifest(
     for i in range(addresses):
         kind = ADDRESS_TYPES[i % len(ADDRESS_TYPES)]
         name = f"Address {i:05d}" + (" (renamed)" if every and i % every == 0 else "")
-        addrs[f"address-{i:05d}"] = {"type": kind, "address": address_of(kind, i), "friendly_name": name}
+        addrs[f"address-{i:05d}"] = {
+            "type": kind,
+            "address": address_of(kind, i),
+            "friendly_name": name,
+        }
     handlers: dict[str, Any] = {}
     for i in range(flex_flows):
         handlers[f"handler-{i:04d}"] = {

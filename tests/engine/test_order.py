@@ -36,7 +36,9 @@ def test_referrer_changes_before_its_target_is_deleted() -> None:
 
 
 def test_legacy_flow_deleted_before_address_takes_the_number() -> None:
-    legacy = change("flex_flow", "legacy", "delete", rank=20, claims_before=frozenset({"number:+1"}))
+    legacy = change(
+        "flex_flow", "legacy", "delete", rank=20, claims_before=frozenset({"number:+1"})
+    )
     address = change(
         "conversations_address", "sms", "create", rank=1, claims_after=frozenset({"number:+1"})
     )
@@ -52,5 +54,9 @@ def test_cycle_is_an_error() -> None:
 
 
 def test_ties_follow_rank_then_name() -> None:
-    items = [change("k", "b", "create", 2), change("k", "a", "create", 2), change("j", "z", "create", 1)]
+    items = [
+        change("k", "b", "create", 2),
+        change("k", "a", "create", 2),
+        change("j", "z", "create", 1),
+    ]
     assert addresses(order_changes(items, {})) == ["j.z", "k.a", "k.b"]

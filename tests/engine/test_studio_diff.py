@@ -34,6 +34,7 @@ def parking() -> dict:
 @pytest.mark.parametrize("path", FLOWS, ids=lambda p: p.stem)
 def test_reformatted_definition_is_no_change(path: Path) -> None:
     original = json.loads(path.read_text())
+
     # key order reversed everywhere, compact whitespace, integers written as floats
     def scramble(value):
         if isinstance(value, dict):
@@ -67,7 +68,7 @@ def test_one_property_change_is_exactly_that_line(parking: dict) -> None:
     diff = diff_definitions(parking, changed)
     assert diff.lines() == [
         f'~ widget "{widget["name"]}" (send-message)',
-        f"    properties.body: {json.dumps(old_body)} -> \"We are closed today.\"",
+        f'    properties.body: {json.dumps(old_body)} -> "We are closed today."',
     ]
 
 
