@@ -31,14 +31,20 @@ def connect(
     sandbox: bool = False,
     api_base: str | None = None,
     parallelism: int = 10,
+    account_sid: str | None = None,
 ) -> Iterator[Connection]:
-    """A twilio client for the account the command works on, for the ``with`` block."""
+    """A twilio client for the account the command works on, for the ``with`` block.
+
+    ``account_sid`` (the environment's) only matters with ``sandbox``: the local
+    sandbox then plays that account.
+    """
     from flexplan.twilio_client import build_client, credentials_from_env
 
     if sandbox:
         from flexplan.sandbox import embedded_sandbox
 
-        with embedded_sandbox(directory) as server:
+        knobs = {"account_sid": account_sid} if account_sid else {}
+        with embedded_sandbox(directory, **knobs) as server:
             creds = credentials_from_env(server.credentials)
             client = build_client(creds, api_base=server.base_url, parallelism=parallelism)
             yield Connection(client, creds.account_sid, sandbox=True)

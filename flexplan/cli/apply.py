@@ -70,7 +70,13 @@ def _apply_directory(
             f"{directory} does not exist", hint="give a config directory or a plan file"
         )
     manifest = load_manifest(directory, env=env, variables=variables)
-    with connect(directory, sandbox=sandbox, api_base=api_base, parallelism=parallelism) as conn:
+    with connect(
+        directory,
+        sandbox=sandbox,
+        api_base=api_base,
+        parallelism=parallelism,
+        account_sid=manifest.account_sid,
+    ) as conn:
         check_account(conn, manifest.account_sid, manifest.environment)
         plan = compute_plan(
             conn.client, manifest, account_sid=conn.account_sid, parallelism=parallelism
@@ -97,7 +103,13 @@ def _apply_saved(
         directory, env=saved.get("environment"), variables=saved.get("variables") or {}
     )
     check_digest(saved, manifest.digest)
-    with connect(directory, sandbox=sandbox, api_base=api_base, parallelism=parallelism) as conn:
+    with connect(
+        directory,
+        sandbox=sandbox,
+        api_base=api_base,
+        parallelism=parallelism,
+        account_sid=manifest.account_sid,
+    ) as conn:
         check_saved_account(saved, conn.account_sid)
         fresh = compute_plan(
             conn.client, manifest, account_sid=conn.account_sid, parallelism=parallelism

@@ -50,7 +50,13 @@ def command(
 ) -> None:
     """Show what would change in the account to match the manifest in DIRECTORY."""
     manifest = load_manifest(directory, env=env, variables=variables)
-    with connect(directory, sandbox=sandbox, api_base=api_base, parallelism=parallelism) as conn:
+    with connect(
+        directory,
+        sandbox=sandbox,
+        api_base=api_base,
+        parallelism=parallelism,
+        account_sid=manifest.account_sid,
+    ) as conn:
         check_account(conn, manifest.account_sid, manifest.environment)
         plan = compute_plan(
             conn.client, manifest, account_sid=conn.account_sid, parallelism=parallelism

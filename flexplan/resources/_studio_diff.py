@@ -83,6 +83,8 @@ def _show(value: Any) -> str:
 
     if value is ABSENT:
         return "(none)"
+    if value in (NO_TRANSITION, NO_NEXT):
+        return str(value)
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
@@ -166,6 +168,10 @@ def _transition_key(transitions: Iterable[Any]) -> dict[str, Mapping[str, Any]]:
     return keyed
 
 
+NO_TRANSITION = "(absent)"  # the widget has no transition for this event
+NO_NEXT = "(ends)"  # the transition leads nowhere: the flow ends there
+
+
 def _transition_changes(old: Iterable[Any], new: Iterable[Any]) -> list[FieldChange]:
     old_by, new_by = _transition_key(old), _transition_key(new)
     changes: list[FieldChange] = []
@@ -173,23 +179,26 @@ def _transition_changes(old: Iterable[Any], new: Iterable[Any]) -> list[FieldCha
         before, after = old_by.get(key), new_by.get(key)
         if before == after:
             continue
+        path = f"transition {key}"
         if before is not None and after is not None:
             if before.get("next") != after.get("next"):
-                changes.append(
-                    FieldChange(f"transition {key}", before.get("next"), after.get("next"))
-                )
+                changes.append(FieldChange(path, _next(before), _next(after)))
             rest_old = {k: v for k, v in before.items() if k != "next"}
             rest_new = {k: v for k, v in after.items() if k != "next"}
-            changes.extend(_nested_changes(f"transition {key}", rest_old, rest_new))
+            changes.extend(_nested_changes(path, rest_old, rest_new))
         else:
             changes.append(
                 FieldChange(
-                    f"transition {key}",
-                    before.get("next") if before else ABSENT,
-                    after.get("next") if after else ABSENT,
+                    path,
+                    _next(before) if before else NO_TRANSITION,
+                    _next(after) if after else NO_TRANSITION,
                 )
             )
     return changes
+
+
+def _next(transition: Mapping[str, Any]) -> Any:
+    return transition.get("next") or NO_NEXT
 
 
 def _diff_flow_fields(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[FieldChange]:

@@ -193,7 +193,14 @@ def running_sandbox(**knobs: Any) -> Iterator[SandboxServer]:
 
 @contextmanager
 def embedded_sandbox(directory: Path | str, **knobs: Any) -> Iterator[SandboxServer]:
-    """The sandbox behind ``--sandbox``: state in ``DIR/.flexplan/sandbox.json``."""
+    """The sandbox behind ``--sandbox``: state in ``DIR/.flexplan/sandbox.json``.
+
+    An ``account_sid`` other than the default gets a state file of its own
+    (``sandbox-AC….json``), so each environment of a manifest is its own account.
+    """
     state = Path(directory) / STATE_RELATIVE
+    account = knobs.get("account_sid")
+    if account and account != DEFAULT_ACCOUNT_SID:
+        state = state.with_name(f"sandbox-{account}.json")
     with running_sandbox(state_file=state, **knobs) as server:
         yield server

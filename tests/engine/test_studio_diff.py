@@ -85,7 +85,7 @@ def test_widgets_added_removed_and_transition_changed(parking: dict) -> None:
     lines = diff_definitions(parking, changed).lines()
     assert f'- widget "{removed["name"]}" ({removed["type"]})' in lines
     assert '+ widget "survey" (send-message)' in lines
-    shown = "(none)" if old_next is None else json.dumps(old_next)
+    shown = "(ends)" if old_next is None else json.dumps(old_next)
     assert f'    transition incomingMessage: {shown} -> "survey"' in lines
 
 
