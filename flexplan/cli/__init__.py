@@ -17,7 +17,7 @@ import click
 from flexplan import __version__
 from flexplan.errors import DiagnosticsError, FlexplanError
 
-COMMAND_MODULES = ("validate", "schema", "plan", "apply", "sandbox")
+COMMAND_MODULES = ("validate", "schema", "plan", "apply", "export", "output", "sandbox")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
