@@ -59,3 +59,47 @@ def sandbox_client(sandbox: SandboxServer) -> Any:
     credentials = credentials_from_env(sandbox.credentials)
     retry = RetryPolicy(attempts=4, base_delay=0.01, max_delay=0.05, budget=5.0)
     return build_client(credentials, api_base=sandbox.base_url, timeout=10.0, retry=retry)
+
+
+class CliResult:
+    """What one ``flexplan`` invocation printed and how it exited."""
+
+    def __init__(self, exit_code: int, stdout: str, stderr: str):
+        self.exit_code, self.stdout, self.stderr = exit_code, stdout, stderr
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+    def __repr__(self) -> str:
+        return f"CliResult(exit={self.exit_code}, stdout={self.stdout!r}, stderr={self.stderr!r})"
+
+
+@pytest.fixture
+def run_flexplan(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Run ``flexplan ARGS...`` in-process through its real entry point (``main``).
+
+    ``env`` sets environment variables for the run (e.g. ``sandbox_env``);
+    credentials left in the developer's environment never leak in.
+    """
+    import contextlib
+    import io
+
+    from flexplan.cli import main
+
+    def run(*args: str, env: dict[str, str] | None = None) -> CliResult:
+        for name in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_API_KEY",
+                     "TWILIO_API_SECRET", "FLEXPLAN_API_BASE", "GITHUB_STEP_SUMMARY"):  # fmt: skip
+            monkeypatch.delenv(name, raising=False)
+        for name, value in (env or {}).items():
+            monkeypatch.setenv(name, value)
+        out, err = io.StringIO(), io.StringIO()
+        code = 0
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                main(list(args))
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else 1
+        return CliResult(code, out.getvalue(), err.getvalue())
+
+    return run
