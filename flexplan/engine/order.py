@@ -52,9 +52,9 @@ def _edges(
         if change.action not in _CHANGING:
             continue
         for sid in change.live_refs:
-            target = deleted_sids.get(sid)
-            if target is not None and target is not change:
-                before[target.address].add(change.address)
+            deleted = deleted_sids.get(sid)
+            if deleted is not None and deleted is not change:
+                before[deleted.address].add(change.address)
     _claim_edges(changes, before)
     return before
 

@@ -101,7 +101,7 @@ class _Planner:
         self,
         kind: ResourceKind,
         entry: Any,
-        by_sid: Mapping[str | None, LiveObject],
+        by_sid: Mapping[str, LiveObject],
         by_key: Mapping[tuple[Any, ...], list[LiveObject]],
     ) -> LiveObject | None:
         spec = entry.spec
@@ -348,7 +348,7 @@ class _Resolver:
 
 
 def _sensitive(entry: Any) -> list[str]:
-    paths = getattr(entry, "sensitive_paths", frozenset())
+    paths: frozenset[tuple[Any, ...]] = getattr(entry, "sensitive_paths", frozenset())
     return sorted(".".join(str(p) for p in path) for path in paths)
 
 
