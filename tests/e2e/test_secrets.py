@@ -16,8 +16,7 @@ import pytest
 WEBHOOK_SECRET = "s3cr3t-hook-token-9931"
 URL_PASSWORD = "hunter2-url-password"
 
-MANIFEST = (
-    """\
+MANIFEST = """\
 version: 1
 conversations_addresses:
   hooked:
@@ -35,10 +34,8 @@ conversations_addresses:
     auto_creation:
       enabled: true
       type: webhook
-      webhook_url: https://bot:%s@hooks.example.com/mail
-"""
-    % URL_PASSWORD
-)
+      webhook_url: https://bot:URL_PASSWORD@hooks.example.com/mail
+""".replace("URL_PASSWORD", URL_PASSWORD)
 
 
 def _secrets(env: dict[str, str]) -> list[str]:
