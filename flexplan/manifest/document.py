@@ -18,7 +18,8 @@ from flexplan.resources.fields import LOCAL_NAME_PATTERN, AccountSid, VarValue
 
 SECTIONS: tuple[str, ...] = tuple(k.section for k in KINDS)
 SETTINGS_KEYS = ("version", "include", "vars", "environments", "prune", "account_sid")
-SectionName = Literal["studio_flows", "flex_flows", "conversations_addresses", "channel_configs"]
+# Derived from the discovered kinds, so that adding a kind touches only its module.
+SectionName = Literal[SECTIONS]  # type: ignore[valid-type]
 LocalName = Annotated[str, Field(pattern=LOCAL_NAME_PATTERN)]
 
 

@@ -17,7 +17,7 @@ def _discover() -> list[ResourceKind]:
         kind = getattr(module, "KIND", None)
         if isinstance(kind, ResourceKind):
             kinds.append(kind)
-    return kinds
+    return sorted(kinds, key=lambda k: (k.rank, k.section))  # reading order: flows first
 
 
 KINDS: list[ResourceKind] = _discover()
