@@ -61,7 +61,7 @@ def document_model() -> type[BaseModel]:
     sections: dict[str, Any] = {
         kind.section: (
             dict[LocalName, kind.spec_model] | None,  # type: ignore[name-defined]
-            Field(default=None, description=f"{kind.title}s by local name"),
+            Field(default=None, description=f"{kind.section.replace('_', ' ')}, by local name"),
         )
         for kind in KINDS
     }
