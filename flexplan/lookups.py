@@ -149,3 +149,15 @@ def _needs(lookup: Lookup, kind: str) -> bool:
     if lookup.kind == kind:
         return True
     return kind == "workspace" and lookup.kind in _WORKSPACE_LISTS
+
+
+
+def read_candidates(ctx: Any) -> dict[tuple[str, str], list[Candidate]]:
+    """Every look-up list of the account, by (kind, workspace SID or ""): for export."""
+    kinds = list(_ACCOUNT_LISTS)
+    found = ctx.map(lambda kind: _ACCOUNT_LISTS[kind](ctx.client), kinds)
+    lists = {(kind, ""): items for kind, items in zip(kinds, found, strict=True)}
+    keys = [(kind, sid) for sid, _ in lists[("workspace", "")] for kind in _WORKSPACE_LISTS]
+    scoped = ctx.map(lambda key: _WORKSPACE_LISTS[key[0]](ctx.client, key[1]), keys)
+    lists.update(zip(keys, scoped, strict=True))
+    return lists

@@ -1,11 +1,133 @@
-"""`flexplan export` (placeholder until its issue lands)."""
+"""``flexplan export``: write a ready-to-use manifest directory from a live account."""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
 import click
+
+from flexplan.cli.options import account_options
+from flexplan.connect import connect
+from flexplan.engine.export import ExportResult, build_export, read_export
+from flexplan.manifest import validate_directory
+from flexplan.resources import BY_SECTION, KINDS
+from flexplan.resources.base import ResourceKind
+
+# what may already be in the output directory: the --sandbox account's state
+_IGNORED = {".flexplan"}
+
+
+def _parse_kinds(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> list[ResourceKind]:
+    if not values:
+        return list(KINDS)
+    by_name = {**{k.address: k for k in KINDS}, **BY_SECTION}
+    chosen: list[ResourceKind] = []
+    for item in (p.strip() for v in values for p in v.split(",")):
+        if not item:
+            continue
+        if item not in by_name:
+            raise click.BadParameter(
+                f"{item!r} is not a kind; choose from {', '.join(BY_SECTION)}", ctx, param
+            )
+        if by_name[item] not in chosen:
+            chosen.append(by_name[item])
+    return chosen
 
 
 @click.command(name="export")
-def command() -> None:
-    """Not implemented yet."""
-    raise click.ClickException("'flexplan export' is not implemented yet")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    show_default=True,
+    help="Directory to write the manifest into.",
+)
+@click.option(
+    "--kinds",
+    multiple=True,
+    callback=_parse_kinds,
+    metavar="KIND[,KIND…]",
+    help=f"Export only these sections ({', '.join(BY_SECTION)}). Repeatable.",
+)
+@click.option("--force", is_flag=True, help="Write into a directory that is not empty.")
+@account_options
+def command(
+    out: Path,
+    kinds: list[ResourceKind],
+    force: bool,
+    sandbox: bool,
+    api_base: str | None,
+    parallelism: int,
+) -> None:
+    """Write the account's configuration as a manifest directory (OUT).
+
+    Writes flexplan.yaml, one YAML file per kind and one JSON file per Studio
+    flow under studio/. Planning the result against the same account shows no
+    changes. Secrets (URLs with credentials) are written as ${env:NAME}.
+    """
+    _check_empty(out, force)
+    with connect(out, sandbox=sandbox, api_base=api_base, parallelism=parallelism) as conn:
+        account = read_export(
+            conn.client, kinds, account_sid=conn.account_sid, parallelism=parallelism
+        )
+    result = build_export(account, kinds)
+    _write(out, result)
+    _report(out, result, kinds, sandbox=sandbox)
+    if not _self_check(out, result):
+        raise click.exceptions.Exit(1)
+
+
+def _check_empty(out: Path, force: bool) -> None:
+    if not out.exists() or force:
+        return
+    present = sorted(p.name for p in out.iterdir() if p.name not in _IGNORED)
+    if present:
+        shown = ", ".join(present[:5]) + (", …" if len(present) > 5 else "")
+        raise click.ClickException(
+            f"{out} is not empty ({shown}); export into a new directory, or pass --force "
+            "to overwrite files of the same names"
+        )
+
+
+def _write(out: Path, result: ExportResult) -> None:
+    for relative, text in result.files.items():
+        path = out / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8", newline="\n")
+
+
+def _report(
+    out: Path, result: ExportResult, kinds: Sequence[ResourceKind], *, sandbox: bool
+) -> None:
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    for note in result.secrets:
+        click.echo(
+            f"note: {note.where} holds credentials; it is written as ${{env:{note.variable}}}. "
+            f"Set {note.variable} before plan or apply.",
+            err=True,
+        )
+    counts = ", ".join(f"{result.counts.get(k.section, 0)} {k.section}" for k in kinds)
+    click.echo(f"Exported {counts} to {out}.", err=True)
+    flag = " --sandbox" if sandbox else ""
+    click.echo(f"Next: `flexplan plan {out}{flag}` should report no changes.", err=True)
+
+
+def _self_check(out: Path, result: ExportResult) -> bool:
+    """Validate what was written (offline), with the secrets' real values in the environment."""
+    environ = {**os.environ, **{n.variable: n.value for n in result.secrets}}
+    _, diagnostics = validate_directory(out, environ=environ)
+    errors = [d for d in diagnostics if d.severity == "error"]
+    for diagnostic in diagnostics:
+        click.echo(diagnostic.render(), err=True)
+    if errors:
+        click.echo(
+            f"error: the exported manifest has {len(errors)} problem(s) (above); fix them "
+            "before planning",
+            err=True,
+        )
+    return not errors

@@ -11,13 +11,16 @@ Two phases use a kind:
   ``references``, ``claims`` and ``check`` feed the cross-resource rules.
 * plan / apply (through the twilio SDK): ``read``, ``desired_state``,
   ``live_state`` and the executors ``create`` / ``update`` / ``delete``.
+* export (``flexplan export``): ``read_for_export`` reads what an export needs,
+  ``export_name`` suggests a local name and ``export`` writes one live object as
+  a manifest entry (an ``Exported``), naming things through ``ExportNames``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any, ClassVar, Literal
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
@@ -64,6 +67,45 @@ class FieldChange:
     path: str
     before: Any
     after: Any
+
+
+class Placeholder(str):
+    """A ``${…}`` an export writes on purpose (the exporter escapes every other ``${``)."""
+
+    __slots__ = ()
+
+
+@dataclass(frozen=True)
+class Exported:
+    """One live resource written as a manifest entry by ``flexplan export``.
+
+    ``spec`` is the entry as plain YAML data, in the order a person would write
+    it; ``files`` are JSON documents written beside the manifest, by path
+    relative to the manifest directory (a Studio definition).
+    """
+
+    spec: dict[str, Any]
+    files: dict[str, Any] = field(default_factory=dict)
+
+
+class ExportNames(Protocol):
+    """How an exported entry names other things instead of writing SIDs."""
+
+    def ref(self, section: str, sid: str | None) -> str | None:
+        """The local name of an exported resource with ``sid``, else the SID itself."""
+        ...
+
+    def lookup(self, kind: str, sid: str | None, *, workspace_sid: str | None = None) -> Any:
+        """The unique friendly (or unique) name of a look-up object, else the SID itself."""
+        ...
+
+    def lookup_var(self, sid: str) -> Any | None:
+        """A Studio ``vars`` look-up (``{workflow: NAME}``) that resolves to ``sid``, if any."""
+        ...
+
+    def secret(self, where: str, value: str) -> Placeholder:
+        """``${env:NAME}`` standing for ``value``, which must not be written; noted."""
+        ...
 
 
 class ResourceSpec(BaseModel):
@@ -131,6 +173,21 @@ class ResourceKind:
 
     def display(self, spec: ResourceSpec, name: str) -> str:
         return name
+
+    # -- export phase (see flexplan.engine.export) --------------------------------------
+    def read_for_export(self, ctx: Any) -> list[Any]:
+        """Every live resource, complete enough to export (``read`` without managed specs)."""
+        return self.read(ctx, [])
+
+    def export_name(self, live: Any) -> str:
+        """What a person would call ``live``; the exporter slugs it and makes it unique."""
+        return str(live.label)
+
+    def export(self, name: str, live: Any, names: ExportNames) -> Exported | None:
+        """``live`` as the manifest entry ``name``: only the fields that differ from
+        Twilio's defaults, references by local name, look-ups by name. ``None``: the
+        kind does not export (or cannot express) it."""
+        return None
 
 
 def iter_kinds() -> list[ResourceKind]:

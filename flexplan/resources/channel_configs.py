@@ -16,7 +16,7 @@ from typing import Any, ClassVar, Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field
 
 from flexplan.resources._sdk import to_dict
-from flexplan.resources.base import Problem, ResourceKind, ResourceSpec
+from flexplan.resources.base import Exported, ExportNames, Problem, ResourceKind, ResourceSpec
 from flexplan.resources.fields import Size, format_size
 from flexplan.resources.live import LiveObject
 from flexplan.twilio_client import JsonBody
@@ -141,6 +141,23 @@ class ChannelConfigKind(ResourceKind):
                 return to_live(entry)
         return None
 
+    def export_name(self, live: LiveObject) -> str:
+        return str(live.key[0])
+
+    def export(self, name: str, live: LiveObject, names: ExportNames) -> Exported | None:
+        address_type = live.key[0]
+        if address_type not in LIMITS:
+            return None  # not an address type the manifest knows
+        spec: dict[str, Any] = {} if name == address_type else {"address_type": address_type}
+        given = live.raw.get("cbm_attachments")
+        if isinstance(given, dict):
+            attachments = {f: given[f] for f in _ATTACHMENT_FIELDS if given.get(f) is not None}
+            for field in ("max_file_size", "max_total_file_size"):
+                if isinstance(attachments.get(field), int):
+                    attachments[field] = _size_text(attachments[field])
+            spec["attachments"] = attachments
+        return Exported(spec)
+
     def _write(self, client: Any, address_type: str, desired: dict[str, Any] | None) -> Any:
         """Re-read, change only this entry, send the array back whole."""
         with _WRITE_LOCK:
@@ -191,6 +208,14 @@ def _check_attachments(kind: str, att: Attachments) -> Iterable[Problem]:
                 ("attachments", "accepted_extensions", i),
                 f"{kind} accepts {' '.join(limits.accepted_extensions)}",
             )
+
+
+def _size_text(size: int) -> int | str:
+    """``16MiB`` when the size is a whole number of GiB, MiB or KiB; bytes otherwise."""
+    for unit, factor in (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
+        if size and size % factor == 0:
+            return f"{size // factor}{unit}"
+    return size
 
 
 def _merged(current: dict[str, Any], desired: dict[str, Any]) -> dict[str, Any]:

@@ -14,8 +14,17 @@ from typing import Annotated, Any, ClassVar, Literal, get_args
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from flexplan.redact import url_has_credentials
 from flexplan.resources._sdk import drop_none, to_dict
-from flexplan.resources.base import Claim, Problem, Reference, ResourceKind, ResourceSpec
+from flexplan.resources.base import (
+    Claim,
+    Exported,
+    ExportNames,
+    Problem,
+    Reference,
+    ResourceKind,
+    ResourceSpec,
+)
 from flexplan.resources.fields import (
     ConversationServiceLookup,
     FlowRef,
@@ -185,6 +194,46 @@ class ConversationsAddressKind(ResourceKind):
 
     def fetch(self, client: Any, live: LiveObject) -> LiveObject:
         return to_live(to_dict(client.conversations.v1.address_configurations(live.sid).fetch()))
+
+    def export(self, name: str, live: LiveObject, names: ExportNames) -> Exported | None:
+        raw = live.raw
+        spec: dict[str, Any] = {"type": raw.get("type"), "address": raw.get("address")}
+        for field in ("friendly_name", "address_country"):
+            if raw.get(field):
+                spec[field] = raw[field]
+        where = f"conversations_addresses.{name}"
+        auto = _export_auto(raw.get("auto_creation") or {}, where, names)
+        if auto:
+            spec["auto_creation"] = auto
+        return Exported(spec)
+
+
+# Twilio's defaults for auto-creation fields: left out of an export
+_AUTO_DEFAULTS: dict[str, Any] = {
+    "enabled": False, "type": "default", "webhook_method": "POST", "webhook_filters": [],
+    "studio_retry_count": 3,
+}  # fmt: skip
+
+
+def _export_auto(given: dict[str, Any], where: str, names: ExportNames) -> dict[str, Any]:
+    kind = given.get("type") or "default"
+    out: dict[str, Any] = {}
+    for field, key in _AUTO.items():
+        value = given.get(key)
+        users = _USED_BY.get(field)
+        if value is None or (users is not None and kind not in users):
+            continue
+        if field == "studio_flow":
+            value = names.ref("studio_flows", value)
+        elif field == "conversation_service":
+            value = names.lookup("conversation_service", value)
+        elif field == "webhook_url" and url_has_credentials(value):
+            value = names.secret(f"{where}.auto_creation.webhook_url", value)
+        out[field] = value
+    if all(_AUTO_DEFAULTS.get(f) == v for f, v in out.items()):
+        return {}  # nothing but defaults
+    # enabled and type always go together (type is required when enabled)
+    return {f: v for f, v in out.items() if f in ("enabled", "type") or _AUTO_DEFAULTS.get(f) != v}
 
 
 def _check_auto_creation(auto: AutoCreation) -> Iterable[Problem]:

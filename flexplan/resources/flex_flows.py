@@ -13,8 +13,17 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from flexplan.redact import url_has_credentials
 from flexplan.resources._sdk import drop_none, to_dict
-from flexplan.resources.base import Claim, Problem, Reference, ResourceKind, ResourceSpec
+from flexplan.resources.base import (
+    Claim,
+    Exported,
+    ExportNames,
+    Problem,
+    Reference,
+    ResourceKind,
+    ResourceSpec,
+)
 from flexplan.resources.fields import (
     ChatServiceLookup,
     FlowRef,
@@ -191,6 +200,53 @@ class FlexFlowKind(ResourceKind):
 
     def fetch(self, client: Any, live: LiveObject) -> LiveObject:
         return to_live(to_dict(client.flex_api.v1.flex_flow(live.sid).fetch()))
+
+    def export(self, name: str, live: LiveObject, names: ExportNames) -> Exported | None:
+        raw, where = live.raw, f"flex_flows.{name}"
+        spec: dict[str, Any] = {
+            "friendly_name": raw.get("friendly_name"),
+            "chat_service": names.lookup("chat_service", raw.get("chat_service_sid")),
+            "channel_type": raw.get("channel_type"),
+        }
+        if raw.get("contact_identity"):
+            spec["contact_identity"] = raw["contact_identity"]
+        spec["enabled"] = bool(raw.get("enabled"))  # always: it decides what the flow claims
+        for field in ("long_lived", "janitor_enabled"):
+            if raw.get(field):  # Twilio's default: false
+                spec[field] = True
+        integration = _export_integration(raw, where, names)
+        if integration is not None:
+            spec["integration"] = integration
+        return Exported(spec)
+
+
+# Twilio's defaults for integration fields: left out of an export
+_INTEGRATION_DEFAULTS: dict[str, Any] = {
+    "retry_count": 3, "channel": "default", "timeout": 86400, "priority": 0,
+    "creation_on_message": False,
+}  # fmt: skip
+
+
+def _export_integration(raw: dict[str, Any], where: str, names: ExportNames) -> Any:
+    kind = raw.get("integration_type")
+    if kind not in _REQUIRED:
+        return None
+    given = raw.get("integration") or {}
+    out: dict[str, Any] = {"type": kind}
+    workspace = given.get("workspace_sid")
+    for field, (key, _) in _INTEGRATION.items():
+        value = given.get(key)
+        unused = kind not in _USED_BY[field] or value is None
+        if unused or _INTEGRATION_DEFAULTS.get(field) == value:
+            continue
+        if field == "studio_flow":
+            value = names.ref("studio_flows", value)
+        elif field == "url" and url_has_credentials(str(value)):
+            value = names.secret(f"{where}.integration.url", str(value))
+        elif field in ("workspace", "workflow"):
+            value = names.lookup(field, value, workspace_sid=workspace)
+        out[field] = value
+    return out
 
 
 def _check_integration(integration: Integration) -> Iterable[Problem]:

@@ -9,17 +9,33 @@ definition until the plan resolves them (``studio.fill_placeholders``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, model_validator
 
+from flexplan.redact import url_has_credentials
 from flexplan.resources._sdk import drop_none, to_dict
 from flexplan.resources._studio_diff import diff_definitions
-from flexplan.resources.base import Problem, ResourceKind, ResourceSpec
-from flexplan.resources.fields import FlowVar, Lookup, Sid
+from flexplan.resources.base import (
+    Exported,
+    ExportNames,
+    FieldPath,
+    Placeholder,
+    Problem,
+    ResourceKind,
+    ResourceSpec,
+)
+from flexplan.resources.fields import SID_HEX, FlowVar, Lookup, Sid
 from flexplan.resources.live import LiveObject, fingerprint_of
-from flexplan.studio import check_definition, fill_placeholders, normalize_definition
+from flexplan.studio import (
+    check_definition,
+    fill_placeholders,
+    map_strings,
+    normalize_definition,
+    placeholders,
+)
 
 FlowSid = Annotated[str, Sid("FW", "Studio flow")]
 
@@ -164,6 +180,84 @@ class StudioFlowKind(ResourceKind):
 
     def fetch(self, client: Any, live: LiveObject) -> LiveObject:
         return to_live(_fetch(client, str(live.sid)))
+
+    # -- export ---------------------------------------------------------------------
+    def read_for_export(self, ctx: Any) -> list[LiveObject]:
+        """Every flow with its definition (the list carries none: one GET per flow)."""
+        flows = [to_dict(f) for f in ctx.client.studio.v2.flows.stream(page_size=1000)]
+        return [to_live(raw) for raw in ctx.map(lambda f: _fetch(ctx.client, f["sid"]), flows)]
+
+    def export(self, name: str, live: LiveObject, names: ExportNames) -> Exported | None:
+        definition = live.raw.get("definition")
+        if not isinstance(definition, dict):
+            return None
+        path = f"studio/{name}.json"
+        spec: dict[str, Any] = {
+            "friendly_name": live.raw.get("friendly_name"),
+            "status": live.raw.get("status") or "published",
+            "definition_file": path,
+        }
+        definition, flow_vars = _export_definition(definition, f"studio_flows.{name}", names)
+        if flow_vars:
+            spec["vars"] = flow_vars
+        return Exported(spec, {path: definition})
+
+
+def _export_definition(
+    definition: dict[str, Any], where: str, names: ExportNames
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Workflow / task channel SIDs become look-up ``vars``; URLs with credentials, secrets."""
+    found: dict[str, Any] = {}  # SID -> look-up mapping
+
+    def collect(text: str, _path: FieldPath) -> str:
+        if text not in found and _LOOKUP_SID.match(text):
+            lookup = names.lookup_var(text)
+            if lookup is not None:
+                found[text] = lookup
+        return text
+
+    map_strings(definition, collect)
+    var_names = _var_names(found, taken=placeholders(definition))
+
+    def replace(text: str, path: FieldPath) -> str:
+        if text in var_names:
+            return Placeholder("${" + var_names[text] + "}")
+        if url_has_credentials(text):
+            return names.secret(f"{where}.definition.{_dotted(path)}", text)
+        return text
+
+    exported = map_strings(definition, replace)
+    ordered = sorted(var_names, key=lambda sid: var_names[sid])
+    flow_vars = {var_names[sid]: found[sid] for sid in ordered}
+    return exported, flow_vars
+
+
+_VAR_PREFIX = {"workflow": "WORKFLOW_SID", "task_channel": "CHANNEL_SID"}
+_LOOKUP_SID = re.compile(rf"^(WW|TC){SID_HEX}$")  # what a send-to-flex widget names
+
+
+def _var_names(found: Mapping[str, Any], taken: set[str]) -> dict[str, str]:
+    """``WORKFLOW_SID`` when a flow uses one workflow, ``WORKFLOW_SID_<NAME>`` for several."""
+    by_kind: dict[str, list[str]] = {}
+    for sid, lookup in found.items():
+        kind = next(k for k in _VAR_PREFIX if k in lookup)
+        by_kind.setdefault(kind, []).append(sid)
+    names: dict[str, str] = {}
+    for kind, sids in sorted(by_kind.items()):
+        for sid in sorted(sids, key=lambda s: (str(found[s][kind]), s)):
+            base = _VAR_PREFIX[kind]
+            if len(sids) > 1:
+                base += "_" + (re.sub(r"[^A-Za-z0-9]+", "_", str(found[sid][kind])).strip("_"))
+            name = base.upper()
+            while name in taken:
+                name += "_"
+            taken.add(name)
+            names[sid] = name
+    return names
+
+
+def _dotted(path: FieldPath) -> str:
+    return ".".join(str(p) for p in path)
 
 
 def _fetch(client: Any, sid: str) -> dict[str, Any]:

@@ -1,0 +1,357 @@
+"""Write a live account as a manifest directory (``flexplan export``).
+
+Reading is the only part that talks to Twilio (``read_export``): every kind's
+live objects, complete (Studio definitions fetched), and every look-up list.
+Building the files (``build_export``) is pure and deterministic, so exporting
+an unchanged account twice gives identical bytes:
+
+* local names are slugs of what a person calls the resource (friendly names),
+  made unique with the tail of the SID; the oldest resource keeps the bare slug;
+* references name the target's local name when the target is exported too,
+  look-ups name services, workspaces, workflows and task channels by their
+  (unique) names, and SIDs are only written when no name is unambiguous;
+* each kind writes only the fields that differ from Twilio's defaults;
+* a value holding credentials (a URL with ``user:password@``) is written as
+  ``${env:NAME}``, with a note naming the variable to set; every other ``${`` is
+  escaped as ``$${`` so that the loader reads back exactly what Twilio holds.
+
+The engine knows no kind by name: each kind exports its own entries
+(``ResourceKind.export``) and names things through ``ExportNames``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from flexplan.engine.read import Reader, limit_requests
+from flexplan.errors import FlexplanError
+from flexplan.lookups import read_candidates
+from flexplan.redact import register_secret
+from flexplan.resources._sdk import api_failure
+from flexplan.resources.base import Placeholder, ResourceKind
+from flexplan.resources.fields import LOOKUP_TITLE
+from flexplan.resources.live import LiveObject
+
+MANIFEST = "flexplan.yaml"
+Candidate = tuple[str, str]  # (sid, name)
+
+
+@dataclass
+class AccountExport:
+    """What ``read_export`` read: live objects by section, look-up lists by (kind, scope)."""
+
+    account_sid: str
+    objects: dict[str, list[LiveObject]] = field(default_factory=dict)
+    candidates: dict[tuple[str, str], list[Candidate]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SecretNote:
+    """A value written as ``${env:variable}``; ``value`` stays in memory, never on disk."""
+
+    variable: str
+    where: str
+    value: str
+
+
+@dataclass
+class ExportResult:
+    """The files to write (relative path -> text) and what to tell the user."""
+
+    files: dict[str, str] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)  # section -> entries exported
+    secrets: list[SecretNote] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+# -- reading ----------------------------------------------------------------------------
+
+
+def read_export(
+    client: Any, kinds: Sequence[ResourceKind], *, account_sid: str, parallelism: int = 10
+) -> AccountExport:
+    """Every live object of ``kinds`` and every look-up list, read concurrently."""
+    limit_requests(client, parallelism)
+    reader = Reader(client, parallelism)
+    result = AccountExport(account_sid)
+    try:
+        with ThreadPoolExecutor(max_workers=len(kinds) + 1, thread_name_prefix="export") as pool:
+            futures = {k.section: pool.submit(k.read_for_export, reader) for k in kinds}
+            lists = pool.submit(read_candidates, reader)
+            for kind in kinds:
+                result.objects[kind.section] = _result(
+                    futures[kind.section], f"reading the account's {kind.title}s"
+                )
+            result.candidates = _result(lists, "reading services, workspaces and workflows")
+    finally:
+        reader.close()
+    return result
+
+
+def _result(future: Any, doing: str) -> Any:
+    try:
+        return future.result()
+    except FlexplanError:
+        raise
+    except Exception as exc:
+        translated = api_failure(exc, doing)
+        if translated is None:
+            raise
+        raise translated from None
+
+
+# -- names ------------------------------------------------------------------------------
+
+_NOT_NAME = re.compile(r"[^a-z0-9]+")
+_SID = re.compile(r"^[A-Z]{2}[0-9a-fA-F]{32}$")
+
+
+def slug(text: str, fallback: str) -> str:
+    """``Flex Web Chat`` -> ``flex-web-chat``: ASCII letters, digits and dashes."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    out = _NOT_NAME.sub("-", ascii_text.lower()).strip("-")
+    return out or fallback
+
+
+def _age(obj: LiveObject) -> tuple[str, str]:
+    return (str(obj.raw.get("date_created") or ""), str(obj.sid or ""))
+
+
+def assign_names(kind: ResourceKind, objects: Sequence[LiveObject]) -> dict[int, str]:
+    """A unique, stable local name per object (by ``id``): its slug, or slug + SID tail."""
+    groups: dict[str, list[LiveObject]] = defaultdict(list)
+    for obj in objects:
+        groups[slug(kind.export_name(obj), kind.address.replace("_", "-"))].append(obj)
+    names: dict[int, str] = {}
+    used: set[str] = set(groups)
+    for base, members in sorted(groups.items()):
+        for i, obj in enumerate(sorted(members, key=_age)):
+            if i == 0:
+                names[id(obj)] = base
+                continue
+            tail = (obj.sid or "")[-6:].lower() or str(i + 1)
+            name = f"{base}-{tail}"
+            while name in used:
+                name += "-x"
+            used.add(name)
+            names[id(obj)] = name
+    return names
+
+
+def _unique_by_key(
+    kind: ResourceKind, objects: Sequence[LiveObject], warnings: list[str]
+) -> tuple[list[LiveObject], set[int]]:
+    """One object per natural key (the oldest), and the ids of those to pin by SID."""
+    groups: dict[tuple[Any, ...], list[LiveObject]] = defaultdict(list)
+    for obj in objects:
+        groups[obj.key].append(obj)
+    kept: list[LiveObject] = []
+    pinned: set[int] = set()
+    for members in groups.values():
+        first, *others = sorted(members, key=_age)
+        kept.append(first)
+        if not others:
+            continue
+        pinned.add(id(first))
+        skipped = ", ".join(str(o.sid or o.label) for o in others)
+        warnings.append(
+            f"{kind.title} {first.label!r}: {len(members)} live resources share this identity; "
+            f"exported {first.sid or 'the first'} (pinned with sid:), not {skipped} — rename "
+            "or delete the others to manage them"
+        )
+    return kept, pinned
+
+
+class _Names:
+    """``ExportNames`` over one export: local names by SID, look-up lists, secrets."""
+
+    def __init__(self, account: AccountExport, result: ExportResult):
+        self.candidates = account.candidates
+        self.result = result
+        self.local: dict[tuple[str, str], str] = {}  # (section, sid) -> local name
+
+    def ref(self, section: str, sid: str | None) -> str | None:
+        if sid is None:
+            return None
+        return self.local.get((section, sid), sid)
+
+    def lookup(self, kind: str, sid: str | None, *, workspace_sid: str | None = None) -> Any:
+        if not sid:
+            return sid
+        scope = (workspace_sid or "") if kind in ("workflow", "task_channel") else ""
+        found = self._unique_name(kind, scope, sid)
+        if found is None and not any(s == sid for s, _ in self.candidates.get((kind, scope), [])):
+            self.result.warnings.append(
+                f"{LOOKUP_TITLE[kind]} {sid} is referred to but not in the account; the plan "
+                "will report it until it is fixed"
+            )
+        return found or sid
+
+    def lookup_var(self, sid: str) -> Any | None:
+        kind = {"WW": "workflow", "TC": "task_channel"}.get(sid[:2])
+        if kind is None:
+            return None
+        spaces = self.candidates.get(("workspace", ""), [])
+        for ws_sid, _ in spaces:
+            name = self._unique_name(kind, ws_sid, sid)
+            if name is None:
+                continue
+            if len(spaces) == 1:
+                return FlowMapping({kind: name})
+            ws_name = self._unique_name("workspace", "", ws_sid)
+            return FlowMapping({kind: name, "workspace": ws_name}) if ws_name else None
+        return None
+
+    def _unique_name(self, kind: str, scope: str, sid: str) -> str | None:
+        candidates = self.candidates.get((kind, scope), [])
+        names = [n for s, n in candidates if s == sid]
+        if len(names) != 1 or not names[0] or not names[0].strip():
+            return None
+        name = names[0]
+        if sum(1 for _, n in candidates if n == name) != 1 or _SID.match(name):
+            return None  # ambiguous, or a name the loader would read as a SID
+        return name
+
+    def secret(self, where: str, value: str) -> Placeholder:
+        register_secret(value)
+        variable = re.sub(r"[^A-Z0-9]+", "_", where.upper()).strip("_")
+        taken = {note.variable for note in self.result.secrets}
+        base, n = variable, 1
+        while variable in taken:
+            n += 1
+            variable = f"{base}_{n}"
+        self.result.secrets.append(SecretNote(variable, where, value))
+        return Placeholder("${env:" + variable + "}")
+
+
+# -- building the files (pure) ------------------------------------------------------------
+
+
+def build_export(account: AccountExport, kinds: Sequence[ResourceKind]) -> ExportResult:
+    """The manifest files for ``account``; identical input gives identical bytes."""
+    result = ExportResult()
+    names = _Names(account, result)
+    sections: list[tuple[ResourceKind, dict[str, Any]]] = []
+    for kind in sorted(kinds, key=lambda k: k.rank):  # referenced kinds first
+        entries = _export_kind(kind, account.objects.get(kind.section, []), names, result)
+        if entries:
+            sections.append((kind, entries))
+            result.counts[kind.section] = len(entries)
+    for kind, entries in sections:
+        result.files[f"{kind.section}.yaml"] = _kind_file(kind, entries, account, result)
+    result.files[MANIFEST] = _root_file(account, [k for k, _ in sections], result)
+    result.files = dict(sorted(result.files.items()))
+    return result
+
+
+def _export_kind(
+    kind: ResourceKind, objects: Sequence[LiveObject], names: _Names, result: ExportResult
+) -> dict[str, Any]:
+    kept, pinned = _unique_by_key(kind, objects, result.warnings)
+    local = assign_names(kind, kept)
+    entries: dict[str, Any] = {}
+    for obj in sorted(kept, key=lambda o: local[id(o)]):
+        name = local[id(obj)]
+        exported = kind.export(name, obj, names)
+        if exported is None:
+            result.warnings.append(f"{kind.title} {obj.label!r} ({obj.sid}) was not exported")
+            continue
+        spec = dict(exported.spec)
+        if id(obj) in pinned and obj.sid:
+            spec["sid"] = obj.sid
+        entries[name] = _escaped(spec)
+        if obj.sid:
+            names.local[(kind.section, obj.sid)] = name
+        for path, data in exported.files.items():
+            result.files[path] = _json_text(_escaped(data))
+    return entries
+
+
+def _escaped(value: Any) -> Any:
+    """Plain data with every ``${`` written as ``$${``, except the ``Placeholder``s."""
+    if isinstance(value, Placeholder):
+        return str(value)
+    if isinstance(value, str):
+        return value.replace("${", "$${")
+    if isinstance(value, dict):
+        return type(value)({_escaped(k): _escaped(v) for k, v in value.items()})
+    if isinstance(value, (list, tuple)):
+        return [_escaped(v) for v in value]
+    return value
+
+
+def _json_text(data: Any) -> str:
+    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+class FlowMapping(dict[str, Any]):
+    """A short mapping written on one line: ``{workflow: Assign to Anyone}``."""
+
+
+class _Dumper(yaml.SafeDumper):
+    """Block style, except look-up mappings and lists of scalars (one line each)."""
+
+    def represent_flat_list(self, data: Any) -> yaml.SequenceNode:
+        flat = all(isinstance(item, (str, int, float, bool)) for item in data)
+        return self.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=flat)
+
+
+_Dumper.add_representer(list, _Dumper.represent_flat_list)
+_Dumper.add_representer(
+    FlowMapping,
+    lambda dumper, data: dumper.represent_mapping("tag:yaml.org,2002:map", data, flow_style=True),
+)
+
+
+def _yaml_text(data: Any) -> str:
+    return yaml.dump(
+        data,
+        Dumper=_Dumper,
+        sort_keys=False,
+        default_flow_style=False,
+        allow_unicode=True,
+        width=4096,
+        indent=2,
+    )
+
+
+def _kind_file(
+    kind: ResourceKind, entries: dict[str, Any], account: AccountExport, result: ExportResult
+) -> str:
+    header = f"# {kind.section} of account {account.account_sid}, written by `flexplan export`.\n"
+    text = _yaml_text({kind.section: entries})
+    for note in result.secrets:
+        token = "${env:" + note.variable + "}"
+        text = "\n".join(
+            f"{line}  # secret: set {note.variable} in the environment"
+            if token in line and not line.lstrip().startswith("#")
+            else line
+            for line in text.split("\n")
+        )
+    return header + text
+
+
+def _root_file(account: AccountExport, kinds: Sequence[ResourceKind], result: ExportResult) -> str:
+    lines = [
+        f"# Account {account.account_sid}, written by `flexplan export`.",
+        "# `flexplan plan` on this directory shows no changes while the account is unchanged;",
+        "# edit these files, review `flexplan plan`, then `flexplan apply`.",
+    ]
+    if result.secrets:
+        lines += ["#", "# Secrets are never written. Set these environment variables first:"]
+        lines += [f"#   {n.variable}: {n.where} (holds credentials)" for n in result.secrets]
+    document = {
+        "version": 1,
+        "account_sid": account.account_sid,
+        "include": [f"{k.section}.yaml" for k in kinds],
+    }
+    return "\n".join(lines) + "\n" + _yaml_text(document)
