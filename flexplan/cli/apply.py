@@ -1,4 +1,9 @@
-"""``flexplan apply``: make the account match the manifest, or carry out a saved plan."""
+"""``flexplan apply``: make the account match the manifest, or carry out a saved plan.
+
+Writes are retried with backoff (``flexplan.engine.apply.WRITE_RETRY``);
+``FLEXPLAN_RETRY_DELAY`` (seconds) sets the first wait instead of 0.5 s, for
+tests and benchmarks that inject faults on purpose.
+"""
 
 from __future__ import annotations
 
@@ -13,16 +18,19 @@ import click
 from flexplan.cli.options import account_options, manifest_options, use_color
 from flexplan.connect import check_account, connect
 from flexplan.engine import compute_plan
-from flexplan.engine.apply import ApplyResult, apply_plan
+from flexplan.engine.apply import WRITE_RETRY, ActionResult, ApplyResult, apply_plan
 from flexplan.engine.model import Plan, ResourceChange
 from flexplan.engine.saved import read_saved_plan
 from flexplan.engine.stale import check_account as check_saved_account
 from flexplan.engine.stale import check_digest, check_fresh
 from flexplan.errors import FlexplanError
 from flexplan.manifest import load_manifest
-from flexplan.render.apply_report import event_line, final_report
+from flexplan.render.apply_report import event_line, final_report, progress_bar
 from flexplan.render.text import render_text
 from flexplan.resources import KINDS
+from flexplan.twilio_client import RetryPolicy
+
+PROGRESS_FROM = 10  # actions: a shorter apply needs no progress bar
 
 
 @click.command(name="apply")
@@ -137,12 +145,7 @@ def _confirm() -> None:
 
 
 def _run(client: object, plan: Plan, parallelism: int, commit_message: str) -> ApplyResult:
-    lock = threading.Lock()
-
-    def on_event(event: str, change: ResourceChange, result: object) -> None:
-        with lock:
-            click.echo(event_line(event, change, result))  # type: ignore[arg-type]
-
+    progress = _Progress(len(plan.actionable), enabled=_on_terminal())
     click.echo("")
     result = apply_plan(
         client,
@@ -150,11 +153,65 @@ def _run(client: object, plan: Plan, parallelism: int, commit_message: str) -> A
         KINDS,
         parallelism=parallelism,
         commit_message=commit_message,
-        on_event=on_event,
+        on_event=progress.event,
+        retry=_write_retry(),
     )
+    progress.close()
     click.echo("")
     click.echo(final_report(result), nl=False)
     return result
+
+
+class _Progress:
+    """One line per action as it starts and ends; on a terminal, a status line below them."""
+
+    def __init__(self, total: int, *, enabled: bool):
+        self.total, self.done, self.running = total, 0, 0
+        self.enabled = enabled and total >= PROGRESS_FROM
+        self._lock = threading.Lock()
+
+    def event(self, event: str, change: ResourceChange, result: ActionResult | None) -> None:
+        with self._lock:
+            if event == "start":
+                self.running += 1
+            else:
+                self.running, self.done = self.running - 1, self.done + 1
+            self._clear()
+            click.echo(event_line(event, change, result))
+            if self.enabled:
+                click.echo(progress_bar(self.done, self.total, self.running), nl=False)
+
+    def close(self) -> None:
+        with self._lock:
+            self._clear()
+
+    def _clear(self) -> None:
+        if self.enabled:
+            click.echo("\r\x1b[K", nl=False)
+
+
+def _on_terminal() -> bool:
+    return sys.stdout.isatty()
+
+
+def _write_retry() -> RetryPolicy:
+    value = os.environ.get("FLEXPLAN_RETRY_DELAY")
+    if not value:
+        return WRITE_RETRY
+    try:
+        delay = float(value)
+    except ValueError:
+        raise FlexplanError(
+            f"FLEXPLAN_RETRY_DELAY must be a number of seconds, not {value!r}"
+        ) from None
+    if not 0 <= delay <= 60:
+        raise FlexplanError("FLEXPLAN_RETRY_DELAY must be between 0 and 60 seconds")
+    return RetryPolicy(
+        attempts=WRITE_RETRY.attempts,
+        base_delay=delay,
+        max_delay=max(delay, WRITE_RETRY.max_delay * delay / WRITE_RETRY.base_delay),
+        budget=WRITE_RETRY.budget,
+    )
 
 
 def _commit_message(message: str | None, directory: Path) -> str:

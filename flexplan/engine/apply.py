@@ -4,9 +4,11 @@ Independent actions run concurrently up to ``parallelism``; an action starts
 when everything it depends on is done, with the SIDs of resources created
 earlier filled into its references. On the first failure nothing new starts,
 running actions finish, and the result says what was done, what failed and
-what was not attempted. Writes are retried on 429/5xx/connection errors, but a
-create whose answer was lost is first looked for by its natural key, so no
-duplicate is ever made.
+what was not attempted. Writes are retried on 429/5xx/connection errors with
+exponential backoff and jitter, bounded in attempts and in total waiting time
+(``RetryPolicy``); a create whose answer was lost is first looked for by its
+natural key, so no duplicate is ever made. 4xx answers are never retried. (The
+HTTP client below already honours ``Retry-After`` on 429s.)
 """
 
 from __future__ import annotations
@@ -20,14 +22,15 @@ from typing import Any
 
 from flexplan.engine.model import Plan, ResourceChange
 from flexplan.engine.read import Reader, limit_requests
+from flexplan.errors import FlexplanError
 from flexplan.redact import redact
 from flexplan.resources._sdk import api_failure
 from flexplan.resources.base import ResourceKind
 from flexplan.resources.live import LiveObject, Unknown
+from flexplan.twilio_client import RetryPolicy, TransportError
 
-WRITE_ATTEMPTS = 4
-WRITE_BACKOFF = 0.5  # seconds, doubled each attempt, with jitter
-WRITE_BACKOFF_CAP = 8.0
+# Writes: 4 tries, waits of about 0.5 s, 1 s, 2 s (full jitter), at most 60 s of waiting.
+WRITE_RETRY = RetryPolicy(attempts=4, base_delay=0.5, max_delay=8.0, budget=60.0)
 
 
 @dataclass
@@ -74,15 +77,6 @@ class ApplyResult:
 Event = Callable[[str, ResourceChange, ActionResult | None], None]
 
 
-class _Retryable(Exception):
-    """A write failed in a way that may succeed when tried again."""
-
-    def __init__(self, cause: BaseException, ambiguous: bool):
-        super().__init__(str(cause))
-        self.cause = cause
-        self.ambiguous = ambiguous  # the request may have been carried out
-
-
 def apply_plan(
     client: Any,
     plan: Plan,
@@ -91,11 +85,19 @@ def apply_plan(
     parallelism: int = 10,
     commit_message: str = "flexplan apply",
     on_event: Event | None = None,
+    retry: RetryPolicy = WRITE_RETRY,
 ) -> ApplyResult:
     """Carry out ``plan``'s changes; never raises for an API failure (see the result)."""
     limit_requests(client, parallelism)
-    runner = _Runner(client, plan, {k.section: k for k in kinds}, parallelism, on_event)
-    runner.ctx = ApplyContext(commit_message)
+    runner = _Runner(
+        client,
+        plan,
+        {k.section: k for k in kinds},
+        parallelism=parallelism,
+        on_event=on_event,
+        ctx=ApplyContext(commit_message),
+        retry=_Retrier(retry),
+    )
     return runner.run()
 
 
@@ -105,32 +107,32 @@ class _Runner:
         client: Any,
         plan: Plan,
         kinds: Mapping[str, ResourceKind],
+        *,
         parallelism: int,
         on_event: Event | None,
+        ctx: ApplyContext,
+        retry: _Retrier,
     ):
         self.client = client
         self.kinds = kinds
         self.parallelism = max(1, parallelism)
         self.on_event = on_event or (lambda *_: None)
         self.changes = plan.actionable
+        self.by_address = {c.address: c for c in self.changes}
         self.created: dict[str, str] = {}
         self.results: dict[str, ActionResult] = {}
-        self.ctx = ApplyContext("flexplan apply")
+        self.ctx = ctx
+        self.retry = retry
 
     def run(self) -> ApplyResult:
         order = {c.address: i for i, c in enumerate(self.changes)}
         waiting = {c.address: set(c.depends_on) & order.keys() for c in self.changes}
-        by_address = {c.address: c for c in self.changes}
         failed = False
         with ThreadPoolExecutor(max_workers=self.parallelism, thread_name_prefix="apply") as pool:
             running: dict[Future[ActionResult], str] = {}
             while True:
                 if not failed:
-                    for address in sorted(
-                        (a for a, deps in waiting.items() if not deps), key=order.get
-                    ):
-                        del waiting[address]
-                        running[pool.submit(self._execute, by_address[address])] = address
+                    self._start_ready(pool, waiting, running, order)
                 if not running:
                     break
                 done, _ = wait(running, return_when=FIRST_COMPLETED)
@@ -138,14 +140,29 @@ class _Runner:
                     address = running.pop(future)
                     result = future.result()
                     self.results[address] = result
-                    if result.status != "done":
-                        failed = True
+                    failed = failed or result.status != "done"
                     for deps in waiting.values():
                         deps.discard(address)
-        for address in sorted(waiting, key=order.get):
-            change = by_address[address]
-            self.results[address] = ActionResult(address, change.action, "not attempted")
+        for change in self.changes:
+            if change.address in waiting:
+                self.results[change.address] = ActionResult(
+                    change.address, change.action, "not attempted"
+                )
         return ApplyResult([self.results[c.address] for c in self.changes])
+
+    def _start_ready(
+        self,
+        pool: ThreadPoolExecutor,
+        waiting: dict[str, set[str]],
+        running: dict[Future[ActionResult], str],
+        order: Mapping[str, int],
+    ) -> None:
+        """Start ready actions in plan order, only as many as there are free workers:
+        an action queued in the pool could not be held back after a failure."""
+        ready = sorted((a for a, deps in waiting.items() if not deps), key=order.__getitem__)
+        for address in ready[: self.parallelism - len(running)]:
+            del waiting[address]
+            running[pool.submit(self._execute, self.by_address[address])] = address
 
     def _execute(self, change: ResourceChange) -> ActionResult:
         self.on_event("start", change, None)
@@ -168,16 +185,22 @@ class _Runner:
         kind = self.kinds[change.section]
         desired = _fill_unknowns(change.after or {}, self.created)
         if change.action == "update":
-            return _retry(lambda: kind.update(self.client, change.live, desired, self.ctx)), None
+            return self.retry.run(
+                lambda: kind.update(self.client, change.live, desired, self.ctx)
+            ), None
         if change.action == "delete":
             return None, self._delete(kind, change)
         if change.action == "replace":
             self._delete(kind, change)
+            try:
+                return self._create(kind, change, desired), None
+            except Exception as exc:
+                raise _HalfReplaced(exc) from exc
         return self._create(kind, change, desired), None
 
     def _delete(self, kind: ResourceKind, change: ResourceChange) -> str | None:
         try:
-            _retry(lambda: kind.delete(self.client, change.live, self.ctx))
+            self.retry.run(lambda: kind.delete(self.client, change.live, self.ctx))
         except Exception as exc:
             if getattr(exc, "status", None) == 404:
                 return "already gone"
@@ -185,26 +208,74 @@ class _Runner:
         return None
 
     def _create(self, kind: ResourceKind, change: ResourceChange, desired: dict[str, Any]) -> Any:
-        for attempt in range(WRITE_ATTEMPTS):
-            try:
-                return _classified(lambda: kind.create(self.client, desired, self.ctx))
-            except _Retryable as exc:
-                if attempt == WRITE_ATTEMPTS - 1:
-                    raise exc.cause from None
-                _sleep(attempt)
-                if exc.ambiguous:
-                    found = self._find(kind, change)
-                    if found is not None:
-                        return found  # the lost create was carried out
-        raise AssertionError("unreachable")
+        """Create; after an answer that may hide a success, look for the resource first."""
+
+        def find_then_create() -> Any:
+            found = self._find(kind, change)
+            return found if found is not None else kind.create(self.client, desired, self.ctx)
+
+        def create() -> Any:
+            return kind.create(self.client, desired, self.ctx)
+
+        return self.retry.run(create, after_ambiguous=find_then_create)
 
     def _find(self, kind: ResourceKind, change: ResourceChange) -> LiveObject | None:
         reader = Reader(self.client, 1)
         try:
-            objects = _retry(lambda: kind.read(reader, []))
+            objects = kind.read(reader, [])
         finally:
             reader.close()
         return next((o for o in objects if o.key == change.key), None)
+
+
+class _HalfReplaced(Exception):
+    """A replace destroyed the old resource but could not create the new one."""
+
+    def __init__(self, cause: BaseException):
+        super().__init__(str(cause))
+        self.cause = cause
+
+
+class _Retryable(Exception):
+    """A write failed in a way that may succeed when tried again."""
+
+    def __init__(self, cause: BaseException, ambiguous: bool):
+        super().__init__(str(cause))
+        self.cause = cause
+        self.ambiguous = ambiguous  # the request may have been carried out
+
+
+class _Retrier:
+    """Bounded retries with exponential backoff and full jitter, for one write each."""
+
+    def __init__(self, policy: RetryPolicy):
+        self.policy = policy
+        self._rng = random.Random()
+
+    def run(
+        self, call: Callable[[], Any], *, after_ambiguous: Callable[[], Any] | None = None
+    ) -> Any:
+        """``call`` until it succeeds; after an ambiguous failure, ``after_ambiguous`` instead."""
+        started = time.monotonic()
+        attempt_call = call
+        for attempt in range(self.policy.attempts):
+            try:
+                return _classified(attempt_call)
+            except _Retryable as exc:
+                if attempt == self.policy.attempts - 1 or not self._wait(attempt, started):
+                    raise exc.cause from None
+                if exc.ambiguous and after_ambiguous is not None:
+                    attempt_call = after_ambiguous
+        raise AssertionError("unreachable")
+
+    def _wait(self, attempt: int, started: float) -> bool:
+        """Sleep before the next try; False when that would pass the time budget."""
+        ceiling = min(self.policy.max_delay, self.policy.base_delay * 2**attempt)
+        delay = self._rng.uniform(ceiling / 2, ceiling)
+        if time.monotonic() - started + delay > self.policy.budget:
+            return False
+        time.sleep(delay)
+        return True
 
 
 def _fill_unknowns(value: Any, created: Mapping[str, str]) -> Any:
@@ -217,19 +288,8 @@ def _fill_unknowns(value: Any, created: Mapping[str, str]) -> Any:
     return value
 
 
-def _retry(call: Callable[[], Any]) -> Any:
-    """Run an idempotent write (update, delete), retrying what may succeed later."""
-    for attempt in range(WRITE_ATTEMPTS):
-        try:
-            return _classified(call)
-        except _Retryable as exc:
-            if attempt == WRITE_ATTEMPTS - 1:
-                raise exc.cause from None
-            _sleep(attempt)
-    raise AssertionError("unreachable")
-
-
 def _classified(call: Callable[[], Any]) -> Any:
+    """Run ``call``; failures that may pass on a later try become ``_Retryable``."""
     from twilio.base.exceptions import TwilioRestException
 
     try:
@@ -238,15 +298,12 @@ def _classified(call: Callable[[], Any]) -> Any:
         if exc.status == 429 or exc.status >= 500:
             raise _Retryable(exc, ambiguous=exc.status >= 500) from exc
         raise
+    except TransportError as exc:  # the HTTP client gave up: the request may have landed
+        raise _Retryable(exc, ambiguous=True) from exc
     except Exception as exc:
         if api_failure(exc, "") is not None:  # network error: the request may have landed
             raise _Retryable(exc, ambiguous=True) from exc
         raise
-
-
-def _sleep(attempt: int) -> None:
-    delay = min(WRITE_BACKOFF_CAP, WRITE_BACKOFF * 2**attempt)
-    time.sleep(delay * (0.5 + random.random() / 2))
 
 
 def _describe(exc: BaseException, change: ResourceChange) -> str:
@@ -256,7 +313,13 @@ def _describe(exc: BaseException, change: ResourceChange) -> str:
         "delete": "destroying",
         "replace": "replacing",
     }
-    failure = api_failure(exc, f"{verb[change.action]} {change.address}")
+    doing = f"{verb[change.action]} {change.address}"
+    suffix = ""
+    if isinstance(exc, _HalfReplaced):
+        exc, suffix = exc.cause, " (the old one was destroyed; the new one was not created)"
+    if isinstance(exc, FlexplanError):
+        return redact(f"{doing} failed: {exc.message}{suffix}")
+    failure = api_failure(exc, doing)
     if failure is not None:
-        return str(failure)
-    return redact(f"{verb[change.action]} {change.address} failed: {type(exc).__name__}: {exc}")
+        return f"{failure}{suffix}"
+    return redact(f"{doing} failed: {type(exc).__name__}: {exc}{suffix}")

@@ -1,4 +1,4 @@
-"""Lines apply prints: one per action as it starts and ends, and the final report."""
+"""Lines apply prints: one per action as it starts and ends, a progress bar, the final report."""
 
 from __future__ import annotations
 
@@ -29,6 +29,14 @@ def event_line(event: str, change: ResourceChange, result: ActionResult | None) 
         note = f" ({result.note})" if result.note else ""
         return f"{change.address}: {_DONE[change.action]} {took}{sid}{note}"
     return f"{change.address}: FAILED {took}: {result.error}"
+
+
+def progress_bar(done: int, total: int, running: int, *, width: int = 30) -> str:
+    """``[#########.....] 12/40 actions done, 3 running`` (a terminal's status line)."""
+    filled = width * done // total if total else width
+    return (
+        f"[{'#' * filled}{'.' * (width - filled)}] {done}/{total} actions done, {running} running"
+    )
 
 
 def final_report(result: ApplyResult) -> str:
