@@ -1,11 +1,109 @@
-"""`flexplan output` (placeholder until its issue lands)."""
+"""``flexplan output``: the SIDs of the managed resources, for downstream tools.
+
+Reads the account the way ``plan`` does and prints, by kind and local name,
+the SID each manifest entry resolves to (``null`` for one that does not exist
+yet). Kinds without SIDs of their own (channel configs) and entries marked
+``state: absent`` are left out. Nothing secret is ever part of the output.
+"""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Any
+
 import click
+
+from flexplan.cli.options import account_options, directory_argument, manifest_options
+from flexplan.connect import check_account, connect
+from flexplan.engine import compute_plan
+from flexplan.engine.model import Plan
+from flexplan.manifest import Manifest, load_manifest
+from flexplan.resources import KINDS
 
 
 @click.command(name="output")
-def command() -> None:
-    """Not implemented yet."""
-    raise click.ClickException("'flexplan output' is not implemented yet")
+@directory_argument
+@manifest_options
+@account_options
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["json", "text"]),
+    default="text",
+    show_default=True,
+)
+@click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
+def command(
+    directory: Path,
+    env: str | None,
+    variables: dict[str, str],
+    sandbox: bool,
+    api_base: str | None,
+    parallelism: int,
+    output_format: str,
+    as_json: bool,
+) -> None:
+    """Print the SIDs of the resources the manifest in DIRECTORY manages."""
+    manifest = load_manifest(directory, env=env, variables=variables)
+    with connect(
+        directory,
+        sandbox=sandbox,
+        api_base=api_base,
+        parallelism=parallelism,
+        account_sid=manifest.account_sid,
+    ) as conn:
+        check_account(conn, manifest.account_sid, manifest.environment)
+        plan = compute_plan(
+            conn.client, manifest, account_sid=conn.account_sid, parallelism=parallelism
+        )
+    outputs = collect_outputs(manifest, plan)
+    if as_json or output_format == "json":
+        click.echo(json.dumps(outputs, indent=2, sort_keys=False))
+    else:
+        click.echo(render_text(outputs), nl=False)
+    missing = [f"{s}.{n}" for s, names in outputs["resources"].items()
+               for n, sid in names.items() if sid is None]  # fmt: skip
+    if missing:
+        click.echo(
+            f"note: {len(missing)} managed resource(s) do not exist yet ({', '.join(missing[:5])}"
+            f"{', …' if len(missing) > 5 else ''}); run `flexplan apply` first",
+            err=True,
+        )
+
+
+def collect_outputs(manifest: Manifest, plan: Plan) -> dict[str, Any]:
+    """``{account_sid, environment, resources: {section: {local name: SID or null}}}``.
+
+    Kinds whose live resources have no SID of their own (channel configs, entries
+    inside Flex Configuration) are left out.
+    """
+    changes = [c for c in plan.changes if c.managed]
+    sids = {(c.section, c.name): c.sid for c in changes}
+    sidless = {c.section for c in changes if c.live is not None and c.sid is None}
+    resources: dict[str, dict[str, str | None]] = {}
+    for kind in KINDS:
+        entries = [e for e in manifest.entries_of(kind.section) if e.spec.state == "present"]
+        if entries and kind.section not in sidless:
+            resources[kind.section] = {
+                e.name: sids.get((kind.section, e.name)) for e in sorted(entries, key=_name)
+            }
+    return {
+        "account_sid": plan.account_sid,
+        "environment": manifest.environment,
+        "resources": resources,
+    }
+
+
+def _name(entry: Any) -> str:
+    return str(entry.name)
+
+
+def render_text(outputs: dict[str, Any]) -> str:
+    """``studio_flows.messaging = FW…`` lines, one per managed resource."""
+    lines = [
+        f"{section}.{name} = {sid if sid is not None else '(none)'}"
+        for section, names in outputs["resources"].items()
+        for name, sid in names.items()
+    ]
+    return "".join(line + "\n" for line in lines)

@@ -195,6 +195,11 @@ class ConversationsAddressKind(ResourceKind):
     def fetch(self, client: Any, live: LiveObject) -> LiveObject:
         return to_live(to_dict(client.conversations.v1.address_configurations(live.sid).fetch()))
 
+    def export_name(self, live: LiveObject) -> str:
+        kind, address = str(live.raw.get("type")), str(live.raw.get("address"))
+        plain = address.removeprefix(f"{kind}:")
+        return str(live.raw.get("friendly_name") or f"{kind} {plain}")
+
     def export(self, name: str, live: LiveObject, names: ExportNames) -> Exported | None:
         raw = live.raw
         spec: dict[str, Any] = {"type": raw.get("type"), "address": raw.get("address")}

@@ -223,7 +223,7 @@ def _export_definition(
         if text in var_names:
             return Placeholder("${" + var_names[text] + "}")
         if url_has_credentials(text):
-            return names.secret(f"{where}.definition.{_dotted(path)}", text)
+            return names.secret(f"{where}.definition.{_place(definition, path)}", text)
         return text
 
     exported = map_strings(definition, replace)
@@ -256,8 +256,15 @@ def _var_names(found: Mapping[str, Any], taken: set[str]) -> dict[str, str]:
     return names
 
 
-def _dotted(path: FieldPath) -> str:
-    return ".".join(str(p) for p in path)
+def _place(definition: dict[str, Any], path: FieldPath) -> str:
+    """``notify.properties.url``: a path inside a definition, naming the state."""
+    parts = [str(p) for p in path]
+    states = definition.get("states")
+    if len(path) > 1 and path[0] == "states" and isinstance(path[1], int):
+        state = states[path[1]] if isinstance(states, list) else None
+        if isinstance(state, dict) and isinstance(state.get("name"), str):
+            parts = [state["name"], *parts[2:]]
+    return ".".join(parts)
 
 
 def _fetch(client: Any, sid: str) -> dict[str, Any]:
