@@ -187,7 +187,7 @@ class _Progress:
 
     def _clear(self) -> None:
         if self.enabled:
-            click.echo("\r\x1b[K", nl=False)
+            click.echo("\r\x1b[K", nl=False, color=True)  # back to the line start, clear it
 
 
 def _on_terminal() -> bool:
