@@ -144,16 +144,14 @@ flex_flows:
 
 
 @pytest.mark.sandbox_knobs(latency_ms=40)
-def test_failure_report_and_convergence(
-    tmp_path: Path, sandbox, sandbox_env, run_flexplan
-) -> None:
+def test_failure_report_and_convergence(tmp_path: Path, sandbox, sandbox_env, run_flexplan) -> None:
     """A 4xx is not retried; running actions finish; nothing new starts; the report is exact."""
     config = write_config(tmp_path / "cfg", FAILING + _many_addresses(4).split("\n", 1)[1])
     result = run_flexplan("apply", str(config), "--auto-approve", "--parallelism", "2",
                           env=sandbox_env)  # fmt: skip
     assert result.exit_code == 1, result
     assert_sane(result, sandbox_env)
-    report = result.stdout[result.stdout.index("Apply failed"):]
+    report = result.stdout[result.stdout.index("Apply failed") :]
     assert report == (
         "Apply failed: 1 action(s) failed, 4 not attempted; done: 1 added, 0 changed, "
         "0 replaced, 0 destroyed.\n\n"

@@ -23,7 +23,9 @@ def _apply_then_plan(config: Path, env: dict[str, str], run_flexplan, *extra: st
     applied = run_flexplan("apply", str(config), "--auto-approve", *extra, env=env)
     assert applied.exit_code == 0, applied
     assert_sane(applied, env)
-    summary = re.search(r"Apply complete: (\d+) added, (\d+) changed, (\d+) replaced", applied.stdout)
+    summary = re.search(
+        r"Apply complete: (\d+) added, (\d+) changed, (\d+) replaced", applied.stdout
+    )
     assert summary and sum(int(n) for n in summary.groups()) > 0, applied
     again = run_flexplan("plan", str(config), "--detailed-exitcode", *extra, env=env)
     assert again.exit_code == 0, again

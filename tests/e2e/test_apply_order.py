@@ -117,7 +117,9 @@ def test_number_moves_from_flex_flow_to_address_without_overlap(
     assert_sane(moved, sandbox_env)
     assert any(e.startswith("put addresses") for e in timeline.events), timeline.events
     assert not timeline.both_routed, timeline.events
-    legacy_done = _line(moved.stdout, r"flex_flow\.legacy-sms: (Destruction|Modifications) complete")
+    legacy_done = _line(
+        moved.stdout, r"flex_flow\.legacy-sms: (Destruction|Modifications) complete"
+    )
     address_start = _line(moved.stdout, r"conversations_address\.support-sms: Creating")
     assert legacy_done < address_start, moved.stdout
     again = run_flexplan("plan", str(config), env=sandbox_env)

@@ -102,9 +102,7 @@ def test_plan_for_another_account_is_refused(applied: Path, sandbox_env, run_fle
     assert_sane(result, other.credentials)
 
 
-def test_changed_manifest_is_refused(
-    applied: Path, sandbox, sandbox_env, run_flexplan
-) -> None:
+def test_changed_manifest_is_refused(applied: Path, sandbox, sandbox_env, run_flexplan) -> None:
     plan = _save(applied, run_flexplan, sandbox_env)
     manifest = applied / "flexplan.yaml"
     manifest.write_text(manifest.read_text().replace("We will reply", "Someone will reply"))
@@ -129,10 +127,14 @@ def _other_version(document: dict) -> dict:
     ("damage", "message"),
     [
         (lambda text: text[: len(text) // 2], "is not a flexplan plan file (not JSON"),
-        (lambda text: json.dumps(_other_version(json.loads(text))),
-         "is not a plan file this flexplan can apply (format 'flexplan-saved-plan/99'"),
-        (lambda text: json.dumps(_edited(json.loads(text))),
-         "was changed after flexplan wrote it (integrity check failed)"),
+        (
+            lambda text: json.dumps(_other_version(json.loads(text))),
+            "is not a plan file this flexplan can apply (format 'flexplan-saved-plan/99'",
+        ),
+        (
+            lambda text: json.dumps(_edited(json.loads(text))),
+            "was changed after flexplan wrote it (integrity check failed)",
+        ),
         (lambda text: "[1, 2]", "is not a plan file this flexplan can apply (format None"),
     ],
     ids=["malformed", "other-version", "hand-edited", "not-a-plan"],
