@@ -168,6 +168,9 @@ def placeholder_paths(defn: Any) -> list[tuple[FieldPath, str]]:
 def fill_placeholders(defn: Any, values: Mapping[str, str]) -> Any:
     """Replace ``${NAME}`` with ``values[NAME]`` wherever NAME is known (the plan's step)."""
 
+    if not values:
+        return defn  # nothing to fill: skip walking a large definition (plan time, design §9)
+
     def fill(text: str, _path: FieldPath) -> str:
         if "${" not in text:
             return text
@@ -187,9 +190,14 @@ def normalize_definition(defn: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _normalize(value: Any) -> Any:
-    if isinstance(value, Mapping):
+    # exact-type checks first: JSON is dicts, lists and scalars, and the abstract
+    # ``Mapping`` check is slow enough to matter for hundreds of large flows
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
+        return value
+    if kind is dict or isinstance(value, Mapping):
         return {str(k): _normalize(value[k]) for k in sorted(value, key=str)}
-    if isinstance(value, (list, tuple)):
+    if kind is list or isinstance(value, tuple | list):
         return [_normalize(v) for v in value]
     if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
         return int(value)

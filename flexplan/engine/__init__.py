@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from flexplan.engine.model import Plan
@@ -12,8 +15,30 @@ from flexplan.resources import KINDS
 
 def compute_plan(client: Any, manifest: Any, *, account_sid: str, parallelism: int = 10) -> Plan:
     """Read the account and diff it against ``manifest``."""
-    snapshot = read_live(client, manifest, KINDS, account_sid=account_sid, parallelism=parallelism)
-    return build_plan(manifest, snapshot, KINDS)
+    with _no_cycle_collection():
+        snapshot = read_live(
+            client, manifest, KINDS, account_sid=account_sid, parallelism=parallelism
+        )
+        return build_plan(manifest, snapshot, KINDS)
+
+
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Defer CPython's cycle collector while a plan is computed.
+
+    A plan builds many long-lived objects (live state, Studio definitions) and
+    few reference cycles, so the collector's full passes rescan the same large
+    heap again and again: measured at a fifth of plan time on 200 flows of 60
+    widgets (benchmarks/README.md). Reference counting still frees everything
+    acyclic; cycles are collected as usual afterwards.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 __all__ = ["LiveSnapshot", "Plan", "build_plan", "compute_plan", "read_live"]

@@ -28,7 +28,7 @@ class Reader:
     def __init__(self, client: Any, parallelism: int):
         self.client = client
         self.parallelism = max(1, parallelism)
-        self._pool = ThreadPoolExecutor(max_workers=self.parallelism, thread_name_prefix="read")
+        self._pool = ThreadPoolExecutor(max_workers=2 * self.parallelism, thread_name_prefix="read")
 
     def map(self, fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
         if len(items) <= 1:

@@ -97,6 +97,8 @@ def _widget_lines(widget: WidgetChange) -> list[str]:
 
 def diff_definitions(before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> DefinitionDiff:
     """Per-widget difference between two (already normalized) definitions."""
+    if before == after:
+        return DefinitionDiff()  # the common case, at C speed
     before = before or {}
     old_states = _states_by_name(before.get("states", []))
     new_states = _states_by_name(after.get("states", []))
