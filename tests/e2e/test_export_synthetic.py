@@ -18,7 +18,7 @@ import yaml
 from flexplan.resources.channel_configs import LIMITS
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
-from synthetic import populate  # noqa: E402
+from synthetic import populate
 
 COUNT = 300
 
@@ -60,9 +60,7 @@ def test_synthetic_account_exports_and_plans_clean(
     assert len(list((out / "studio").glob("*.json"))) == COUNT + 3
 
     addresses = yaml.safe_load((out / "conversations_addresses.yaml").read_text())
-    referring = [
-        a for a in addresses["conversations_addresses"].values() if "auto_creation" in a
-    ]
+    referring = [a for a in addresses["conversations_addresses"].values() if "auto_creation" in a]
     assert all(
         a["auto_creation"]["studio_flow"].startswith("synthetic-flow-")
         for a in referring

@@ -1,0 +1,164 @@
+"""The CI example (examples/ci) runs: its workflow's shell steps, against the sandbox.
+
+The hosted services are not involved: the test reads the `run:` steps out of
+the GitHub Actions workflows (and the `script:` of the GitLab jobs), fills the
+`${{ … }}` expressions the way the runner would (matrix value, secrets from
+the sandbox), and runs them with bash in a scratch checkout. A changed
+manifest plans with exit code 2 and a markdown plan file, apply carries out
+the saved plan, and then the plan (and the drift check) exit 0 — until the
+account drifts.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+CI = ROOT / "examples" / "ci"
+ENVIRONMENT = "staging"
+
+
+def _steps(workflow: str, job: str) -> dict[str, dict[str, Any]]:
+    document = yaml.safe_load((CI / "github" / workflow).read_text())
+    return {s["id"]: s for s in document["jobs"][job]["steps"] if "id" in s}
+
+
+def _workflow_env(workflow: str) -> dict[str, str]:
+    return dict(yaml.safe_load((CI / "github" / workflow).read_text()).get("env", {}))
+
+
+def _expand(value: str, secrets: dict[str, str]) -> str | None:
+    """`${{ matrix.environment }}`, `${{ secrets.X }}`; other contexts are the runner's."""
+
+    def one(match: re.Match[str]) -> str:
+        expr = match.group(1).strip()
+        if expr == "matrix.environment":
+            return ENVIRONMENT
+        if expr.startswith("secrets."):
+            return secrets.get(expr.removeprefix("secrets."), "")
+        return ""
+
+    expanded = re.sub(r"\$\{\{(.*?)\}\}", one, str(value))
+    return expanded or None
+
+
+class Checkout:
+    """A scratch working directory with the manifest, and the environment of a runner."""
+
+    def __init__(self, root: Path, sandbox_env: dict[str, str]):
+        self.root = root
+        self.secrets = dict(sandbox_env)
+        self.output = root / "github_output"
+        self.summary = root / "step_summary.md"
+        bin_dir = str(Path(sys.executable).parent)
+        self.base = {
+            "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}",
+            "HOME": str(root),
+            "GITHUB_ACTIONS": "true",
+            "GITHUB_OUTPUT": str(self.output),
+            "GITHUB_STEP_SUMMARY": str(self.summary),
+            **sandbox_env,  # the runner's credentials, and FLEXPLAN_API_BASE for the sandbox
+        }
+
+    def run_step(self, workflow: str, step: dict[str, Any]) -> subprocess.CompletedProcess[str]:
+        env = {**self.base, **_workflow_env(workflow), "FLEXPLAN_SCRIPTS": str(CI / "scripts")}
+        for name, value in (step.get("env") or {}).items():
+            expanded = _expand(value, self.secrets)
+            if expanded is not None:
+                env[name] = expanded
+        assert "${{" not in step["run"], "run: steps take values through env: only"
+        return self.bash(step["run"], env)
+
+    def bash(self, script: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+        self.output.write_text("")
+        return subprocess.run(
+            ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
+            cwd=self.root, env=env, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+
+    def outputs(self) -> dict[str, str]:
+        return dict(line.split("=", 1) for line in self.output.read_text().splitlines())
+
+
+def _checkout(tmp_path: Path, sandbox_env: dict[str, str]) -> Checkout:
+    checkout = Checkout(tmp_path, sandbox_env)
+    shutil.copytree(ROOT / "examples" / "quickstart", tmp_path / "config")
+    manifest = tmp_path / "config" / "flexplan.yaml"
+    manifest.write_text(manifest.read_text() + "\nenvironments:\n  staging: {}\n  production: {}\n")
+    return checkout
+
+
+def test_github_workflow_steps_plan_comment_apply_and_drift(
+    tmp_path: Path, sandbox: Any, sandbox_env: dict[str, str]
+) -> None:
+    checkout = _checkout(tmp_path, sandbox_env)
+    plan_job = _steps("flexplan.yml", "plan")
+    out = tmp_path / "flexplan-out" / f"plan-{ENVIRONMENT}"
+
+    validated = checkout.run_step("flexplan.yml", plan_job["validate"])
+    assert validated.returncode == 0, validated.stderr
+
+    planned = checkout.run_step("flexplan.yml", plan_job["plan"])
+    assert planned.returncode == 0, planned.stderr  # exit 2 (changes) does not fail the job
+    assert checkout.outputs() == {"exitcode": "2"}
+    assert (out / "exitcode").read_text().strip() == "2"
+    markdown = (out / "plan.md").read_text()
+    assert "4 to add" in markdown and "studio_flow.web-chat" in markdown
+    assert "4 to add" in checkout.summary.read_text()  # the job summary
+    assert (out / "plan.json").is_file()
+
+    comment = _steps("flexplan.yml", "comment")["comment"]
+    commented = checkout.run_step("flexplan.yml", comment)
+    assert commented.returncode == 0, commented.stderr
+    assert "not posted" in commented.stdout
+    body = (tmp_path / "flexplan-comment.md").read_text()
+    assert body.startswith("<!-- flexplan plan -->") and "### `staging`: changes" in body
+
+    applied = checkout.run_step("flexplan.yml", _steps("flexplan.yml", "apply")["apply"])
+    assert applied.returncode == 0, applied.stderr
+    names = {f["friendly_name"] for f in sandbox.store.items("studio_flows")}
+    assert {"Quickstart SMS Flow", "Quickstart Web Chat Flow"} <= names
+
+    again = checkout.run_step("flexplan.yml", plan_job["plan"])
+    assert again.returncode == 0 and checkout.outputs() == {"exitcode": "0"}, again.stderr
+    assert "No changes" in (out / "plan.md").read_text()
+    noop = checkout.run_step("flexplan.yml", _steps("flexplan.yml", "apply")["apply"])
+    assert noop.returncode == 0 and "No changes to apply" in noop.stdout
+
+    drift = _steps("drift.yml", "drift")["drift"]
+    assert checkout.run_step("drift.yml", drift).returncode == 0
+    address = next(a for a in sandbox.store.items("addresses") if a["address"] == "+15550001111")
+    address["friendly_name"] = "Changed in the Console"
+    drifted = checkout.run_step("drift.yml", drift)
+    assert drifted.returncode == 2, drifted.stderr
+    assert "Changed in the Console" in drifted.stdout  # the log shows what drifted
+
+
+def test_gitlab_jobs_and_pre_commit_hook(tmp_path: Path, sandbox_env: dict[str, str]) -> None:
+    checkout = _checkout(tmp_path, sandbox_env)
+    document = yaml.safe_load((CI / "gitlab-ci.yml").read_text())
+    assert document[".flexplan"]["parallel"]["matrix"] == [
+        {"FLEXPLAN_ENV": ["staging", "production"]}
+    ]
+    env = {**checkout.base, **document["variables"], "FLEXPLAN_SCRIPTS": str(CI / "scripts")}
+    env.pop("GITHUB_ACTIONS")
+    env.update(FLEXPLAN_ENV=ENVIRONMENT, FLEXPLAN_OUT=f"flexplan-out/plan-{ENVIRONMENT}")
+    for job in ("validate", "plan"):
+        done = checkout.bash("\n".join(document[job]["script"]), env)
+        assert done.returncode == 0, (job, done.stderr)
+    out = tmp_path / "flexplan-out" / f"plan-{ENVIRONMENT}"
+    assert (out / "exitcode").read_text().strip() == "2" and (out / "plan.md").is_file()
+    for job in ("apply", "drift"):
+        assert all("$FLEXPLAN_SCRIPTS/" in line for line in document[job]["script"])
+
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    assert [h["id"] for h in hooks] == ["flexplan-validate"]
+    assert hooks[0]["entry"].split()[:2] == ["flexplan", "validate"]
