@@ -80,7 +80,7 @@ def address_of(kind: str, i: int) -> str:
 
 def chat_service_sid(store: Any) -> str:
     services = store.items("chat_services")
-    return next(s["sid"] for s in services if s["friendly_name"] == CHAT_SERVICE)
+    return str(next(s["sid"] for s in services if s["friendly_name"] == CHAT_SERVICE))
 
 
 def populate(

@@ -17,6 +17,7 @@ from flexplan.errors import Diagnostic, DiagnosticsError, FlexplanError
 from flexplan.lookups import LookupError_, resolve_lookups
 from flexplan.resources._sdk import api_failure
 from flexplan.resources.base import ResourceKind
+from flexplan.twilio_client import TransportError
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -28,6 +29,8 @@ class Reader:
     def __init__(self, client: Any, parallelism: int):
         self.client = client
         self.parallelism = max(1, parallelism)
+        # twice the request gate: a worker busy parsing an answer does not hold a request
+        # slot idle (``limit_requests`` still bounds the requests in flight)
         self._pool = ThreadPoolExecutor(max_workers=2 * self.parallelism, thread_name_prefix="read")
 
     def map(self, fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
@@ -129,6 +132,8 @@ def _locate(exc: LookupError_, wanted: dict[Any, list[Any]]) -> DiagnosticsError
 
 
 def _translate(exc: Exception, doing: str) -> BaseException:
+    if isinstance(exc, TransportError):  # say what was being read, not only the URL
+        return FlexplanError(f"{doing} failed: {exc.message}", hint=exc.hint)
     if isinstance(exc, (FlexplanError, DiagnosticsError)):
         return exc
     translated = api_failure(exc, doing)
@@ -138,11 +143,14 @@ def _translate(exc: Exception, doing: str) -> BaseException:
 
 
 def _raise_first(errors: list[BaseException]) -> None:
+    """The first failed API read alone (wrong credentials or a network outage fail every
+    read the same way: one message, not one per kind); else every look-up problem."""
+    for exc in errors:
+        if isinstance(exc, FlexplanError):
+            raise exc
     diagnostics: list[Diagnostic] = []
     for exc in errors:
         if isinstance(exc, DiagnosticsError):
             diagnostics.extend(exc.diagnostics)
-        elif isinstance(exc, FlexplanError):
-            diagnostics.append(exc.as_diagnostic())
     if diagnostics:
         raise DiagnosticsError(diagnostics)

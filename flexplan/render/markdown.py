@@ -74,7 +74,7 @@ def _body(change: ResourceChange) -> list[str]:
         sym = "+" if change.action == "create" else "-"
         state = (change.after if change.action == "create" else change.before) or {}
         for path, value in leaves(state):
-            if not under_detail(change, path):
+            if not under_detail(change, path) and not (sym == "-" and value is None):
                 out.append(
                     f"{sym} {path} = {show(value, sensitive=is_sensitive(change, path, value))}"
                 )
@@ -93,14 +93,18 @@ def _body(change: ResourceChange) -> list[str]:
 
 
 def _detail(path: str, detail: Any) -> list[str]:
+    """A rich diff's lines under diff markers: ``+``/``-`` added and removed, ``!`` changed
+    (a changed widget and each of its changed properties), ``#`` layout information."""
     out = [f"! {path}:"]
     for line in detail.lines():
         if line.startswith(("+", "-")):
             out.append(f"{line[0]}   {line[1:].lstrip()}")
         elif line.startswith("~"):
             out.append(f"!   {line[1:].lstrip()}")
-        else:
+        elif line.startswith("layout changed"):
             out.append(f"#   {line.strip()}")
+        else:
+            out.append(f"!   {line.rstrip()}")
     return out
 
 
@@ -114,7 +118,8 @@ def _information(plan: Plan) -> list[str]:
             "",
         ]
         for u in sorted(plan.unmanaged, key=lambda u: (u.address_kind, u.label)):
-            lines.append(f"- `{u.address_kind}` {u.label!r} (`{u.sid}`)")
+            sid = f" (`{u.sid}`)" if u.sid else ""
+            lines.append(f"- `{u.address_kind}` {u.label!r}{sid}")
         lines += ["", "</details>", ""]
     for note in plan.notes:
         lines.append(f"> {note}")

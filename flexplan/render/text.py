@@ -74,8 +74,8 @@ def _resource_block(change: ResourceChange, style: Style) -> list[str]:
 def _all_fields(change: ResourceChange, state: dict[str, Any], sym: str, style: Style) -> list[str]:
     lines: list[str] = []
     for path, value in leaves(state):
-        if under_detail(change, path):
-            continue
+        if under_detail(change, path) or (sym == "-" and value is None):
+            continue  # a destroyed resource's null fields say nothing (as in Terraform)
         shown = show(value, sensitive=is_sensitive(change, path, value))
         lines.append(f"      {style(sym, sym)} {path} = {shown}")
     for path, detail in change.details.items():

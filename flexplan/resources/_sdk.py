@@ -40,12 +40,18 @@ def api_failure(exc: BaseException, doing: str) -> Exception | None:
     from flexplan.errors import FlexplanError
     from flexplan.redact import redact
 
+    answer: tuple[int, int | None, str] | None = None
     if isinstance(exc, TwilioRestException):
-        code = f" {exc.code}" if exc.code else ""
-        message = redact(str(exc.msg or "").strip()) or f"HTTP {exc.status}"
+        answer = (exc.status, exc.code, str(exc.msg or ""))
+    elif isinstance(exc, TwilioException):
+        answer = _page_answer(exc)
+    if answer is not None:
+        status, code_number, text = answer
+        code = f" {code_number}" if code_number else ""
+        message = redact(text.strip()) or f"HTTP {status}"
         return FlexplanError(
-            f"{doing} failed: Twilio error{code} (HTTP {exc.status}): {message}",
-            hint=_hint_for(exc.status, exc.code),
+            f"{doing} failed: Twilio error{code} (HTTP {status}): {message}",
+            hint=_hint_for(status, code_number),
         )
     if isinstance(exc, TwilioException) or _is_network_error(exc):
         return FlexplanError(
@@ -54,6 +60,27 @@ def api_failure(exc: BaseException, doing: str) -> Exception | None:
             "then run the command again",
         )
     return None
+
+
+def _page_answer(exc: BaseException) -> tuple[int, int | None, str] | None:
+    """Twilio's answer inside the SDK's ``TwilioException("Unable to fetch page", response)``.
+
+    A list whose page request fails raises that plain exception (not a
+    ``TwilioRestException``), with the HTTP response as its second argument.
+    """
+    import json
+
+    response = exc.args[1] if len(exc.args) == 2 else None
+    status = getattr(response, "status_code", None)
+    if not isinstance(status, int):
+        return None
+    try:
+        body = json.loads(getattr(response, "text", "") or "{}")
+    except ValueError:
+        body = {}
+    body = body if isinstance(body, dict) else {}
+    code = body.get("code") if isinstance(body.get("code"), int) else None
+    return status, code, str(body.get("message") or "")
 
 
 def _is_network_error(exc: BaseException) -> bool:

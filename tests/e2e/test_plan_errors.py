@@ -1,0 +1,136 @@
+"""Bad input and failures in ``flexplan plan``: one clear message, exit 1, no traceback, no secret.
+
+Credentials missing or wrong, another account than the environment's, a look-up
+that finds nothing or several, a network error, a Twilio error answer.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+from typing import Any
+
+import pytest
+from plankit import assert_clean_failure, write_config
+
+from flexplan.sandbox import SandboxServer
+from flexplan.twilio_client import RetryPolicy
+
+FLEX_FLOW = """
+flex_flows:
+  web:
+    friendly_name: Support Web
+    channel_type: web
+    chat_service: {chat_service}
+    integration: {{type: external, url: "https://hooks.example.com/web"}}
+"""
+
+
+@pytest.fixture
+def quick_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Retries as the CLI does them, with short waits (the tests stay fast)."""
+    monkeypatch.setattr(RetryPolicy.__init__, "__defaults__", (3, 0.01, 0.02, 1.0))
+
+
+def _config(tmp_path: Path, chat_service: str = "Flex Chat Service") -> Path:
+    return write_config(tmp_path / "c", FLEX_FLOW.format(chat_service=chat_service))
+
+
+def test_missing_credentials(tmp_path: Path, run_flexplan: Any) -> None:
+    result = run_flexplan("plan", str(_config(tmp_path)), env={})
+    message = assert_clean_failure(result)
+    assert message.startswith(
+        "error: Twilio credentials are missing: TWILIO_ACCOUNT_SID, TWILIO_API_KEY and "
+        "TWILIO_API_SECRET, or TWILIO_AUTH_TOKEN not set\n  hint: "
+    ), message
+
+
+def test_wrong_credentials_name_twilio_code_and_hide_the_secret(
+    tmp_path: Path, sandbox_env: dict[str, str], run_flexplan: Any
+) -> None:
+    env = {**sandbox_env, "TWILIO_AUTH_TOKEN": "0123456789abcdef0123456789abcdef"}
+    result = run_flexplan("plan", str(_config(tmp_path)), env=env)
+    message = assert_clean_failure(result, env)
+    # every read fails the same way: one message, naming the first thing read
+    assert message == (
+        "error: reading the account's Studio flows failed: Twilio error 20003 (HTTP 401): "
+        "Authenticate\n"
+        "  hint: check TWILIO_ACCOUNT_SID with TWILIO_AUTH_TOKEN (or TWILIO_API_KEY and "
+        "TWILIO_API_SECRET)\n"
+    )
+
+
+def test_account_other_than_the_environments(
+    tmp_path: Path, sandbox: SandboxServer, sandbox_env: dict[str, str], run_flexplan: Any
+) -> None:
+    other = "AC" + "0" * 32
+    config = write_config(
+        tmp_path / "c",
+        f"environments:\n  production: {{account_sid: {other}}}\n"
+        + FLEX_FLOW.format(chat_service="Flex Chat Service"),
+    )
+    before = sandbox.stats()["total"]
+    result = run_flexplan("plan", str(config), "--env", "production", env=sandbox_env)
+    message = assert_clean_failure(result, sandbox_env)
+    assert message.startswith(
+        f"error: the credentials reach account {sandbox_env['TWILIO_ACCOUNT_SID']}, but "
+        f"environment 'production' is for account {other}\n"
+    ), message
+    assert sandbox.stats()["total"] == before  # refused before reading anything
+
+
+def test_lookup_that_finds_nothing_names_the_candidates(
+    tmp_path: Path, sandbox_env: dict[str, str], run_flexplan: Any
+) -> None:
+    result = run_flexplan("plan", str(_config(tmp_path, "Flex Chat Servce")), env=sandbox_env)
+    message = assert_clean_failure(result, sandbox_env)
+    assert "flex_flow.web: " in message
+    assert "'Flex Chat Servce'" in message
+    assert "Flex Chat Service" in message  # the candidate
+    assert "flexplan.yaml:" in message
+
+
+def test_lookup_that_finds_several_names_their_sids(
+    tmp_path: Path, sandbox: SandboxServer, sandbox_env: dict[str, str], run_flexplan: Any
+) -> None:
+    store = sandbox.store
+    original = next(
+        s for s in store.items("chat_services") if s["friendly_name"] == "Flex Chat Service"
+    )
+    sid = store.new_sid("IS")
+    twin = json.loads(json.dumps(original).replace(original["sid"], sid))  # same name, new SID
+    with store.lock:
+        store.put("chat_services", twin)
+    result = run_flexplan("plan", str(_config(tmp_path)), env=sandbox_env)
+    message = assert_clean_failure(result, sandbox_env)
+    assert "flex_flow.web: " in message
+    assert original["sid"] in message and twin["sid"] in message
+
+
+def test_network_error(
+    tmp_path: Path, sandbox_env: dict[str, str], run_flexplan: Any, quick_retries: None
+) -> None:
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**sandbox_env, "FLEXPLAN_API_BASE": f"http://127.0.0.1:{port}"}
+    result = run_flexplan("plan", str(_config(tmp_path)), env=env)
+    message = assert_clean_failure(result, env)
+    assert message == (
+        f"error: reading the account's Studio flows failed: GET http://127.0.0.1:{port}"
+        "/studio/v2/Flows failed after 3 attempt(s): ConnectionError\n"
+        "  hint: check the network (or the sandbox) and run the command again\n"
+    )
+
+
+@pytest.mark.sandbox_knobs(fail_rate=1.0, drop_rate=0.0, seed=3)
+def test_twilio_error_answer(
+    tmp_path: Path, sandbox_env: dict[str, str], run_flexplan: Any, quick_retries: None
+) -> None:
+    result = run_flexplan("plan", str(_config(tmp_path)), env=sandbox_env)
+    message = assert_clean_failure(result, sandbox_env)
+    first, hint = message.splitlines()
+    assert first.startswith("error: reading the account's Studio flows failed: Twilio error 205")
+    assert "(HTTP 50" in first and "{" not in first  # Twilio's code and message, not the body
+    assert hint == "  hint: Twilio had a server error; try again in a moment"
