@@ -91,7 +91,7 @@ def _read_all(
             try:
                 snapshot.objects[section] = future.result()
             except Exception as exc:
-                errors.append(_translate(exc, f"reading the account's {titles[section]}s"))
+                errors.append(_translate(exc, f"reading the account's {_plural(titles[section])}"))
         try:
             snapshot.lookups = lookups_future.result()
         except LookupError_ as exc:
@@ -100,6 +100,10 @@ def _read_all(
             errors.append(_translate(exc, "resolving look-ups (services, workspaces, workflows)"))
     _raise_first(errors)
     return snapshot
+
+
+def _plural(title: str) -> str:
+    return title + ("es" if title.endswith("s") else "s")  # "Conversations addresses"
 
 
 def _managed(manifest: Any, kind: ResourceKind) -> list[tuple[str, Any]]:
