@@ -1,8 +1,8 @@
 """``flexplan apply``: make the account match the manifest, or carry out a saved plan.
 
 Writes are retried with backoff (``flexplan.engine.apply.WRITE_RETRY``);
-``FLEXPLAN_RETRY_DELAY`` (seconds) sets the first wait instead of 0.5 s, for
-tests and benchmarks that inject faults on purpose.
+``FLEXPLAN_RETRY_DELAY`` (seconds, instead of 0.5) and ``FLEXPLAN_RETRY_ATTEMPTS``
+(instead of 4) change it, for tests and benchmarks that inject faults on purpose.
 """
 
 from __future__ import annotations
@@ -195,23 +195,28 @@ def _on_terminal() -> bool:
 
 
 def _write_retry() -> RetryPolicy:
-    value = os.environ.get("FLEXPLAN_RETRY_DELAY")
-    if not value:
-        return WRITE_RETRY
-    try:
-        delay = float(value)
-    except ValueError:
-        raise FlexplanError(
-            f"FLEXPLAN_RETRY_DELAY must be a number of seconds, not {value!r}"
-        ) from None
-    if not 0 <= delay <= 60:
-        raise FlexplanError("FLEXPLAN_RETRY_DELAY must be between 0 and 60 seconds")
+    """``WRITE_RETRY``, or shorter for tests and benchmarks (FLEXPLAN_RETRY_DELAY/_ATTEMPTS)."""
+    delay = _env_number("FLEXPLAN_RETRY_DELAY", WRITE_RETRY.base_delay, 0, 60)
+    attempts = _env_number("FLEXPLAN_RETRY_ATTEMPTS", WRITE_RETRY.attempts, 1, 10)
     return RetryPolicy(
-        attempts=WRITE_RETRY.attempts,
+        attempts=int(attempts),
         base_delay=delay,
-        max_delay=max(delay, WRITE_RETRY.max_delay * delay / WRITE_RETRY.base_delay),
+        max_delay=WRITE_RETRY.max_delay * delay / WRITE_RETRY.base_delay,
         budget=WRITE_RETRY.budget,
     )
+
+
+def _env_number(name: str, default: float, low: float, high: float) -> float:
+    value = os.environ.get(name)
+    if not value:
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        raise FlexplanError(f"{name} must be a number, not {value!r}") from None
+    if not low <= number <= high:
+        raise FlexplanError(f"{name} must be between {low:g} and {high:g}, not {value}")
+    return number
 
 
 def _commit_message(message: str | None, directory: Path) -> str:

@@ -290,20 +290,27 @@ def _fill_unknowns(value: Any, created: Mapping[str, str]) -> Any:
 
 def _classified(call: Callable[[], Any]) -> Any:
     """Run ``call``; failures that may pass on a later try become ``_Retryable``."""
-    from twilio.base.exceptions import TwilioRestException
-
     try:
         return call()
-    except TwilioRestException as exc:
-        if exc.status == 429 or exc.status >= 500:
-            raise _Retryable(exc, ambiguous=exc.status >= 500) from exc
-        raise
-    except TransportError as exc:  # the HTTP client gave up: the request may have landed
-        raise _Retryable(exc, ambiguous=True) from exc
     except Exception as exc:
-        if api_failure(exc, "") is not None:  # network error: the request may have landed
-            raise _Retryable(exc, ambiguous=True) from exc
+        retryable, ambiguous = _nature(exc)
+        if retryable:
+            raise _Retryable(exc, ambiguous=ambiguous) from exc
         raise
+
+
+def _nature(exc: BaseException) -> tuple[bool, bool]:
+    """(worth retrying, may have been carried out) for a failed write."""
+    from twilio.base.exceptions import TwilioRestException
+
+    if isinstance(exc, TwilioRestException):
+        return exc.status == 429 or exc.status >= 500, exc.status >= 500
+    if isinstance(exc, TransportError):  # the HTTP client gave up: the request may have landed
+        return True, True
+    if isinstance(exc, FlexplanError):
+        return False, False
+    network = api_failure(exc, "") is not None
+    return network, network
 
 
 def _describe(exc: BaseException, change: ResourceChange) -> str:
@@ -317,6 +324,8 @@ def _describe(exc: BaseException, change: ResourceChange) -> str:
     suffix = ""
     if isinstance(exc, _HalfReplaced):
         exc, suffix = exc.cause, " (the old one was destroyed; the new one was not created)"
+    if _nature(exc)[1] and not suffix:
+        suffix = " (the request may have been carried out; `flexplan plan` shows the account)"
     if isinstance(exc, FlexplanError):
         return redact(f"{doing} failed: {exc.message}{suffix}")
     failure = api_failure(exc, doing)
