@@ -14,6 +14,7 @@ HTTP client below already honours ``Retry-After`` on 429s.)
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -47,6 +48,7 @@ class ActionResult:
     sid: str | None = None
     error: str | None = None
     note: str | None = None
+    retries: int = 0  # write retries after 429/5xx/lost answers (the HTTP client's not counted)
 
 
 @dataclass
@@ -56,6 +58,10 @@ class ApplyResult:
     @property
     def ok(self) -> bool:
         return all(r.status == "done" for r in self.results)
+
+    @property
+    def retries(self) -> int:
+        return sum(r.retries for r in self.results)
 
     def of(self, status: str) -> list[ActionResult]:
         return [r for r in self.results if r.status == status]
@@ -168,6 +174,7 @@ class _Runner:
         self.on_event("start", change, None)
         started = time.monotonic()
         result = ActionResult(change.address, change.action, "done")
+        self.retry.count_from_zero()
         try:
             live, note = self._perform(change)
             result.sid = (live.sid if isinstance(live, LiveObject) else None) or change.sid
@@ -178,6 +185,7 @@ class _Runner:
             result.status = "failed"
             result.error = _describe(exc, change)
         result.seconds = time.monotonic() - started
+        result.retries = self.retry.count
         self.on_event("end", change, result)
         return result
 
@@ -246,11 +254,20 @@ class _Retryable(Exception):
 
 
 class _Retrier:
-    """Bounded retries with exponential backoff and full jitter, for one write each."""
+    """Bounded retries with exponential backoff and jitter; counts retries per thread
+    (an apply thread carries out one action at a time)."""
 
     def __init__(self, policy: RetryPolicy):
         self.policy = policy
         self._rng = random.Random()
+        self._local = threading.local()
+
+    def count_from_zero(self) -> None:
+        self._local.count = 0
+
+    @property
+    def count(self) -> int:
+        return int(getattr(self._local, "count", 0))
 
     def run(
         self, call: Callable[[], Any], *, after_ambiguous: Callable[[], Any] | None = None
@@ -264,6 +281,7 @@ class _Retrier:
             except _Retryable as exc:
                 if attempt == self.policy.attempts - 1 or not self._wait(attempt, started):
                     raise exc.cause from None
+                self._local.count = self.count + 1
                 if exc.ambiguous and after_ambiguous is not None:
                     attempt_call = after_ambiguous
         raise AssertionError("unreachable")

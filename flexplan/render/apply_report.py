@@ -26,7 +26,10 @@ def event_line(event: str, change: ResourceChange, result: ActionResult | None) 
     took = f"after {result.seconds:.1f}s"
     if result.status == "done":
         sid = f" [sid={result.sid}]" if result.sid else ""
-        note = f" ({result.note})" if result.note else ""
+        notes = [result.note] if result.note else []
+        if result.retries:
+            notes.append(f"{result.retries} {'retry' if result.retries == 1 else 'retries'}")
+        note = f" ({'; '.join(notes)})" if notes else ""
         return f"{change.address}: {_DONE[change.action]} {took}{sid}{note}"
     return f"{change.address}: FAILED {took}: {result.error}"
 
