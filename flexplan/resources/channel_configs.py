@@ -123,12 +123,12 @@ class ChannelConfigKind(ResourceKind):
             state["attachments"] = values
         return state
 
-    def create(self, client: Any, desired: dict[str, Any], ctx: Any) -> LiveObject:
+    def create(self, client: Any, desired: dict[str, Any], ctx: Any) -> LiveObject | None:
         return self._write(client, desired["address_type"], desired)
 
     def update(
         self, client: Any, live: LiveObject, desired: dict[str, Any], ctx: Any
-    ) -> LiveObject:
+    ) -> LiveObject | None:
         return self._write(client, desired["address_type"], desired)
 
     def delete(self, client: Any, live: LiveObject, ctx: Any) -> None:
@@ -158,7 +158,9 @@ class ChannelConfigKind(ResourceKind):
             spec["attachments"] = attachments
         return Exported(spec)
 
-    def _write(self, client: Any, address_type: str, desired: dict[str, Any] | None) -> Any:
+    def _write(
+        self, client: Any, address_type: str, desired: dict[str, Any] | None
+    ) -> LiveObject | None:
         """Re-read, change only this entry, send the array back whole."""
         with _WRITE_LOCK:
             config = to_dict(client.flex_api.v1.configuration().fetch())
@@ -231,8 +233,9 @@ def _merged(current: dict[str, Any], desired: dict[str, Any]) -> dict[str, Any]:
 def to_live(entry: dict[str, Any]) -> LiveObject:
     raw_attachments = entry.get("cbm_attachments") or {}
     attachments = {f: raw_attachments.get(f) for f in _ATTACHMENT_FIELDS}
-    if isinstance(attachments.get("accepted_extensions"), list):
-        attachments["accepted_extensions"] = sorted(attachments["accepted_extensions"])
+    extensions = attachments.get("accepted_extensions")
+    if isinstance(extensions, list):
+        attachments["accepted_extensions"] = sorted(extensions)
     address_type = entry.get("address_type")
     return LiveObject(
         key=(address_type,),

@@ -295,8 +295,9 @@ def _arguments(desired: dict[str, Any]) -> dict[str, Any]:
 def to_live(raw: dict[str, Any]) -> LiveObject:
     auto_raw = raw.get("auto_creation") or {}
     auto = {field: auto_raw.get(key) for field, key in _AUTO.items()}
-    if isinstance(auto.get("webhook_filters"), list):
-        auto["webhook_filters"] = sorted(auto["webhook_filters"])
+    filters = auto.get("webhook_filters")
+    if isinstance(filters, list):
+        auto["webhook_filters"] = sorted(filters)
     state = {
         "type": raw.get("type"),
         "address": raw.get("address"),

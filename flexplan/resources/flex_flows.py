@@ -163,8 +163,9 @@ class FlexFlowKind(ResourceKind):
         return spec.friendly_name
 
     def lookups(self, spec: ResourceSpec) -> Sequence[Any]:
-        found = [spec.chat_service] if getattr(spec, "chat_service", None) else []
-        integration = getattr(spec, "integration", None)
+        assert isinstance(spec, FlexFlowSpec)
+        found: list[Any] = [spec.chat_service] if spec.chat_service else []
+        integration = spec.integration
         if integration is not None:
             found += [_scoped(integration, f) for f in _LOOKUP_FIELDS if getattr(integration, f)]
         return found

@@ -141,9 +141,10 @@ class StudioFlowKind(ResourceKind):
             if isinstance(value, Lookup)
         }
         definition = getattr(spec, "definition", None)
+        assert isinstance(spec, StudioFlowSpec)
         state: dict[str, Any] = {"friendly_name": spec.friendly_name}
-        if getattr(spec, "status", None) is not None:
-            state["status"] = spec.status  # type: ignore[attr-defined]
+        if spec.status is not None:
+            state["status"] = spec.status
         if definition is not None:
             state["definition"] = normalize_definition(fill_placeholders(definition, values))
         return state
