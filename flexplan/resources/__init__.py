@@ -1,11 +1,25 @@
-"""Resource kinds, one module each; ``KINDS`` is discovered, never hand-listed."""
+"""Resource kinds, one module each; ``KINDS`` is discovered, never hand-listed.
+
+Discovery is lazy (on first use of ``KINDS`` or ``BY_SECTION``), so that
+importing a helper module under this package never imports every kind: a kind
+module may then import helpers (``flexplan.studio``) that import ``base``
+without a circular import.
+"""
 
 from __future__ import annotations
 
 import importlib
 import pkgutil
+import threading
+from typing import TYPE_CHECKING, Any
 
 from flexplan.resources.base import ResourceKind
+
+if TYPE_CHECKING:
+    KINDS: list[ResourceKind]
+    BY_SECTION: dict[str, ResourceKind]
+
+_lock = threading.Lock()
 
 
 def _discover() -> list[ResourceKind]:
@@ -20,5 +34,12 @@ def _discover() -> list[ResourceKind]:
     return sorted(kinds, key=lambda k: (k.rank, k.section))  # reading order: flows first
 
 
-KINDS: list[ResourceKind] = _discover()
-BY_SECTION: dict[str, ResourceKind] = {k.section: k for k in KINDS}
+def __getattr__(name: str) -> Any:
+    if name not in ("KINDS", "BY_SECTION"):
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    with _lock:
+        if "KINDS" not in globals():
+            kinds = _discover()
+            globals()["BY_SECTION"] = {k.section: k for k in kinds}
+            globals()["KINDS"] = kinds
+    return globals()[name]

@@ -112,7 +112,6 @@ class ChannelConfigKind(ResourceKind):
         return [to_live(entry) for entry in config.get("channel_configs") or []]
 
     def desired_state(self, name: str, spec: ResourceSpec, resolver: Any) -> dict[str, Any]:
-        from flexplan.resources.channel_configs import address_type_of
 
         state: dict[str, Any] = {"address_type": address_type_of(name, spec)}
         attachments = getattr(spec, "attachments", None)

@@ -156,7 +156,6 @@ class ConversationsAddressKind(ResourceKind):
         return [auto.conversation_service] if auto and auto.conversation_service else []
 
     def read(self, ctx: Any, specs: Sequence[tuple[str, ResourceSpec]]) -> list[LiveObject]:
-        from flexplan.resources.conversations_addresses import AddressType
 
         def chain(kind: str) -> list[LiveObject]:
             api = ctx.client.conversations.v1.address_configurations

@@ -1,0 +1,103 @@
+"""The layers stay as designed (style.md: kopf's enforced layers, pip-tools' import test).
+
+cli -> engine -> resources -> twilio_client. Only the CLI (and the text
+renderer, for colour) imports click; only twilio_client and the resource
+layer import twilio; the engine, manifest and render layers never import a
+specific resource kind, so adding a kind touches one module and its tests.
+"""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+import sys
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "flexplan"
+KIND_MODULES = {
+    f"flexplan.resources.{p.stem}"
+    for p in (PACKAGE / "resources").glob("*.py")
+    if not p.stem.startswith("_") and p.stem not in ("base", "live", "fields")
+}
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imports(path: Path) -> set[str]:
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return found
+
+
+MODULES = {_module_name(p): _imports(p) for p in sorted(PACKAGE.rglob("*.py"))}
+
+
+def _offenders(layer: str, forbidden: str, allowed: tuple[str, ...] = ()) -> list[str]:
+    return sorted(
+        f"{module} imports {name}"
+        for module, names in MODULES.items()
+        if module.startswith(layer) and not module.startswith(allowed or ("\0",))
+        for name in names
+        if name == forbidden or name.startswith(forbidden + ".")
+    )
+
+
+@pytest.mark.parametrize("layer", ["flexplan.engine", "flexplan.manifest", "flexplan.render",
+                                   "flexplan.lookups", "flexplan.connect"])  # fmt: skip
+def test_no_layer_outside_resources_names_a_kind(layer: str) -> None:
+    bad = [
+        f"{module} imports {name}"
+        for module, names in MODULES.items()
+        if module.startswith(layer)
+        for name in names
+        if any(name == kind or name.startswith(kind + ".") for kind in KIND_MODULES)
+    ]
+    assert bad == []
+
+
+def test_only_the_cli_and_the_text_renderer_import_click() -> None:
+    outside = [m for m in MODULES if not m.startswith("flexplan.cli")]
+    bad = [
+        f"{m} imports click"
+        for m in outside
+        if m != "flexplan.render.text"
+        and any(n == "click" or n.startswith("click.") for n in MODULES[m])
+    ]
+    assert bad == []
+
+
+def test_only_the_client_layer_imports_twilio() -> None:
+    allowed = ("flexplan.twilio_client", "flexplan.resources")
+    bad = [
+        f"{m} imports {n}"
+        for m, names in MODULES.items()
+        if not m.startswith(allowed)
+        for n in names
+        if n == "twilio" or n.startswith("twilio.")
+    ]
+    assert bad == []
+
+
+def test_every_module_imports_on_its_own() -> None:
+    """No circular imports: each module imports first in a fresh interpreter."""
+    script = "import importlib, sys\nimportlib.import_module(sys.argv[1])\n"
+    names = sorted(m for m in MODULES if m != "flexplan.__main__")  # that one runs the CLI
+
+    def first_import(name: str) -> str | None:
+        done = subprocess.run([sys.executable, "-c", script, name], capture_output=True, text=True)
+        return None if done.returncode == 0 else f"{name}: {done.stderr.strip().splitlines()[-1:]}"
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        failures = [f for f in pool.map(first_import, names) if f]
+    assert failures == []
