@@ -184,3 +184,27 @@ def _line(stdout: str, pattern: str) -> int:
     found = [i for i, line in enumerate(lines) if re.match(pattern, line)]
     assert found, f"no line matches {pattern!r} in:\n{stdout}"
     return found[0]
+
+
+def test_replace_destroys_then_creates(tmp_path: Path, sandbox, sandbox_env, run_flexplan) -> None:
+    """A field fixed at creation (the address of a pinned address) is a replace."""
+    old = sandbox.store.add_address(type="sms", address="+15550007777", friendly_name="Old line")
+    manifest = f"""\
+version: 1
+conversations_addresses:
+  line:
+    sid: {old["sid"]}
+    type: sms
+    address: "+15550008888"
+    friendly_name: New line
+"""
+    config = write_config(tmp_path / "cfg", manifest)
+    result = run_flexplan("apply", str(config), "--auto-approve", env=sandbox_env)
+    assert result.exit_code == 0, result
+    assert "conversations_address.line: Replacing (destroy, then create)..." in result.stdout
+    assert "Apply complete: 0 added, 0 changed, 1 replaced, 0 destroyed." in result.stdout
+    numbers = {a["address"]: a for a in sandbox.store.items("addresses")}
+    assert "+15550007777" not in numbers
+    assert numbers["+15550008888"]["friendly_name"] == "New line"
+    new_sid = numbers["+15550008888"]["sid"]
+    assert re.search(rf"line: Replacement complete after \S+ \[sid={new_sid}\]", result.stdout)
