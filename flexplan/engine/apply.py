@@ -25,7 +25,7 @@ from flexplan.engine.model import Plan, ResourceChange
 from flexplan.engine.read import Reader, limit_requests
 from flexplan.errors import FlexplanError
 from flexplan.redact import redact
-from flexplan.resources._sdk import api_failure
+from flexplan.resources._sdk import api_failure, http_status
 from flexplan.resources.base import ResourceKind
 from flexplan.resources.live import LiveObject, Unknown
 from flexplan.twilio_client import RetryPolicy, TransportError
@@ -210,7 +210,7 @@ class _Runner:
         try:
             self.retry.run(lambda: kind.delete(self.client, change.live, self.ctx))
         except Exception as exc:
-            if getattr(exc, "status", None) == 404:
+            if http_status(exc) == 404:
                 return "already gone"
             raise
         return None
@@ -319,10 +319,9 @@ def _classified(call: Callable[[], Any]) -> Any:
 
 def _nature(exc: BaseException) -> tuple[bool, bool]:
     """(worth retrying, may have been carried out) for a failed write."""
-    from twilio.base.exceptions import TwilioRestException
-
-    if isinstance(exc, TwilioRestException):
-        return exc.status == 429 or exc.status >= 500, exc.status >= 500
+    status = http_status(exc)
+    if status is not None:
+        return status == 429 or status >= 500, status >= 500
     if isinstance(exc, TransportError):  # the HTTP client gave up: the request may have landed
         return True, True
     if isinstance(exc, FlexplanError):

@@ -29,6 +29,13 @@ def drop_none(values: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v is not None}
 
 
+def http_status(exc: BaseException) -> int | None:
+    """The HTTP status of Twilio's answer when ``exc`` carries one (404, 429, 503...)."""
+    from twilio.base.exceptions import TwilioRestException
+
+    return exc.status if isinstance(exc, TwilioRestException) else None
+
+
 def api_failure(exc: BaseException, doing: str) -> Exception | None:
     """A clear ``FlexplanError`` for a failed API call, or ``None`` when ``exc`` is a bug.
 

@@ -151,18 +151,28 @@ def test_failure_report_and_convergence(tmp_path: Path, sandbox, sandbox_env, ru
                           env=sandbox_env)  # fmt: skip
     assert result.exit_code == 1, result
     assert_sane(result, sandbox_env)
+    # b-fine ran beside the failing action, so it finished; an address may have started in
+    # the moment between b-fine's end and the failure; after the failure nothing started
+    done = re.findall(r"^(\S+): Creation complete", result.stdout, re.M)
+    assert "flex_flow.b-fine" in done
+    chats = [f"conversations_address.chat-{i}" for i in range(4)]
+    started = [c for c in chats if c in done]
+    assert started == chats[: len(started)], done
     report = result.stdout[result.stdout.index("Apply failed") :]
     assert report == (
-        "Apply failed: 1 action(s) failed, 4 not attempted; done: 1 added, 0 changed, "
-        "0 replaced, 0 destroyed.\n\n"
-        "Done:\n  - create flex_flow.b-fine\n\n"
-        "Failed:\n  - create flex_flow.a-collides: creating flex_flow.a-collides failed: "
+        f"Apply failed: 1 action(s) failed, {4 - len(started)} not attempted; done: "
+        f"{1 + len(started)} added, 0 changed, 0 replaced, 0 destroyed.\n\n"
+        "Done:\n  - create flex_flow.b-fine\n"
+        + "".join(f"  - create {c}\n" for c in started)
+        + "\nFailed:\n  - create flex_flow.a-collides: creating flex_flow.a-collides failed: "
         "Twilio error 45212 (HTTP 400): " + _message_45212(result.stdout) + "\n\n"
         "Not attempted:\n"
-        + "".join(f"  - create conversations_address.chat-{i}\n" for i in range(4))
+        + "".join(f"  - create {c}\n" for c in chats[len(started) :])
         + "\nFix the cause and run `flexplan apply` again: it converges from where this "
         "stopped.\n"
     )
+    live = {a["address"] for a in sandbox.store.items("addresses")}
+    assert {c.split(".")[1] for c in started} == live & {c.split(".")[1] for c in chats}
     posts = [e for e in writes(sandbox) if e.path.endswith("/FlexFlows")]
     assert len(posts) == 2, "a 4xx is never retried"
 
@@ -170,7 +180,7 @@ def test_failure_report_and_convergence(tmp_path: Path, sandbox, sandbox_env, ru
     manifest.write_text(manifest.read_text().replace('"+15005550006"', '"+15005550009"'))
     again = run_flexplan("apply", str(config), "--auto-approve", env=sandbox_env)
     assert again.exit_code == 0, again
-    assert "Apply complete: 5 added, 0 changed, 0 replaced, 0 destroyed." in again.stdout
+    assert f"Apply complete: {5 - len(started)} added, 0 changed" in again.stdout
     clean = run_flexplan("plan", str(config), env=sandbox_env)
     assert clean.stdout.rstrip().endswith(CLEAN)
 
