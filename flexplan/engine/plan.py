@@ -105,29 +105,50 @@ class _Planner:
         by_key: Mapping[tuple[Any, ...], list[LiveObject]],
     ) -> LiveObject | None:
         spec = entry.spec
+        key = kind.natural_key(entry.name, spec)
+        candidates = by_key.get(key, [])
         if spec.sid:
             found = by_sid.get(spec.sid)
-            if found is None and spec.state == "present":
-                self._problem(
-                    entry,
-                    f"{kind.address}.{entry.name}: sid {spec.sid} does not exist in account "
-                    f"{self.snapshot.account_sid}",
-                    "remove `sid:` to match by name, or pin the SID of this account's resource",
-                    path=("sid",),
-                )
-            return found
-        candidates = by_key.get(kind.natural_key(entry.name, spec), [])
+            if found is not None or spec.state == "absent":
+                return found
+            return self._stale_pin(kind, entry, key, candidates)
         if len(candidates) > 1:
             sids = ", ".join(sorted(str(c.sid) for c in candidates))
             self._problem(
                 entry,
                 f"{kind.address}.{entry.name}: {len(candidates)} live {kind.title}s match "
-                f"{_key_text(kind.natural_key(entry.name, spec))}: {sids}",
+                f"{_key_text(key)}: {sids}",
                 f"pin the one to manage with `sid: {candidates[0].sid}` (and delete or rename "
                 "the other in the account)",
             )
             return None
         return candidates[0] if candidates else None
+
+    def _stale_pin(
+        self, kind: ResourceKind, entry: Any, key: tuple[Any, ...], candidates: list[LiveObject]
+    ) -> LiveObject | None:
+        """A pinned SID that is gone: after a replace, the new resource has the natural key."""
+        address = f"{kind.address}.{entry.name}"
+        if len(candidates) == 1:
+            found = candidates[0]
+            self.notes.append(
+                f"{address}: the pinned sid {entry.spec.sid} no longer exists (replaced?); "
+                f"matched {found.sid} by {_key_text(key)}: write `sid: {found.sid}` to pin it again"
+            )
+            return found
+        self._problem(
+            entry,
+            f"{address}: sid {entry.spec.sid} does not exist in account "
+            f"{self.snapshot.account_sid}"
+            + (
+                f", and {len(candidates)} live {kind.title}s match {_key_text(key)}"
+                if candidates
+                else ""
+            ),
+            "remove `sid:` to match by name, or pin the SID of this account's resource",
+            path=("sid",),
+        )
+        return None
 
     # -- per-resource change ----------------------------------------------------------
     def _change_for(self, key: tuple[str, str]) -> ResourceChange | None:

@@ -208,3 +208,12 @@ conversations_addresses:
     assert numbers["+15550008888"]["friendly_name"] == "New line"
     new_sid = numbers["+15550008888"]["sid"]
     assert re.search(rf"line: Replacement complete after \S+ \[sid={new_sid}\]", result.stdout)
+    # the pin now names a destroyed SID: the plan matches the replacement by its
+    # natural key, says how to re-pin, and is clean
+    again = run_flexplan("plan", str(config), "--detailed-exitcode", env=sandbox_env)
+    assert again.exit_code == 0, again
+    assert (
+        f"conversations_address.line: the pinned sid {old['sid']} no longer exists (replaced?); "
+        f"matched {new_sid} by sms / +15550008888: write `sid: {new_sid}` to pin it again"
+    ) in again.stdout
+    assert again.stdout.rstrip().endswith("No changes. The account matches the manifest.")
