@@ -151,7 +151,6 @@ def _needs(lookup: Lookup, kind: str) -> bool:
     return kind == "workspace" and lookup.kind in _WORKSPACE_LISTS
 
 
-
 def read_candidates(ctx: Any) -> dict[tuple[str, str], list[Candidate]]:
     """Every look-up list of the account, by (kind, workspace SID or ""): for export."""
     kinds = list(_ACCOUNT_LISTS)

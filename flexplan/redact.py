@@ -40,3 +40,9 @@ def redact(text: str) -> str:
     for secret in secrets:
         text = text.replace(secret, MASK)
     return redact_url(text)
+
+
+def forget_secrets() -> None:
+    """Forget every registered secret (tests start each case from none)."""
+    with _lock:
+        _secrets.clear()

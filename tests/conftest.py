@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from contract.validator import check_all
 
+from flexplan.redact import forget_secrets
 from flexplan.sandbox import SandboxServer, running_sandbox
 from flexplan.twilio_client import RetryPolicy, build_client, credentials_from_env
 
@@ -28,6 +29,14 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "sandbox_knobs(**knobs): fault knobs for the sandbox fixture"
     )
+
+
+@pytest.fixture(autouse=True)
+def _fresh_secret_registry() -> Iterator[None]:
+    """Secrets registered by one test (credentials, ${env:} values) never mask another's output."""
+    forget_secrets()
+    yield
+    forget_secrets()
 
 
 @pytest.fixture

@@ -94,7 +94,7 @@ def _apply_directory(
             return None
         if not auto_approve:
             _confirm()
-        return _run(conn.client, plan, parallelism, _commit_message(message, directory))
+        return _run(conn.client, plan, parallelism, message, directory)
 
 
 def _apply_saved(
@@ -127,7 +127,7 @@ def _apply_saved(
             click.echo("No changes. The account matches the manifest.")
             return None
         click.echo(f"Applying the saved plan {path} ({len(fresh.actionable)} actions).")
-        return _run(conn.client, fresh, parallelism, _commit_message(message, directory))
+        return _run(conn.client, fresh, parallelism, message, directory)
 
 
 def _confirm() -> None:
@@ -144,7 +144,9 @@ def _confirm() -> None:
         raise FlexplanError("Apply cancelled.")
 
 
-def _run(client: object, plan: Plan, parallelism: int, commit_message: str) -> ApplyResult:
+def _run(
+    client: object, plan: Plan, parallelism: int, message: str | None, directory: Path
+) -> ApplyResult:
     progress = _Progress(len(plan.actionable), enabled=_on_terminal())
     click.echo("")
     result = apply_plan(
@@ -152,7 +154,8 @@ def _run(client: object, plan: Plan, parallelism: int, commit_message: str) -> A
         plan,
         KINDS,
         parallelism=parallelism,
-        commit_message=commit_message,
+        commit_message=_commit_message(message, directory),
+        message_given=message is not None,
         on_event=progress.event,
         retry=_write_retry(),
     )

@@ -13,6 +13,7 @@ HTTP client below already honours ``Retry-After`` on 429s.)
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import threading
 import time
@@ -34,9 +35,12 @@ from flexplan.twilio_client import RetryPolicy, TransportError
 WRITE_RETRY = RetryPolicy(attempts=4, base_delay=0.5, max_delay=8.0, budget=60.0)
 
 
-@dataclass
+@dataclass(frozen=True)
 class ApplyContext:
+    """What executors get besides the desired state."""
+
     commit_message: str
+    message_given: bool = False  # --message was given: it wins over a resource's own
 
 
 @dataclass
@@ -90,6 +94,7 @@ def apply_plan(
     *,
     parallelism: int = 10,
     commit_message: str = "flexplan apply",
+    message_given: bool = False,
     on_event: Event | None = None,
     retry: RetryPolicy = WRITE_RETRY,
 ) -> ApplyResult:
@@ -101,7 +106,7 @@ def apply_plan(
         {k.section: k for k in kinds},
         parallelism=parallelism,
         on_event=on_event,
-        ctx=ApplyContext(commit_message),
+        ctx=ApplyContext(commit_message, message_given),
         retry=_Retrier(retry),
     )
     return runner.run()
@@ -189,41 +194,51 @@ class _Runner:
         self.on_event("end", change, result)
         return result
 
+    def _context(self, change: ResourceChange) -> ApplyContext:
+        """The shared context, with the resource's own write options (unless --message)."""
+        options = {
+            k: v for k, v in change.options.items() if k in ApplyContext.__dataclass_fields__
+        }
+        if not options or self.ctx.message_given:
+            return self.ctx
+        return dataclasses.replace(self.ctx, **options)
+
     def _perform(self, change: ResourceChange) -> tuple[Any, str | None]:
         kind = self.kinds[change.section]
         desired = _fill_unknowns(change.after or {}, self.created)
+        ctx = self._context(change)
         if change.action == "update":
-            return self.retry.run(
-                lambda: kind.update(self.client, change.live, desired, self.ctx)
-            ), None
+            return self.retry.run(lambda: kind.update(self.client, change.live, desired, ctx)), None
         if change.action == "delete":
-            return None, self._delete(kind, change)
+            return None, self._delete(kind, change, ctx)
         if change.action == "replace":
-            self._delete(kind, change)
+            self._delete(kind, change, ctx)
             try:
-                return self._create(kind, change, desired), None
+                return self._create(kind, change, desired, ctx), None
             except Exception as exc:
                 raise _HalfReplaced(exc) from exc
-        return self._create(kind, change, desired), None
+        return self._create(kind, change, desired, ctx), None
 
-    def _delete(self, kind: ResourceKind, change: ResourceChange) -> str | None:
+    def _delete(self, kind: ResourceKind, change: ResourceChange, ctx: ApplyContext) -> str | None:
         try:
-            self.retry.run(lambda: kind.delete(self.client, change.live, self.ctx))
+            self.retry.run(lambda: kind.delete(self.client, change.live, ctx))
         except Exception as exc:
             if http_status(exc) == 404:
                 return "already gone"
             raise
         return None
 
-    def _create(self, kind: ResourceKind, change: ResourceChange, desired: dict[str, Any]) -> Any:
+    def _create(
+        self, kind: ResourceKind, change: ResourceChange, desired: dict[str, Any], ctx: ApplyContext
+    ) -> Any:
         """Create; after an answer that may hide a success, look for the resource first."""
 
         def find_then_create() -> Any:
             found = self._find(kind, change)
-            return found if found is not None else kind.create(self.client, desired, self.ctx)
+            return found if found is not None else kind.create(self.client, desired, ctx)
 
         def create() -> Any:
-            return kind.create(self.client, desired, self.ctx)
+            return kind.create(self.client, desired, ctx)
 
         return self.retry.run(create, after_ambiguous=find_then_create)
 

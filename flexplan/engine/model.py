@@ -51,7 +51,10 @@ class ResourceChange:
     claims_before: frozenset[str] = frozenset()  # claim keys the live object holds
     claims_after: frozenset[str] = frozenset()  # claim keys the desired state holds
     live: Any = field(default=None, repr=False, compare=False)  # the LiveObject read
-    key: tuple[Any, ...] = ()  # natural key, to find the resource again after a lost answer
+    key: tuple[Any, ...] = ()
+    options: dict[str, Any] = field(
+        default_factory=dict
+    )  # ResourceKind.write_options  # natural key, to find the resource again after a lost answer
 
     @property
     def address(self) -> str:

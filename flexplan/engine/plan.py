@@ -178,6 +178,7 @@ class _Planner:
             self._problem(entry, exc.message, exc.hint)
             return None
         base.after = desired
+        base.options = kind.write_options(spec)
         base.sensitive_paths = _sensitive(entry)
         if live is None:
             base.action = "create"

@@ -158,6 +158,10 @@ class ResourceKind:
         """The managed fields of ``spec`` in manifest terms, references resolved."""
         raise NotImplementedError
 
+    def write_options(self, spec: ResourceSpec) -> dict[str, Any]:
+        """Settings for this resource's writes that are never compared (a commit message)."""
+        return {}
+
     def rich_diff(self, path: str, before: Any, after: Any) -> Any:
         """A readable diff of one of ``rich_paths`` (``None`` / ``.empty`` when equal)."""
         return None

@@ -54,7 +54,11 @@ class StudioFlowSpec(ResourceSpec):
         min_length=1,
         description="JSON file with the definition, relative to this file",
     )
-    commit_message: str | None = None
+    commit_message: str | None = Field(
+        default=None,
+        description="commit message of the revisions apply writes (`--message` overrides it; "
+        "default: flexplan and the git commit)",
+    )
     vars: dict[str, FlowVar] | None = Field(
         default=None, description="values for ${NAME} placeholders in the definition"
     )
@@ -148,6 +152,10 @@ class StudioFlowKind(ResourceKind):
         if definition is not None:
             state["definition"] = normalize_definition(fill_placeholders(definition, values))
         return state
+
+    def write_options(self, spec: ResourceSpec) -> dict[str, Any]:
+        assert isinstance(spec, StudioFlowSpec)
+        return {"commit_message": spec.commit_message} if spec.commit_message else {}
 
     def rich_diff(self, path: str, before: Any, after: Any) -> Any:
         return diff_definitions(before, after)

@@ -101,6 +101,29 @@ def test_studio_commit_message_from_git_checkout_and_option(
     assert _commit_messages(sandbox)["Quickstart SMS Flow"] == "CHG-42 new greeting"
 
 
+def test_studio_commit_message_from_the_manifest_unless_option(
+    tmp_path: Path, sandbox, sandbox_env, run_flexplan
+) -> None:
+    config = copy_example(tmp_path, "quickstart")
+    manifest = config / "flexplan.yaml"
+    text = manifest.read_text()
+    assert "    friendly_name: Quickstart SMS Flow\n" in text
+    manifest.write_text(text.replace(
+        "    friendly_name: Quickstart SMS Flow\n",
+        "    friendly_name: Quickstart SMS Flow\n    commit_message: SMS greeting v1\n",
+    ))  # fmt: skip
+    result = run_flexplan("apply", str(config), "--auto-approve", env=sandbox_env)
+    assert result.exit_code == 0, result
+    messages = _commit_messages(sandbox)
+    assert messages["Quickstart SMS Flow"] == "SMS greeting v1"
+    assert messages["Quickstart Web Chat Flow"].startswith("flexplan apply")
+    manifest.write_text(manifest.read_text().replace("An agent will reply", "We will reply"))
+    again = run_flexplan("apply", str(config), "--auto-approve", "--message", "CHG-7",
+                         env=sandbox_env)  # fmt: skip
+    assert again.exit_code == 0, again
+    assert _commit_messages(sandbox)["Quickstart SMS Flow"] == "CHG-7"
+
+
 def test_progress_bar_on_a_terminal_only(
     tmp_path: Path, sandbox_env, run_flexplan, monkeypatch
 ) -> None:
