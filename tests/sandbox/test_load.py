@@ -55,6 +55,16 @@ def _client(
         tally.update(seen)
 
 
+def _still_answers(url: str, auth: tuple[str, str]) -> requests.Response:
+    """An HTTP answer after the load; faults are still on, so a try may be dropped."""
+    for _ in range(10):
+        try:
+            return requests.get(url, auth=auth, timeout=TIMEOUT)
+        except requests.ConnectionError:
+            continue
+    raise AssertionError("the server stopped answering after the load")
+
+
 def test_twenty_clients_ten_thousand_requests_with_faults(tmp_path: Path) -> None:
     state = tmp_path / "state.json"
     tally: Counter[str] = Counter()
@@ -73,7 +83,7 @@ def test_twenty_clients_ten_thousand_requests_with_faults(tmp_path: Path) -> Non
         elapsed = time.monotonic() - started
         assert not any(thread.is_alive() for thread in threads), "a client hung"
         assert server.stats()["total"] >= CLIENTS * REQUESTS * 0.98
-        after = requests.get(server.base_url + "/studio/v2/Flows", auth=auth, timeout=TIMEOUT)
+        after = _still_answers(server.base_url + "/studio/v2/Flows", auth)
     assert sum(tally.values()) == CLIENTS * REQUESTS
     assert tally["timeout"] == 0, "a request hung past its timeout"
     assert tally["200"] + tally["201"] > CLIENTS * REQUESTS * 0.3
