@@ -14,7 +14,8 @@ from flexplan.redact import redact
 from flexplan.resources.fields import Lookup, ResourceRef, parse_size
 from flexplan.studio import check_definition, fill_placeholders, normalize_definition
 
-SHARED_FLOWS = Path(__file__).resolve().parents[3] / "shared" / "studio-flows"
+# the three real Studio templates from shared/studio-flows, vendored with their licence
+SHARED_FLOWS = Path(__file__).resolve().parents[2] / "examples" / "contact-center" / "studio"
 FLOW = "{initial_state: T, states: [{name: T, type: trigger}]}"
 
 
