@@ -54,6 +54,27 @@ def connect(
     yield Connection(client, creds.account_sid)
 
 
+@contextlib.contextmanager
+def connect_for(
+    directory: Path,
+    manifest: Any,
+    *,
+    sandbox: bool = False,
+    api_base: str | None = None,
+    parallelism: int = 10,
+) -> Iterator[Connection]:
+    """``connect`` to the account the manifest's environment names, refusing another."""
+    with connect(
+        directory,
+        sandbox=sandbox,
+        api_base=api_base,
+        parallelism=parallelism,
+        account_sid=manifest.account_sid,
+    ) as conn:
+        check_account(conn, manifest.account_sid, manifest.environment)
+        yield conn
+
+
 def check_account(connection: Connection, expected: str | None, environment: str | None) -> None:
     """Refuse to plan or apply against another account than the environment names."""
     if expected and expected != connection.account_sid:

@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 
 from flexplan.cli.options import account_options, manifest_options, use_color
-from flexplan.connect import check_account, connect
+from flexplan.connect import connect, connect_for
 from flexplan.engine import compute_plan
 from flexplan.engine.apply import WRITE_RETRY, ActionResult, ApplyResult, apply_plan
 from flexplan.engine.model import Plan, ResourceChange
@@ -78,14 +78,9 @@ def _apply_directory(
             f"{directory} does not exist", hint="give a config directory or a plan file"
         )
     manifest = load_manifest(directory, env=env, variables=variables)
-    with connect(
-        directory,
-        sandbox=sandbox,
-        api_base=api_base,
-        parallelism=parallelism,
-        account_sid=manifest.account_sid,
+    with connect_for(
+        directory, manifest, sandbox=sandbox, api_base=api_base, parallelism=parallelism
     ) as conn:
-        check_account(conn, manifest.account_sid, manifest.environment)
         plan = compute_plan(
             conn.client, manifest, account_sid=conn.account_sid, parallelism=parallelism
         )

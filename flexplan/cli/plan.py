@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from flexplan.cli.options import account_options, directory_argument, manifest_options, use_color
-from flexplan.connect import check_account, connect
+from flexplan.connect import connect_for
 from flexplan.engine import compute_plan
 from flexplan.engine.model import Plan
 from flexplan.engine.saved import write_saved_plan
@@ -50,14 +50,9 @@ def command(
 ) -> None:
     """Show what would change in the account to match the manifest in DIRECTORY."""
     manifest = load_manifest(directory, env=env, variables=variables)
-    with connect(
-        directory,
-        sandbox=sandbox,
-        api_base=api_base,
-        parallelism=parallelism,
-        account_sid=manifest.account_sid,
+    with connect_for(
+        directory, manifest, sandbox=sandbox, api_base=api_base, parallelism=parallelism
     ) as conn:
-        check_account(conn, manifest.account_sid, manifest.environment)
         plan = compute_plan(
             conn.client, manifest, account_sid=conn.account_sid, parallelism=parallelism
         )

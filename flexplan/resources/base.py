@@ -18,7 +18,7 @@ Two phases use a kind:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, Protocol
 
@@ -106,6 +106,33 @@ class ExportNames(Protocol):
     def secret(self, where: str, value: str) -> Placeholder:
         """``${env:NAME}`` standing for ``value``, which must not be written; noted."""
         ...
+
+
+def problems_by_type(
+    value: Any,
+    kind: str,
+    *,
+    required: Mapping[str, Sequence[str]],
+    used_by: Mapping[str, set[str]],
+    section: str,
+    noun: str,
+) -> Iterator[Problem]:
+    """A typed block's rules (Flex Flow ``integration``, address ``auto_creation``).
+
+    The fields its ``kind`` requires must be set, and fields that only other
+    kinds use must not be: ``noun`` names the block in messages ("a studio
+    integration").
+    """
+    for name in required[kind]:
+        if getattr(value, name) is None:
+            yield Problem(f"{noun} needs {name}", (section,), f"add {section}.{name}")
+    for name, users in used_by.items():
+        if getattr(value, name) is not None and kind not in users:
+            yield Problem(
+                f"{section}.{name} is not used by {noun}",
+                (section, name),
+                f"remove it, or use type: {' or '.join(sorted(users))}",
+            )
 
 
 class ResourceSpec(BaseModel):

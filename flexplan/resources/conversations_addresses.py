@@ -24,6 +24,7 @@ from flexplan.resources.base import (
     Reference,
     ResourceKind,
     ResourceSpec,
+    problems_by_type,
 )
 from flexplan.resources.fields import (
     ConversationServiceLookup,
@@ -252,20 +253,10 @@ def _check_auto_creation(auto: AutoCreation) -> Iterable[Problem]:
                 "add type: studio, webhook or default",
             )
         return
-    for field in _REQUIRED[kind]:
-        if getattr(auto, field) is None:
-            yield Problem(
-                f"{kind} auto-creation needs {field}",
-                ("auto_creation",),
-                f"add auto_creation.{field}",
-            )
-    for field, users in _USED_BY.items():
-        if getattr(auto, field) is not None and kind not in users:
-            yield Problem(
-                f"auto_creation.{field} is not used by {kind} auto-creation",
-                ("auto_creation", field),
-                f"remove it, or use type: {' or '.join(sorted(users))}",
-            )
+    yield from problems_by_type(
+        auto, kind, required=_REQUIRED, used_by=_USED_BY,
+        section="auto_creation", noun=f"{kind} auto-creation",
+    )  # fmt: skip
 
 
 def _desired_auto(auto: Any, resolver: Any) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from flexplan.resources.base import (
     Reference,
     ResourceKind,
     ResourceSpec,
+    problems_by_type,
 )
 from flexplan.resources.fields import (
     ChatServiceLookup,
@@ -252,20 +253,10 @@ def _export_integration(raw: dict[str, Any], where: str, names: ExportNames) -> 
 
 def _check_integration(integration: Integration) -> Iterable[Problem]:
     kind = integration.type
-    for field in _REQUIRED[kind]:
-        if getattr(integration, field) is None:
-            yield Problem(
-                f"a {kind} integration needs {field}",
-                ("integration",),
-                f"add integration.{field}",
-            )
-    for field, users in _USED_BY.items():
-        if getattr(integration, field) is not None and kind not in users:
-            yield Problem(
-                f"integration.{field} is not used by a {kind} integration",
-                ("integration", field),
-                f"remove it, or use type: {' or '.join(sorted(users))}",
-            )
+    yield from problems_by_type(
+        integration, kind, required=_REQUIRED, used_by=_USED_BY,
+        section="integration", noun=f"a {kind} integration",
+    )  # fmt: skip
 
 
 def _scoped(integration: Any, field: str) -> Any:
