@@ -13,11 +13,15 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+# The account is loaded once and kept in memory: a state file rewritten on every
+# write would measure the sandbox's disk, not flexplan.
 _CHILD = """
-import sys, time
+import json, sys, time
 from flexplan.sandbox import SandboxServer
-server = SandboxServer(state_file=sys.argv[1], latency_ms=float(sys.argv[2]),
-                       concurrency_limit=(int(sys.argv[3]) or None), seed=1)
+server = SandboxServer(latency_ms=float(sys.argv[2]), concurrency_limit=int(sys.argv[3]) or None,
+                       seed=1)
+with open(sys.argv[1], encoding="utf-8") as handle:
+    server.store.state = json.load(handle)
 server.start()
 print(server.base_url, flush=True)
 while True:

@@ -18,19 +18,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _server import stats, stats_delta
+from _server import sandbox_process, stats, stats_delta
 from synthetic import populate, write_manifest
 
 from flexplan.engine import compute_plan
@@ -41,39 +37,9 @@ from flexplan.sandbox import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN
 from flexplan.sandbox.store import Store
 from flexplan.twilio_client import build_client, client_stats, credentials_from_env
 
+
 # The account is loaded from the file and kept in memory: a sandbox that saved its whole
 # state on every write would measure its own disk writes, not flexplan.
-_CHILD = """
-import json, sys, time
-from flexplan.sandbox import SandboxServer
-server = SandboxServer(latency_ms=float(sys.argv[2]), concurrency_limit=int(sys.argv[3]) or None,
-                       seed=1)
-with open(sys.argv[1], encoding="utf-8") as handle:
-    server.store.state = json.load(handle)
-server.start()
-print(server.base_url, flush=True)
-while True:
-    time.sleep(3600)
-"""
-
-
-@contextmanager
-def sandbox_in_memory(state: Path, *, latency_ms: float, concurrency_limit: int) -> Iterator[str]:
-    """A sandbox child process holding the account of ``state``; yields its base URL."""
-    argv = [sys.executable, "-c", _CHILD, str(state), str(latency_ms), str(concurrency_limit)]
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True, env=env)
-    try:
-        assert proc.stdout is not None
-        base = proc.stdout.readline().strip()
-        if not base:
-            raise RuntimeError("the sandbox process did not start")
-        yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-
-
 def split(changes: int) -> dict[str, int]:
     """How many changes of each sort make ``changes`` in all."""
     studio, flex, updates = changes // 10, changes // 5, changes // 2
@@ -102,7 +68,7 @@ def one_run(
 ) -> dict[str, Any]:
     env = {"TWILIO_ACCOUNT_SID": DEFAULT_ACCOUNT_SID, "TWILIO_AUTH_TOKEN": DEFAULT_AUTH_TOKEN}
     manifest = load_manifest(config)
-    with sandbox_in_memory(state, latency_ms=args.latency_ms,
+    with sandbox_process(state, latency_ms=args.latency_ms,
                            concurrency_limit=args.concurrency_limit) as base:  # fmt: skip
         client = build_client(credentials_from_env(env), api_base=base, parallelism=parallelism)
         started = time.perf_counter()
