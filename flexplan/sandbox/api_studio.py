@@ -61,25 +61,21 @@ def flow_body(store: Store, sid: str, fields: dict[str, Any], created: str) -> B
     }
 
 
-def _record_revision(store: Store, flow: Body) -> None:
-    revision = {
-        key: flow[key]
-        for key in (
-            "sid",
-            "account_sid",
-            "author_sid",
-            "friendly_name",
-            "definition",
-            "status",
-            "revision",
-            "commit_message",
-            "valid",
-            "errors",
-            "date_created",
-            "date_updated",
-        )
-    }
+_REVISION_KEYS = (
+    "sid", "account_sid", "author_sid", "friendly_name", "definition", "status", "revision",
+    "commit_message", "valid", "errors", "date_created", "date_updated",
+)  # fmt: skip
+
+
+def revision_of(flow: Body) -> Body:
+    """The revision record of a flow as it is now (``/Revisions/{n}``)."""
+    revision = {key: flow[key] for key in _REVISION_KEYS}
     revision["url"] = url("studio", f"{FLOWS}/{flow['sid']}/Revisions/{flow['revision']}")
+    return revision
+
+
+def _record_revision(store: Store, flow: Body) -> None:
+    revision = revision_of(flow)
     store.revisions(flow["sid"]).append(revision)
 
 

@@ -211,7 +211,7 @@ def studio_definition(trigger_event: str, channel: str) -> dict[str, Any]:
 
 
 def _studio(account: str) -> tuple[dict[str, Body], dict[str, list[Body]]]:
-    from flexplan.sandbox.api_studio import flow_body
+    from flexplan.sandbox.api_studio import flow_body, revision_of
 
     class _Acc:
         account_sid = account
@@ -227,24 +227,7 @@ def _studio(account: str) -> tuple[dict[str, Body], dict[str, list[Body]]]:
         }
         body = flow_body(_Acc(), sid, fields, SEED_DATE)  # type: ignore[arg-type]
         flows[sid] = body
-        rev = {
-            k: body[k]
-            for k in (
-                "sid",
-                "account_sid",
-                "author_sid",
-                "friendly_name",
-                "definition",
-                "status",
-                "revision",
-                "commit_message",
-                "valid",
-                "errors",
-                "date_created",
-                "date_updated",
-            )
-        }
-        revisions[sid] = [{**rev, "url": url("studio", f"/v2/Flows/{sid}/Revisions/1")}]
+        revisions[sid] = [revision_of(body)]
     return flows, revisions
 
 
