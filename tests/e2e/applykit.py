@@ -7,25 +7,17 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from plankit import CLEAN, write_config  # noqa: F401  (re-exported for the apply tests)
+
 from flexplan.sandbox import SandboxServer
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-CLEAN = "No changes. The account matches the manifest."
 
 
 def copy_example(tmp_path: Path, name: str) -> Path:
     target = tmp_path / name
     shutil.copytree(EXAMPLES / name, target, ignore=shutil.ignore_patterns(".flexplan"))
     return target
-
-
-def write_config(directory: Path, manifest: str, files: dict[str, str] | None = None) -> Path:
-    directory.mkdir(parents=True, exist_ok=True)
-    (directory / "flexplan.yaml").write_text(manifest)
-    for name, text in (files or {}).items():
-        (directory / name).parent.mkdir(parents=True, exist_ok=True)
-        (directory / name).write_text(text)
-    return directory
 
 
 def assert_sane(result: Any, env: dict[str, str]) -> None:
