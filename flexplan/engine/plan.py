@@ -188,8 +188,11 @@ class _Planner:
                 value = get_path(desired, path)
                 if value is not None:
                     base.details[path] = kind.rich_diff(path, None, value)
+            _mask_details(kind, entry, base)
             return base
-        return self._compare(kind, entry, live, desired, base)
+        change = self._compare(kind, entry, live, desired, base)
+        _mask_details(kind, entry, change)
+        return change
 
     def _compare(
         self,
@@ -367,6 +370,30 @@ class _Resolver:
         if sid is None:
             raise _UnresolvedError(f"{self.address}: look-up {lookup} was not resolved")
         return sid
+
+
+def _mask_details(kind: ResourceKind, entry: Any, change: ResourceChange) -> None:
+    """Secrets inside a rich field (a Studio widget's URL) never reach its diff."""
+    paths: frozenset[tuple[Any, ...]] = getattr(entry, "sensitive_paths", frozenset())
+    for field_path, detail in list(change.details.items()):
+        parts = tuple(field_path.split("."))
+        inside = [p[len(parts) :] for p in paths if tuple(str(x) for x in p[: len(parts)]) == parts]
+        if not inside:
+            continue
+        masked = kind.mask_rich(field_path, detail, inside, get_path(change.after, field_path))
+        change.details[field_path] = masked if masked is not None else HiddenDetail()
+
+
+class HiddenDetail:
+    """A rich diff hidden whole, because a secret is somewhere inside it."""
+
+    empty = False
+
+    def lines(self) -> list[str]:
+        return ["(sensitive: changes hidden)"]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"type": "hidden", "sensitive": True}
 
 
 def _sensitive(entry: Any) -> list[str]:

@@ -44,6 +44,8 @@ def saved_plan_document(
         item["live_version"] = live_version(change)
     body["directory"] = directory
     body["variables"] = dict(variables or {})
+    # redact before the digest: the file holds exactly what was digested
+    body = json.loads(redact(json.dumps(body, default=str)))
     return {"format": SAVED_FORMAT, "integrity": _digest(body), "plan": body}
 
 
@@ -54,11 +56,17 @@ def write_saved_plan(
     directory: str | None = None,
     variables: dict[str, str] | None = None,
 ) -> None:
-    """Write atomically; the text goes through redact as a last guard."""
+    """Write atomically (the body was redacted before its digest was taken)."""
     document = saved_plan_document(plan, directory=directory, variables=variables)
-    text = redact(json.dumps(document, indent=2)) + "\n"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".flexplan-", dir=path.parent)
+    text = json.dumps(document, indent=2) + "\n"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".flexplan-", dir=path.parent)
+    except OSError as exc:
+        raise FlexplanError(
+            f"cannot write the plan to {path}: {exc.strerror}",
+            hint="give --out a path in a directory you can write to",
+        ) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)

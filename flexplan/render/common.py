@@ -28,8 +28,10 @@ LEGEND = [
 
 
 def is_sensitive(change: ResourceChange, path: str, value: Any = None) -> bool:
-    if any(path == p or path.startswith(p + ".") for p in change.sensitive_paths):
-        return True
+    for p in change.sensitive_paths:
+        # the path itself, a field inside it, or a leaf (a list) that holds it
+        if path == p or path.startswith(p + ".") or p.startswith(path + "."):
+            return True
     return isinstance(value, str) and url_has_credentials(value)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from flexplan.engine.model import Plan, ResourceChange
+from flexplan.redact import redact
 from flexplan.render.common import (
     HEADLINE,
     NO_CHANGES,
@@ -36,7 +37,7 @@ def render_markdown(plan: Plan, *, limit: int = GITHUB_LIMIT) -> str:
         for change in actionable:
             parts.extend(_details(change))
     parts.extend(_information(plan))
-    return truncate("\n".join(parts) + "\n", limit)
+    return truncate(redact("\n".join(parts) + "\n"), limit)  # a last guard, as in text
 
 
 def _table(changes: list[ResourceChange]) -> list[str]:

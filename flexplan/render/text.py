@@ -10,6 +10,7 @@ import click
 
 from flexplan.engine.diff import leaves
 from flexplan.engine.model import Plan, ResourceChange
+from flexplan.redact import redact
 from flexplan.render.common import (
     LEGEND,
     NO_CHANGES,
@@ -46,7 +47,7 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
     out.extend(_information(plan))
     s = plan.summary()
     out.append(summary_line(s.add, s.change, s.destroy) if actionable else NO_CHANGES)
-    return "\n".join(out) + "\n"
+    return redact("\n".join(out) + "\n")  # a last guard: every known secret masked
 
 
 def _env(plan: Plan) -> str:

@@ -19,6 +19,16 @@ from deepdiff import DeepDiff
 from flexplan.resources.base import FieldChange
 
 ABSENT: Any = None
+
+
+class _Sensitive:
+    """A masked value in a definition diff."""
+
+    def __repr__(self) -> str:
+        return "(sensitive)"
+
+
+SENSITIVE: Any = _Sensitive()
 _LAYOUT_KEYS = frozenset({"offset"})
 
 
@@ -41,9 +51,36 @@ class DefinitionDiff:
     def empty(self) -> bool:
         return not (self.widgets or self.flow_fields or self.layout_changed)
 
+    def masked(self, widget_paths: set[tuple[str, str]], flow_paths: set[str]) -> DefinitionDiff:
+        """This diff with the values at the given (widget, property path)s masked."""
+
+        def hide(change: FieldChange, hidden: bool) -> FieldChange:
+            return FieldChange(change.path, SENSITIVE, SENSITIVE) if hidden else change
+
+        def under(path: str, roots: set[str]) -> bool:
+            return any(path == r or path.startswith((r + ".", r + "[")) for r in roots)
+
+        widgets = tuple(
+            WidgetChange(
+                w.action, w.widget, w.widget_type,
+                tuple(hide(c, under(c.path, {p for n, p in widget_paths if n == w.widget}))
+                      for c in w.fields),
+            )
+            for w in self.widgets
+        )  # fmt: skip
+        flow = tuple(hide(c, under(c.path, flow_paths)) for c in self.flow_fields)
+        return DefinitionDiff(widgets, flow, self.layout_changed, self.layout_widgets)
+
     def to_json(self) -> dict[str, Any]:
+        def value(v: Any) -> Any:
+            return None if v is SENSITIVE else v
+
         def fields(items: tuple[FieldChange, ...]) -> list[dict[str, Any]]:
-            return [{"path": c.path, "before": c.before, "after": c.after} for c in items]
+            return [
+                {"path": c.path, "before": value(c.before), "after": value(c.after),
+                 "sensitive": c.before is SENSITIVE}
+                for c in items
+            ]  # fmt: skip
 
         return {
             "type": "studio_definition",
@@ -83,6 +120,8 @@ def _show(value: Any) -> str:
 
     if value is ABSENT:
         return "(none)"
+    if value is SENSITIVE:
+        return "(sensitive)"
     if value in (NO_TRANSITION, NO_NEXT):
         return str(value)
     return json.dumps(value, ensure_ascii=False, sort_keys=True)

@@ -185,6 +185,15 @@ class ResourceKind:
         """The managed fields of ``spec`` in manifest terms, references resolved."""
         raise NotImplementedError
 
+    def mask_rich(
+        self, path: str, detail: Any, sensitive: Sequence[FieldPath], desired: Any
+    ) -> Any:
+        """``detail`` with the values at ``sensitive`` (relative to ``path``) masked.
+
+        ``None`` (the default) makes the engine hide the whole rich diff.
+        """
+        return None
+
     def write_options(self, spec: ResourceSpec) -> dict[str, Any]:
         """Settings for this resource's writes that are never compared (a commit message)."""
         return {}

@@ -157,6 +157,25 @@ class StudioFlowKind(ResourceKind):
         assert isinstance(spec, StudioFlowSpec)
         return {"commit_message": spec.commit_message} if spec.commit_message else {}
 
+    def mask_rich(
+        self, path: str, detail: Any, sensitive: Sequence[FieldPath], desired: Any
+    ) -> Any:
+        """Mask the widget properties (or flow fields) that hold ``${env:…}`` values."""
+        states = (desired or {}).get("states") or []
+        widget_paths: set[tuple[str, str]] = set()
+        flow_paths: set[str] = set()
+        for rel in sensitive:
+            if len(rel) >= 3 and rel[0] == "states" and isinstance(rel[1], int):
+                if rel[1] >= len(states):
+                    return None  # cannot tell which widget: hide the whole diff
+                name = str(states[rel[1]].get("name"))
+                widget_paths.add((name, ".".join(str(p) for p in rel[2:])))
+            elif rel:
+                flow_paths.add(".".join(str(p) for p in rel))
+            else:
+                return None
+        return detail.masked(widget_paths, flow_paths)
+
     def rich_diff(self, path: str, before: Any, after: Any) -> Any:
         return diff_definitions(before, after)
 

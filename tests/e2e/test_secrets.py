@@ -110,3 +110,50 @@ def test_unreachable_api_error_has_no_secret(config: Path, sandbox_env, run_flex
     assert "Traceback" not in result.output
     assert result.stderr.strip()
     _assert_clean(result.output, _secrets(env))
+
+
+STUDIO_MANIFEST = """\
+version: 1
+studio_flows:
+  hooked:
+    friendly_name: Hooked Flow
+    status: published
+    definition:
+      description: calls a webhook with a token
+      initial_state: Trigger
+      states:
+        - name: Trigger
+          type: trigger
+          transitions: [{event: incomingMessage, next: call}]
+          properties: {offset: {x: 0, y: 0}}
+        - name: call
+          type: make-http-request
+          transitions: [{event: success}, {event: failed}]
+          properties:
+            offset: {x: 0, y: 200}
+            method: POST
+            content_type: application/json;charset=utf-8
+            url: https://hooks.example.com/in?token=${env:HOOK_TOKEN}
+"""
+
+
+def test_secret_inside_a_studio_definition(tmp_path: Path, sandbox_env, run_flexplan) -> None:
+    """The old (live) and the new value are both masked, and the saved plan still applies."""
+    (tmp_path / "flexplan.yaml").write_text(STUDIO_MANIFEST)
+    old, new = "first-hook-secret-1", "second-hook-secret-2"
+    applied = run_flexplan("apply", str(tmp_path), "--auto-approve",
+                           env={**sandbox_env, "HOOK_TOKEN": old})  # fmt: skip
+    assert applied.exit_code == 0, applied
+    env = {**sandbox_env, "HOOK_TOKEN": new}
+    saved = tmp_path / "plan.json"
+    outputs = []
+    for fmt in ("text", "markdown", "json"):
+        result = run_flexplan("plan", str(tmp_path), "--format", fmt, "--out", str(saved), env=env)
+        assert result.exit_code == 0, result
+        outputs.append(result.output)
+    assert "    properties.url: (sensitive) -> (sensitive)" in outputs[0]
+    for text in [*outputs, saved.read_text()]:
+        _assert_clean(text, [old, new, sandbox_env["TWILIO_AUTH_TOKEN"]])
+    result = run_flexplan("apply", str(saved), env=env)
+    assert result.exit_code == 0, result
+    assert "Apply complete: 0 added, 1 changed" in result.stdout
