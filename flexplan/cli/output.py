@@ -75,7 +75,7 @@ def collect_outputs(manifest: Manifest, plan: Plan) -> dict[str, Any]:
     """
     changes = [c for c in plan.changes if c.managed]
     sids = {(c.section, c.name): c.sid for c in changes}
-    sidless = {c.section for c in changes if c.live is not None and c.sid is None}
+    sidless = {kind.section for kind in KINDS if not kind.has_sid}
     resources: dict[str, dict[str, str | None]] = {}
     for kind in KINDS:
         entries = [e for e in manifest.entries_of(kind.section) if e.spec.state == "present"]

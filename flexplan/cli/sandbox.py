@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from flexplan.errors import FlexplanError
 from flexplan.sandbox import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, SandboxServer
 
 
@@ -60,7 +61,13 @@ def serve(
         concurrency_limit=concurrency_limit,
         seed=seed,
     )
-    server.bind()
+    try:
+        server.bind()
+    except OSError as exc:
+        raise FlexplanError(
+            f"cannot listen on {host}:{port}: {exc.strerror}",
+            hint="choose another --port (0 picks a free one)",
+        ) from None
     click.echo(f"flexplan sandbox listening on {server.base_url}")
     click.echo(f"state: {state_file if state_file else 'in memory'}")
     click.echo("Point flexplan at it with (sandbox credentials, not real ones):")

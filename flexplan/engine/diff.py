@@ -97,7 +97,10 @@ def _managed_leaves(
 ) -> Iterator[tuple[str, Any]]:
     for key, value in desired.items():
         path = f"{prefix}.{key}" if prefix else str(key)
-        if path not in rich and isinstance(value, Mapping) and value:
+        if path in rich:
+            yield path, value
+        elif isinstance(value, Mapping):
+            # an empty block (``attachments: {}``) manages nothing under it
             yield from _managed_leaves(value, rich, path)
         else:
             yield path, value

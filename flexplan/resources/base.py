@@ -167,6 +167,7 @@ class ResourceKind:
 
     # -- plan / apply phase (see flexplan.engine) ------------------------------------
     rank: ClassVar[int] = 50  # reading order in plans: lower first
+    has_sid: ClassVar[bool] = True  # False for entries inside a singleton (channel_configs)
     replace_fields: ClassVar[frozenset[str]] = frozenset()  # top-level fields fixed at create
     rich_paths: ClassVar[frozenset[str]] = frozenset()  # fields with a kind-specific diff
 

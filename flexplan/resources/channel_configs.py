@@ -85,6 +85,7 @@ class ChannelConfigKind(ResourceKind):
     title: ClassVar[str] = "channel config"
     spec_model: ClassVar[type[ResourceSpec]] = ChannelConfigSpec
     rank: ClassVar[int] = 40
+    has_sid: ClassVar[bool] = False
 
     def check(self, name: str, spec: ResourceSpec) -> Iterable[Problem]:
         assert isinstance(spec, ChannelConfigSpec)

@@ -202,5 +202,12 @@ def embedded_sandbox(directory: Path | str, **knobs: Any) -> Iterator[SandboxSer
     account = knobs.get("account_sid")
     if account and account != DEFAULT_ACCOUNT_SID:
         state = state.with_name(f"sandbox-{account}.json")
+    try:
+        state.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise FlexplanError(
+            f"cannot keep the sandbox account in {state.parent}: {exc.strerror}",
+            hint="remove or rename what is in the way, or run from a writable directory",
+        ) from None
     with running_sandbox(state_file=state, **knobs) as server:
         yield server

@@ -48,3 +48,16 @@ def test_output_json_and_text_after_apply(
         f"conversations_addresses.web-chat = {addresses['quickstart-web-chat']}",
     ]
     assert text.stderr == ""
+
+
+def test_channel_configs_are_never_listed(tmp_path: Path, sandbox_env, run_flexplan) -> None:
+    """They have no SID of their own: left out before and after they exist."""
+    (tmp_path / "flexplan.yaml").write_text(
+        "version: 1\nchannel_configs:\n  email: {attachments: {enabled: true}}\n"
+    )
+    before = run_flexplan("output", str(tmp_path), "--json", env=sandbox_env)
+    assert before.exit_code == 0, before
+    assert json.loads(before.stdout)["resources"] == {}
+    assert run_flexplan("apply", str(tmp_path), "--auto-approve", env=sandbox_env).exit_code == 0
+    after = run_flexplan("output", str(tmp_path), "--json", env=sandbox_env)
+    assert json.loads(after.stdout)["resources"] == {}

@@ -322,3 +322,21 @@ flex_flows:
     )
     changes = {c["address"]: c for c in as_json["resource_changes"]}
     assert changes["conversations_address.aaa-support"]["depends_on"] == ["flex_flow.zzz-legacy"]
+
+
+def test_empty_blocks_manage_nothing_and_plan_clean_after_apply(
+    tmp_path: Path, sandbox_env, run_flexplan
+) -> None:
+    """`auto_creation: {}` and `attachments: {}` are valid and manage nothing under them."""
+    config = write_config(tmp_path / "cfg", """\
+version: 1
+conversations_addresses:
+  a: {type: sms, address: "+15550004444", auto_creation: {}}
+channel_configs:
+  sms: {attachments: {}}
+""")  # fmt: skip
+    applied = run_flexplan("apply", str(config), "--auto-approve", env=sandbox_env)
+    assert applied.exit_code == 0, applied
+    again = run_flexplan("plan", str(config), "--detailed-exitcode", env=sandbox_env)
+    assert again.exit_code == 0, again
+    assert again.stdout.rstrip().endswith(CLEAN)

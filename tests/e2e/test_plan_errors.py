@@ -134,3 +134,19 @@ def test_twilio_error_answer(
     assert first.startswith("error: reading the account's Studio flows failed: Twilio error 205")
     assert "(HTTP 50" in first and "{" not in first  # Twilio's code and message, not the body
     assert hint == "  hint: Twilio had a server error; try again in a moment"
+
+
+def test_unwritable_out_and_blocked_sandbox_dir_are_one_message(
+    tmp_path: Path, sandbox_env, run_flexplan
+) -> None:
+    config = write_config(tmp_path / "cfg", "version: 1\n")
+    result = run_flexplan("plan", str(config), "--out", str(config / "flexplan.yaml" / "p.json"),
+                          env=sandbox_env)  # fmt: skip
+    assert result.exit_code == 1
+    assert "error: cannot write the plan to " in result.stderr
+    assert "Traceback" not in result.output and "internal error" not in result.output
+    (config / ".flexplan").write_text("not a directory")
+    blocked = run_flexplan("plan", str(config), "--sandbox")
+    assert blocked.exit_code == 1
+    assert "error: cannot keep the sandbox account in " in blocked.stderr
+    assert "internal error" not in blocked.output

@@ -46,3 +46,19 @@ def test_serve_prints_url_and_credentials_and_persists(tmp_path: Path) -> None:
     assert any(
         a["address"] == "+15550001" for a in json.loads(state.read_text())["addresses"].values()
     )
+
+
+def test_serve_on_a_busy_port_is_one_message() -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        done = subprocess.run(
+            [sys.executable, "-m", "flexplan", "sandbox", "serve", "--port", str(port)],
+            capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+    assert done.returncode == 1
+    assert f"error: cannot listen on 127.0.0.1:{port}: Address already in use" in done.stderr
+    assert "Traceback" not in done.stderr
