@@ -8,11 +8,15 @@ the same fingerprints. Nothing is written before these checks pass.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+from flexplan.engine.diff import leaves
 from flexplan.engine.model import Plan
 from flexplan.engine.saved import live_version
 from flexplan.errors import Diagnostic, DiagnosticsError, FlexplanError
+from flexplan.redact import redact
+from flexplan.render.json_plan import plan_to_json
 
 RERUN = "run `flexplan plan --out FILE` again, review it, and apply the new plan"
 
@@ -38,6 +42,7 @@ def check_fresh(saved: dict[str, Any], fresh: Plan) -> None:
     """Compare the saved plan's changes with a fresh plan; refuse on any difference."""
     problems: list[Diagnostic] = []
     fresh_by = {c.address: c for c in fresh.changes}
+    fresh_after = _written_values(fresh)
     saved_by = {c["address"]: c for c in saved.get("resource_changes", [])}
     for address, item in saved_by.items():
         change = fresh_by.get(address)
@@ -54,11 +59,29 @@ def check_fresh(saved: dict[str, Any], fresh: Plan) -> None:
             )
         elif actions != ["no-op"] and change.fingerprint != item.get("fingerprint"):
             problems.append(_stale(address, _what_changed(item, change)))
+        elif actions != ["no-op"] and fresh_after[address] != item["change"]["after"]:
+            problems.append(
+                _stale(address, _values_changed(item["change"]["after"], fresh_after[address]))
+            )
     for address, change in fresh_by.items():
         if address not in saved_by and change.action != "no-op":
             problems.append(_stale(address, f"a new change appeared: {change.action}"))
     if problems:
         raise DiagnosticsError(problems)
+
+
+def _written_values(plan: Plan) -> dict[str, Any]:
+    """Each change's ``after`` exactly as a saved plan holds it (masked, redacted)."""
+    body = json.loads(redact(json.dumps(plan_to_json(plan), default=str)))
+    return {item["address"]: item["change"]["after"] for item in body["resource_changes"]}
+
+
+def _values_changed(saved: Any, fresh: Any) -> str:
+    """What the reviewed plan would write differently now (a look-up resolving elsewhere)."""
+    old, new = dict(leaves(saved or {})), dict(leaves(fresh or {}))
+    changed = [p for p in sorted(old.keys() | new.keys()) if old.get(p) != new.get(p)]
+    shown = ", ".join(f"{p}: {old.get(p)!r} → {new.get(p)!r}" for p in changed[:3])
+    return f"the values it would write changed since the plan ({shown})"
 
 
 def _what_changed(item: dict[str, Any], change: Any) -> str:

@@ -151,3 +151,35 @@ def test_bad_plan_files_are_refused(
     assert result.stderr.count("error:") == 1, result
     assert len(writes(sandbox)) == before
     assert_sane(result, sandbox_env)
+
+
+def test_saved_plan_refused_when_a_look_up_now_resolves_elsewhere(
+    tmp_path: Path, sandbox, sandbox_env, run_flexplan
+) -> None:
+    """The reviewed SIDs are what gets written: a renamed service makes the plan stale."""
+    config = tmp_path / "cfg"
+    config.mkdir()
+    (config / "flexplan.yaml").write_text("""\
+version: 1
+flex_flows:
+  handler:
+    friendly_name: Custom handler
+    chat_service: Flex Chat Service
+    channel_type: custom
+    enabled: false
+    integration: {type: external, url: "https://hooks.example.com/in"}
+""")  # fmt: skip
+    plan = _save(config, run_flexplan, sandbox_env)
+    services = sandbox.store.state["chat_services"]
+    reviewed = next(s for s in services.values() if s["friendly_name"] == "Flex Chat Service")
+    other = dict(reviewed, sid="IS" + "cd" * 16)  # another service takes the name
+    reviewed["friendly_name"] = "Old Chat Service"
+    services[other["sid"]] = other
+    before = len(writes(sandbox))
+    result = run_flexplan("apply", str(plan), env=sandbox_env)
+    assert result.exit_code == 1, result
+    assert (
+        "plan is stale: flex_flow.handler: the values it would write changed since the plan "
+        f"(chat_service: '{reviewed['sid']}' → '{other['sid']}')"
+    ) in result.stderr
+    assert len(writes(sandbox)) == before  # nothing written
