@@ -69,9 +69,27 @@ class _Planner:
         changes = list(self.results.values())
         for kind in self.kinds:
             changes.extend(self._unmatched(kind))
+        self._no_writes_to_deleted(changes)
         if self.problems:
             raise DiagnosticsError(self.problems)
         return changes
+
+    def _no_writes_to_deleted(self, changes: list[ResourceChange]) -> None:
+        """A value pinned by SID must not name a resource this plan deletes (it would dangle)."""
+        deleted = {c.sid: c for c in changes if c.action == "delete" and c.sid}
+        for change in changes:
+            if change.action not in ("create", "update", "replace"):
+                continue
+            for path, value in leaves(change.after or {}):
+                target = deleted.get(value) if isinstance(value, str) else None
+                if target is not None:
+                    entry = self.entries[(change.section, change.name)]
+                    self._problem(
+                        entry,
+                        f"{change.address}: {path} is {value}, the SID of {target.address}, "
+                        f"which this plan deletes ({target.reason})",
+                        "point it at a resource that stays, or keep the target",
+                    )
 
     # -- matching -------------------------------------------------------------------
     def _match_kind(self, kind: ResourceKind) -> None:

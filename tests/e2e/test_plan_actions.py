@@ -340,3 +340,28 @@ channel_configs:
     again = run_flexplan("plan", str(config), "--detailed-exitcode", env=sandbox_env)
     assert again.exit_code == 0, again
     assert again.stdout.rstrip().endswith(CLEAN)
+
+
+def test_sid_pinned_reference_to_a_deleted_resource_is_refused(
+    tmp_path: Path, sandbox, sandbox_env, run_flexplan
+) -> None:
+    flow = sandbox.store.add_studio_flow(
+        friendly_name="Doomed Flow", status="published", definition=studio_flow("doomed")
+    )
+    config = write_config(tmp_path / "cfg", f"""\
+version: 1
+prune: [studio_flows]
+conversations_addresses:
+  line:
+    type: sms
+    address: "+15550009999"
+    auto_creation: {{enabled: true, type: studio, studio_flow: {flow["sid"]}}}
+""")  # fmt: skip
+    result = run_flexplan("plan", str(config), env=sandbox_env)
+    assert result.exit_code == 1, result
+    assert (
+        f"conversations_address.line: auto_creation.studio_flow is {flow['sid']}, the SID of "
+        "studio_flow.doomed-flow, which this plan deletes (not in the manifest and studio_flows "
+        "is in `prune`)"
+    ) in result.stderr
+    assert "Traceback" not in result.output
