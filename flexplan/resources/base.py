@@ -20,9 +20,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
+
+if TYPE_CHECKING:
+    from flexplan.resources.live import ReadContext, Resolver
 
 FieldPath = tuple[str | int, ...]
 
@@ -178,11 +181,13 @@ class ResourceKind:
         """Every ``Lookup`` the spec needs resolved, in full context (workflow + workspace)."""
         return ()
 
-    def read(self, ctx: Any, specs: Sequence[tuple[str, ResourceSpec]]) -> list[Any]:
+    def read(self, ctx: ReadContext, specs: Sequence[tuple[str, ResourceSpec]]) -> list[Any]:
         """Every live resource of this kind (``LiveObject``s); ``specs`` are the managed ones."""
         raise NotImplementedError
 
-    def desired_state(self, name: str, spec: ResourceSpec, resolver: Any) -> dict[str, Any]:
+    def desired_state(
+        self, name: str, spec: ResourceSpec, resolver: Resolver
+    ) -> dict[str, Any]:
         """The managed fields of ``spec`` in manifest terms, references resolved."""
         raise NotImplementedError
 
@@ -229,10 +234,3 @@ class ResourceKind:
         Twilio's defaults, references by local name, look-ups by name. ``None``: the
         kind does not export (or cannot express) it."""
         return None
-
-
-def iter_kinds() -> list[ResourceKind]:
-    """Every kind defined under ``flexplan.resources``, in a stable order."""
-    from flexplan.resources import KINDS
-
-    return list(KINDS)

@@ -123,10 +123,7 @@ class ConversationsAddressKind(ResourceKind):
         assert isinstance(spec, ConversationsAddressSpec)
         if spec.state == "absent":
             return ()
-        number = number_claim_key(spec.address, spec.type)
-        if number is None:
-            return ()
-        return (Claim(number, f"routes {spec.address} through Conversations", ("address",)),)
+        return _claims(spec.address, spec.type)
 
     def check(self, name: str, spec: ResourceSpec) -> Iterable[Problem]:
         assert isinstance(spec, ConversationsAddressSpec)
@@ -282,6 +279,14 @@ def _arguments(desired: dict[str, Any]) -> dict[str, Any]:
     return drop_none(args)
 
 
+def _claims(address: str, address_type: str) -> tuple[Claim, ...]:
+    """What an address occupies, the same for a spec and a live address: its number."""
+    number = number_claim_key(address, address_type)
+    if number is None:
+        return ()
+    return (Claim(number, f"routes {address} through Conversations", ("address",)),)
+
+
 def to_live(raw: dict[str, Any]) -> LiveObject:
     auto_raw = raw.get("auto_creation") or {}
     auto = {field: auto_raw.get(key) for field, key in _AUTO.items()}
@@ -296,10 +301,7 @@ def to_live(raw: dict[str, Any]) -> LiveObject:
         "auto_creation": auto,
     }
     address = str(raw.get("address"))
-    claims = [Claim(f"address:{address}", f"configures address {address}")]
-    number = number_claim_key(address, str(raw.get("type")))
-    if number:
-        claims.append(Claim(number, f"routes {address} through Conversations"))
+    claims = _claims(address, str(raw.get("type")))
     refs = {v for v in (auto.get("studio_flow"), auto.get("conversation_service")) if v}
     return LiveObject(
         key=(raw.get("type"), raw.get("address")),

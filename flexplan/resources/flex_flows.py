@@ -126,21 +126,9 @@ class FlexFlowKind(ResourceKind):
 
     def claims(self, name: str, spec: ResourceSpec) -> Sequence[Claim]:
         assert isinstance(spec, FlexFlowSpec)
-        who = spec.contact_identity
-        if spec.state == "absent" or who is None or spec.enabled is False:
+        if spec.state == "absent":
             return ()
-        path = ("contact_identity",)
-        found = [
-            Claim(
-                f"inbound:{spec.channel_type}:{who}",
-                f"handles inbound {spec.channel_type} messages for {who}",
-                path,
-            )
-        ]
-        number = number_claim_key(who, spec.channel_type or "")
-        if number and spec.channel_type in ("sms", "whatsapp"):
-            found.append(Claim(number, f"routes {who} through a legacy Flex Flow", path))
-        return found
+        return _claims(spec.channel_type, spec.contact_identity, spec.enabled)
 
     def check(self, name: str, spec: ResourceSpec) -> Iterable[Problem]:
         assert isinstance(spec, FlexFlowSpec)
@@ -317,20 +305,25 @@ def to_live(raw: dict[str, Any]) -> LiveObject:
         label=str(raw.get("friendly_name")),
         raw=raw,
         state=state,
-        claims=tuple(_claims(state)),
+        claims=tuple(
+            _claims(state.get("channel_type"), state.get("contact_identity"), state.get("enabled"))
+        ),
         referenced_sids=frozenset(refs),
         is_default=raw.get("friendly_name") in DEFAULT_FLEX_FLOWS,
     )
 
 
-def _claims(state: dict[str, Any]) -> list[Claim]:
-    who, channel = state.get("contact_identity"), state.get("channel_type")
-    if not who or state.get("enabled") is False:
+def _claims(channel: str | None, who: str | None, enabled: bool | None) -> list[Claim]:
+    """What an enabled flow occupies, the same for a spec and a live flow."""
+    if not who or enabled is False:
         return []
-    found = [Claim(f"inbound:{channel}:{who}", f"handles inbound {channel} for {who}")]
+    path = ("contact_identity",)
+    found = [
+        Claim(f"inbound:{channel}:{who}", f"handles inbound {channel} messages for {who}", path)
+    ]
     number = number_claim_key(who, channel or "")
     if number and channel in ("sms", "whatsapp"):
-        found.append(Claim(number, f"routes {who} through a legacy Flex Flow"))
+        found.append(Claim(number, f"routes {who} through a legacy Flex Flow", path))
     return found
 
 
