@@ -14,6 +14,7 @@ import click
 
 from flexplan.errors import FlexplanError
 from flexplan.sandbox import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, SandboxServer
+from flexplan.sandbox.retired import RETIRABLE
 
 
 @click.group(name="sandbox")
@@ -38,6 +39,13 @@ def command() -> None:
 )
 @click.option("--concurrency-limit", type=click.IntRange(1), help="Answer 429 past this many.")
 @click.option("--seed", type=int, help="Seed for SIDs and injected faults (reproducible runs).")
+@click.option(
+    "--retire",
+    "retired",
+    multiple=True,
+    type=click.Choice(sorted(RETIRABLE)),
+    help="Answer this API as past its end of life (404, code 20404). Repeatable.",
+)
 def serve(
     host: str,
     port: int,
@@ -48,6 +56,7 @@ def serve(
     fail_rate: float,
     concurrency_limit: int | None,
     seed: int | None,
+    retired: tuple[str, ...],
 ) -> None:
     """Serve the sandbox until interrupted (Ctrl-C)."""
     server = SandboxServer(
@@ -60,6 +69,7 @@ def serve(
         fail_rate=fail_rate,
         concurrency_limit=concurrency_limit,
         seed=seed,
+        retired=retired,
     )
     try:
         server.bind()

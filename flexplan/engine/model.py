@@ -75,6 +75,19 @@ class Unmanaged:
     label: str
 
 
+@dataclass(frozen=True)
+class Unreadable:
+    """A kind the manifest does not manage whose read failed: skipped, shown as information."""
+
+    section: str
+    title: str  # plural, "Flex Flows"
+    answer: str  # what the account answered, "Twilio error 20404 (HTTP 404): …"
+
+    @property
+    def text(self) -> str:
+        return f"{self.title}: could not be read ({self.answer}); skipped"
+
+
 @dataclass
 class Summary:
     add: int = 0
@@ -95,6 +108,7 @@ class Plan:
     changes: list[ResourceChange]  # every managed resource, in apply order (no-ops included)
     unmanaged: list[Unmanaged] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    unreadable: list[Unreadable] = field(default_factory=list)
 
     @property
     def actionable(self) -> list[ResourceChange]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flexplan.engine.diff import diff_states, get_path, leaves, project
-from flexplan.engine.model import Plan, ResourceChange, Unmanaged
+from flexplan.engine.model import Plan, ResourceChange, Unmanaged, Unreadable
 from flexplan.engine.order import order_changes
 from flexplan.errors import Diagnostic, DiagnosticsError
 from flexplan.resources.base import ResourceKind
@@ -28,6 +28,7 @@ class LiveSnapshot:
     account_sid: str
     objects: dict[str, list[LiveObject]] = field(default_factory=dict)  # section -> objects
     lookups: dict[Any, str] = field(default_factory=dict)  # Lookup -> SID
+    unreadable: list[Unreadable] = field(default_factory=list)  # unmanaged kinds skipped
 
 
 def build_plan(manifest: Any, snapshot: LiveSnapshot, kinds: Sequence[ResourceKind]) -> Plan:
@@ -42,6 +43,7 @@ def build_plan(manifest: Any, snapshot: LiveSnapshot, kinds: Sequence[ResourceKi
         changes=ordered,
         unmanaged=planner.unmanaged,
         notes=planner.notes,
+        unreadable=list(snapshot.unreadable),
     )
 
 

@@ -12,10 +12,11 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
+from flexplan.engine.model import Unreadable
 from flexplan.engine.plan import LiveSnapshot
 from flexplan.errors import Diagnostic, DiagnosticsError, FlexplanError
 from flexplan.lookups import LookupError_, resolve_lookups
-from flexplan.resources._sdk import api_failure
+from flexplan.resources._sdk import api_failure, http_status
 from flexplan.resources.base import ResourceKind
 from flexplan.twilio_client import TransportError
 
@@ -91,7 +92,13 @@ def _read_all(
             try:
                 snapshot.objects[section] = future.result()
             except Exception as exc:
-                errors.append(_translate(exc, f"reading the account's {_plural(titles[section])}"))
+                failure = _translate(exc, f"reading the account's {_plural(titles[section])}")
+                if _needed(manifest, section) or not _skippable(exc):
+                    errors.append(failure)
+                else:
+                    snapshot.unreadable.append(
+                        Unreadable(section, _plural(titles[section]), _answer_text(exc, failure))
+                    )
         try:
             snapshot.lookups = lookups_future.result()
         except LookupError_ as exc:
@@ -100,6 +107,34 @@ def _read_all(
             errors.append(_translate(exc, "resolving look-ups (services, workspaces, workflows)"))
     _raise_first(errors)
     return snapshot
+
+
+def _needed(manifest: Any, section: str) -> bool:
+    """A kind the manifest manages (any entry, even ``state: absent``) or prunes."""
+    return bool(manifest.entries_of(section)) or section in manifest.prune
+
+
+def _skippable(exc: BaseException) -> bool:
+    """A read Twilio answered with an error other than bad credentials (those fail every
+    read alike, and must stop the plan). A lost connection is not skipped either."""
+    status = http_status(exc)
+    if status is None:
+        status = _page_status(exc)
+    return status is not None and status != 401
+
+
+def _page_status(exc: BaseException) -> int | None:
+    """The status inside the SDK's ``TwilioException("Unable to fetch page", response)``."""
+    response = exc.args[1] if len(exc.args) == 2 else None
+    status = getattr(response, "status_code", None)
+    return status if isinstance(status, int) else None
+
+
+def _answer_text(exc: BaseException, failure: BaseException) -> str:
+    """Twilio's answer as the plan shows it: ``Twilio error 20404 (HTTP 404): …``."""
+    message = getattr(failure, "message", str(failure))
+    _, sep, answer = message.partition(" failed: ")
+    return answer if sep else message
 
 
 def _plural(title: str) -> str:

@@ -35,6 +35,10 @@ def plan_to_json(plan: Plan) -> dict[str, Any]:
             for u in plan.unmanaged
         ],
         "notes": list(plan.notes),
+        "unreadable": [
+            {"section": u.section, "title": u.title, "answer": u.answer, "text": u.text}
+            for u in plan.unreadable
+        ],
     }
 
 

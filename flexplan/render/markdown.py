@@ -122,6 +122,10 @@ def _information(plan: Plan) -> list[str]:
             sid = f" (`{u.sid}`)" if u.sid else ""
             lines.append(f"- `{u.address_kind}` {u.label!r}{sid}")
         lines += ["", "</details>", ""]
+    if plan.unreadable:
+        lines += ["**Not managed** (information only):", ""]
+        lines += [f"- {u.text}" for u in plan.unreadable]
+        lines.append("")
     for note in plan.notes:
         lines.append(f"> {note}")
     return lines

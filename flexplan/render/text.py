@@ -125,6 +125,10 @@ def _information(plan: Plan) -> list[str]:
             shown = ", ".join(_quote(n) for n in names[:10])
             more = f", and {len(names) - 10} more" if len(names) > 10 else ""
             out.append(f"  {kind}: {count} ({shown}{more})")
+    elif plan.unreadable:
+        out.append("Not managed (information only):")
+    out.extend(f"  {u.text}" for u in plan.unreadable)
+    if plan.unmanaged or plan.unreadable:
         out.append("")
     for note in plan.notes:
         out.append(f"Note: {note}")

@@ -16,7 +16,7 @@ See docs/sandbox.md for what it reproduces and what it knowingly does not.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from flexplan.sandbox.faults import Faults, FaultSettings
 from flexplan.sandbox.httpd import App, SandboxHTTPServer, make_server
 from flexplan.sandbox.ids import derived_sid, is_sid
 from flexplan.sandbox.recorder import Recorder
+from flexplan.sandbox.retired import check_names
 from flexplan.sandbox.routes import Router
 from flexplan.sandbox.store import Store
 
@@ -74,6 +75,7 @@ class SandboxServer:
         seed: int | None = None,
         state_file: Path | str | None = None,
         record: bool = False,
+        retired: Sequence[str] = (),
     ) -> None:
         if not is_sid(account_sid, "AC") or (api_key and not is_sid(api_key, "SK")):
             raise FlexplanError(
@@ -91,6 +93,7 @@ class SandboxServer:
             store=self.store, router=build_router(), faults=Faults(settings), users=users
         )
         self._app.recorder.enabled = record
+        self.retire(*retired)
         self._server: SandboxHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -175,6 +178,16 @@ class SandboxServer:
         """Back to the fresh Flex account; request counts cleared."""
         self.store.reset()
         self._app.stats.clear()
+
+    def retire(self, *apis: str) -> None:
+        """Answer these APIs as retired (``"flex_flows"``); see flexplan.sandbox.retired."""
+        try:
+            self._app.retired = self._app.retired | check_names(apis)
+        except ValueError as exc:
+            raise FlexplanError(str(exc)) from None
+
+    def unretire(self) -> None:
+        self._app.retired = frozenset()
 
     @property
     def recorder(self) -> Recorder:

@@ -24,6 +24,7 @@ from flexplan.sandbox.faults import FAULT_500, FAULT_DROP, Faults
 from flexplan.sandbox.ids import API_HOSTS
 from flexplan.sandbox.params import Params
 from flexplan.sandbox.recorder import Exchange, Recorder
+from flexplan.sandbox.retired import retired_answer
 from flexplan.sandbox.routes import Request, Response, Route, Router
 
 if TYPE_CHECKING:
@@ -74,6 +75,7 @@ class App:
         self.users = users
         self.stats = Stats()
         self.recorder = Recorder()
+        self.retired: frozenset[str] = frozenset()  # APIs past end of life (sandbox/retired.py)
 
     def authorized(self, header: str | None) -> bool:
         if not header or not header.startswith("Basic "):
@@ -187,6 +189,9 @@ class Handler(BaseHTTPRequestHandler):
         app = self.app
         if not app.authorized(self.headers.get("Authorization")):
             return unauthenticated()
+        retired = retired_answer(app.retired, api, path)
+        if retired is not None:
+            return retired
         if matched is None:
             if api and app.router.path_known(api, path):
                 return ApiError(405, 20004, "Method not allowed")

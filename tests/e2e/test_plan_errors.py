@@ -131,7 +131,7 @@ def test_twilio_error_answer(
     result = run_flexplan("plan", str(_config(tmp_path)), env=sandbox_env)
     message = assert_clean_failure(result, sandbox_env)
     first, hint = message.splitlines()
-    assert first.startswith("error: reading the account's Studio flows failed: Twilio error 205")
+    assert first.startswith("error: reading the account's Flex Flows failed: Twilio error 205")
     assert "(HTTP 50" in first and "{" not in first  # Twilio's code and message, not the body
     assert hint == "  hint: Twilio had a server error; try again in a moment"
 
