@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from flexplan.cli.options import account_options, manifest_options, use_color
+from flexplan.cli.options import account_options, echo_warnings, manifest_options, use_color
 from flexplan.connect import connect, connect_for
 from flexplan.engine import compute_plan
 from flexplan.engine.apply import WRITE_RETRY, ActionResult, ApplyResult, apply_plan
@@ -78,6 +78,7 @@ def _apply_directory(
             f"{directory} does not exist", hint="give a config directory or a plan file"
         )
     manifest = load_manifest(directory, env=env, variables=variables)
+    echo_warnings(manifest)
     with connect_for(
         directory, manifest, sandbox=sandbox, api_base=api_base, parallelism=parallelism
     ) as conn:

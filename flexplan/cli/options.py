@@ -74,3 +74,9 @@ def use_color(no_color: bool) -> bool:
     if no_color or os.environ.get("NO_COLOR"):
         return False
     return sys.stdout.isatty()
+
+
+def echo_warnings(manifest: Any) -> None:
+    """The manifest's warnings (values beyond documented limits) on stderr; never fatal."""
+    for warning in getattr(manifest, "warnings", ()):
+        click.echo(warning.render(), err=True)

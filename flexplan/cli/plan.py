@@ -7,7 +7,13 @@ from pathlib import Path
 
 import click
 
-from flexplan.cli.options import account_options, directory_argument, manifest_options, use_color
+from flexplan.cli.options import (
+    account_options,
+    directory_argument,
+    echo_warnings,
+    manifest_options,
+    use_color,
+)
 from flexplan.connect import connect_for
 from flexplan.engine import compute_plan
 from flexplan.engine.model import Plan
@@ -50,6 +56,7 @@ def command(
 ) -> None:
     """Show what would change in the account to match the manifest in DIRECTORY."""
     manifest = load_manifest(directory, env=env, variables=variables)
+    echo_warnings(manifest)
     with connect_for(
         directory, manifest, sandbox=sandbox, api_base=api_base, parallelism=parallelism
     ) as conn:

@@ -2,7 +2,8 @@
 
 Reports every problem at once -- as ``path:line:col: error: message`` lines,
 a JSON list, or GitHub workflow-command annotations -- and exits 1 when there
-is any, 0 when the manifest is valid. Without ``--env``, a manifest with
+is an error, 0 when the manifest is valid (warnings, such as a value beyond a
+documented platform limit, are shown and never fail). Without ``--env``, a manifest with
 ``environments:`` is checked in each of them.
 """
 
@@ -46,7 +47,7 @@ def command(
             click.echo(diagnostic.render())
     if output_format != "json":
         click.echo(_summary(diagnostics, manifest, env))
-    if diagnostics:
+    if any(d.severity == "error" for d in diagnostics):
         raise click.exceptions.Exit(1)
 
 
@@ -83,14 +84,20 @@ def github_annotation(diagnostic: Diagnostic) -> str:
 
 
 def _summary(diagnostics: list[Diagnostic], manifest: Manifest | None, env: str | None) -> str:
-    if diagnostics:
-        count = len(diagnostics)
-        return f"{count} error{'s' if count != 1 else ''}; the manifest is not valid."
+    errors = sum(1 for d in diagnostics if d.severity == "error")
+    warnings = len(diagnostics) - errors
+    also = f" ({_count(warnings, 'warning')})" if warnings else ""
+    if errors:
+        return f"{_count(errors, 'error')}{also}; the manifest is not valid."
     if manifest is None:
-        return "The manifest is valid in every environment."
+        return f"The manifest is valid in every environment{also}."
     where = f" (environment {env})" if env else ""
     files = len(manifest.files)
     return (
         f"The manifest is valid{where}: {len(manifest.entries)} resources "
-        f"in {files} file{'s' if files != 1 else ''}."
+        f"in {files} file{'s' if files != 1 else ''}{also}."
     )
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'s' if n != 1 else ''}"

@@ -35,8 +35,9 @@ def load_manifest(
 ) -> Manifest:
     """The manifest in ``directory`` for ``env``; ``DiagnosticsError`` lists every problem."""
     manifest, diagnostics = _load(directory, env, variables, environ)
-    if manifest is None or diagnostics:
-        raise DiagnosticsError(diagnostics)
+    errors = [d for d in diagnostics if d.severity == "error"]
+    if manifest is None or errors:
+        raise DiagnosticsError(errors or diagnostics)
     return manifest
 
 

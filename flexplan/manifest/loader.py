@@ -68,8 +68,22 @@ class Loader:
         self._sensitive_settings: set[FieldPath] = set()
         self._loaded: set[str] = set()
 
-    def report(self, message: str, location: Location | None, hint: str | None = None) -> None:
-        self.diagnostics.append(Diagnostic(message, location, hint))
+    def report(
+        self,
+        message: str,
+        location: Location | None,
+        hint: str | None = None,
+        severity: str = "error",
+    ) -> None:
+        self.diagnostics.append(Diagnostic(message, location, hint, severity))
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity != "error"]
 
     # -- the whole load ---------------------------------------------------------------
     def load(self) -> Manifest | None:
@@ -89,7 +103,7 @@ class Loader:
         valid = {(e.section, e.name) for e in entries}
         broken = frozenset((r.kind.section, r.name) for r in raws) - valid
         self.diagnostics.extend(cross_check(entries, broken))
-        if self.diagnostics:
+        if self.errors:
             return None
         return Manifest(
             root=self.directory if self.directory.is_dir() else self.directory.parent,
@@ -98,6 +112,7 @@ class Loader:
             prune=tuple(settings.prune or ()),
             entries=entries,
             files=[f.path for f in self.files],
+            warnings=self.warnings,
         )
 
     # -- files --------------------------------------------------------------------------
@@ -300,7 +315,9 @@ class Loader:
         if not self._fill_templates(entry, file, templated):
             return None
         for problem in kind.check(raw.name, entry.spec):
-            self.report(problem.message, entry.location_of(problem.path), problem.hint)
+            self.report(
+                problem.message, entry.location_of(problem.path), problem.hint, problem.severity
+            )
         return entry
 
     def _fill_templates(self, entry: Entry, file: _File, templated: tuple[str, ...]) -> bool:

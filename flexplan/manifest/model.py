@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from flexplan.errors import Location
+from flexplan.errors import Diagnostic, Location
 from flexplan.resources.base import FieldPath, ResourceKind, ResourceSpec
 
 
@@ -55,6 +55,7 @@ class Manifest:
     prune: tuple[str, ...]
     entries: list[Entry]
     files: list[Path]
+    warnings: list[Diagnostic] = field(default_factory=list)  # never stop a plan
 
     def __post_init__(self) -> None:
         self._index = {(e.section, e.name): e for e in self.entries}

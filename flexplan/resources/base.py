@@ -61,6 +61,7 @@ class Problem:
     message: str
     path: FieldPath = ()
     hint: str | None = None
+    severity: Literal["error", "warning"] = "error"  # a warning never fails validate
 
 
 @dataclass(frozen=True)

@@ -184,6 +184,12 @@ class ChannelConfigKind(ResourceKind):
         return to_live(new_entry) if new_entry is not None else None
 
 
+# Twilio documents these limits, but not that its API refuses values beyond them (its own
+# example Flex Configuration has sms at 10 files of 150 MB): a value beyond one is a
+# warning, and Twilio decides.
+LIMITS_PAGE = "https://www.twilio.com/docs/flex/developer/conversations/limits"
+
+
 def _check_attachments(kind: str, att: Attachments) -> Iterable[Problem]:
     limits = LIMITS[kind]
     for field in ("number_of_attachments", "max_file_size", "max_total_file_size"):
@@ -191,9 +197,11 @@ def _check_attachments(kind: str, att: Attachments) -> Iterable[Problem]:
         if value is not None and value > limit:
             shown = (str, str) if field == "number_of_attachments" else (format_size,) * 2
             yield Problem(
-                f"{field} {shown[0](value)} is over the {kind} limit of {shown[1](limit)}",
+                f"{field} {shown[0](value)} is over the documented {kind} limit of "
+                f"{shown[1](limit)} ({LIMITS_PAGE}); Twilio decides whether it applies",
                 ("attachments", field),
-                f"Twilio accepts at most {shown[1](limit)} for {kind}",
+                f"Twilio documents at most {shown[1](limit)} for {kind}",
+                severity="warning",
             )
     size, total = att.max_file_size, att.max_total_file_size
     if size is not None and total is not None and size > total:
@@ -206,9 +214,11 @@ def _check_attachments(kind: str, att: Attachments) -> Iterable[Problem]:
     for i, ext in enumerate(att.accepted_extensions or ()):
         if ext not in limits.accepted_extensions:
             yield Problem(
-                f"extension '{ext}' is not accepted for {kind} attachments",
+                f"extension '{ext}' is not among the documented {kind} attachment extensions "
+                f"({LIMITS_PAGE}); Twilio decides whether it applies",
                 ("attachments", "accepted_extensions", i),
-                f"{kind} accepts {' '.join(limits.accepted_extensions)}",
+                f"Twilio documents {' '.join(limits.accepted_extensions)} for {kind}",
+                severity="warning",
             )
 
 

@@ -65,6 +65,7 @@ def run_case(case: Case, root: Path) -> list[Diagnostic]:
             d.message.replace(prefix, ""),
             d.location.relative_to(root) if d.location else None,
             d.hint.replace(prefix, "") if d.hint else None,
+            d.severity,
         )
         for d in diagnostics
     ]
@@ -74,4 +75,6 @@ def as_expected(diagnostic: Diagnostic) -> dict[str, str]:
     out = {"at": str(diagnostic.location), "message": diagnostic.message}
     if diagnostic.hint:
         out["hint"] = diagnostic.hint
+    if diagnostic.severity != "error":
+        out["severity"] = diagnostic.severity
     return out

@@ -20,6 +20,7 @@ def test_case(case: Case, tmp_path: Path) -> None:
     ]
     for diagnostic, expected in zip(got, case.expected, strict=False):
         assert (expected.get("hint") or "") in (diagnostic.hint or "")
+        assert diagnostic.severity == expected.get("severity", "error"), diagnostic
 
 
 def test_cases_cover_every_rule() -> None:
