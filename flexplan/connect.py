@@ -32,19 +32,22 @@ def connect(
     api_base: str | None = None,
     parallelism: int = 10,
     account_sid: str | None = None,
+    read_only: bool = False,
 ) -> Iterator[Connection]:
     """A twilio client for the account the command works on, for the ``with`` block.
 
     ``account_sid`` (the environment's) only matters with ``sandbox``: the local
-    sandbox then plays that account.
+    sandbox then plays that account. ``read_only`` (export): the sandbox of
+    ``directory`` is only read, and nothing is written there.
     """
     from flexplan.twilio_client import build_client, credentials_from_env
 
     if sandbox:
-        from flexplan.sandbox import embedded_sandbox
+        from flexplan.sandbox import embedded_sandbox, sandbox_to_read
 
         knobs = {"account_sid": account_sid} if account_sid else {}
-        with embedded_sandbox(directory, **knobs) as server:
+        opened = sandbox_to_read(directory) if read_only else embedded_sandbox(directory, **knobs)
+        with opened as server:
             creds = credentials_from_env(server.credentials)
             client = build_client(creds, api_base=server.base_url, parallelism=parallelism)
             yield Connection(client, creds.account_sid, sandbox=True)

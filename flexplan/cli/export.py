@@ -14,6 +14,7 @@ from flexplan.engine.export import ExportResult, build_export, read_export
 from flexplan.manifest import validate_directory
 from flexplan.resources import BY_SECTION, KINDS
 from flexplan.resources.base import ResourceKind
+from flexplan.sandbox import STATE_RELATIVE
 
 # what may already be in the output directory: the --sandbox account's state
 _IGNORED = {".flexplan"}
@@ -54,11 +55,19 @@ def _parse_kinds(
     help=f"Export only these sections ({', '.join(BY_SECTION)}). Repeatable.",
 )
 @click.option("--force", is_flag=True, help="Write into a directory that is not empty.")
+@click.option(
+    "--sandbox-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="With --sandbox: export the sandbox account of this config directory, the one "
+    "`flexplan plan/apply DIR --sandbox` built (DIR/.flexplan/sandbox.json); default: the "
+    "current directory. Implies --sandbox.",
+)
 @account_options
 def command(
     out: Path,
     kinds: list[ResourceKind],
     force: bool,
+    sandbox_dir: Path | None,
     sandbox: bool,
     api_base: str | None,
     parallelism: int,
@@ -68,15 +77,24 @@ def command(
     Writes flexplan.yaml, one YAML file per kind and one JSON file per Studio
     flow under studio/. Planning the result against the same account shows no
     changes. Secrets (URLs with credentials) are written as ${env:NAME}.
+
+    With --sandbox it reads the sandbox account of --sandbox-dir (default: the
+    current directory), kept in DIR/.flexplan/sandbox.json by `plan`/`apply
+    --sandbox`, or a fresh sandbox account when DIR has none; it never writes
+    sandbox state, neither into OUT nor into DIR.
     """
     _check_empty(out, force)
-    with connect(out, sandbox=sandbox, api_base=api_base, parallelism=parallelism) as conn:
+    sandbox = sandbox or sandbox_dir is not None
+    source = sandbox_dir if sandbox_dir is not None else Path(".")
+    with connect(
+        source, sandbox=sandbox, api_base=api_base, parallelism=parallelism, read_only=True
+    ) as conn:
         account = read_export(
             conn.client, kinds, account_sid=conn.account_sid, parallelism=parallelism
         )
     result = build_export(account, kinds)
     _write(out, result)
-    _report(out, result, kinds, sandbox=sandbox)
+    _report(out, result, kinds, sandbox=source if sandbox else None)
     if not _self_check(out, result):
         raise click.exceptions.Exit(1)
 
@@ -101,7 +119,7 @@ def _write(out: Path, result: ExportResult) -> None:
 
 
 def _report(
-    out: Path, result: ExportResult, kinds: Sequence[ResourceKind], *, sandbox: bool
+    out: Path, result: ExportResult, kinds: Sequence[ResourceKind], *, sandbox: Path | None
 ) -> None:
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
@@ -113,7 +131,18 @@ def _report(
         )
     counts = ", ".join(f"{result.counts.get(k.section, 0)} {k.section}" for k in kinds)
     click.echo(f"Exported {counts} to {out}.", err=True)
-    flag = " --sandbox" if sandbox else ""
+    state = sandbox / STATE_RELATIVE if sandbox is not None else None
+    if state is not None and state.is_file():
+        click.echo(
+            f"Read the sandbox account in {state}. Next: `flexplan plan {out}` against it "
+            f"(`flexplan sandbox serve --state {state}` prints the variables) should report "
+            "no changes.",
+            err=True,
+        )
+        return
+    if state is not None:
+        click.echo(f"No sandbox account in {state}: exported a fresh one.", err=True)
+    flag = " --sandbox" if sandbox is not None else ""
     click.echo(f"Next: `flexplan plan {out}{flag}` should report no changes.", err=True)
 
 

@@ -8,7 +8,8 @@ HTTP. Entry points:
 - ``SandboxServer`` — start/stop a server (in memory or on a state file);
 - ``running_sandbox(**knobs)`` — the same as a context manager (tests);
 - ``embedded_sandbox(directory, **knobs)`` — the server behind ``--sandbox``,
-  with its state in ``DIR/.flexplan/sandbox.json``.
+  with its state in ``DIR/.flexplan/sandbox.json``;
+- ``sandbox_to_read(directory)`` — the same account, only read (``export --sandbox``).
 
 See docs/sandbox.md for what it reproduces and what it knowingly does not.
 """
@@ -44,6 +45,7 @@ __all__ = [
     "SandboxServer",
     "embedded_sandbox",
     "running_sandbox",
+    "sandbox_to_read",
 ]
 
 
@@ -223,4 +225,18 @@ def embedded_sandbox(directory: Path | str, **knobs: Any) -> Iterator[SandboxSer
             hint="remove or rename what is in the way, or run from a writable directory",
         ) from None
     with running_sandbox(state_file=state, **knobs) as server:
+        yield server
+
+
+@contextmanager
+def sandbox_to_read(directory: Path | str) -> Iterator[SandboxServer]:
+    """The sandbox of ``DIR`` for a command that only reads it (``export --sandbox``).
+
+    The account ``plan``/``apply --sandbox DIR`` keep in ``DIR/.flexplan/sandbox.json``
+    when there is one, else a fresh account in memory. Nothing is written anywhere: no
+    ``.flexplan/`` is created, and reads never save the state file.
+    """
+    state = Path(directory) / STATE_RELATIVE
+    knobs: dict[str, Any] = {"state_file": state} if state.is_file() else {}
+    with running_sandbox(**knobs) as server:
         yield server
