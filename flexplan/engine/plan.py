@@ -237,6 +237,9 @@ class _Planner:
             change.action = "replace"
             change.replace_paths = forcing
             change.reason = f"{', '.join(forcing)} cannot be changed in place"
+            note = kind.replace_note(live.state, desired)
+            if note:
+                self.notes.append(f"{change.address}: {note}")
             self._refuse_if_protected(entry, change)
         else:
             change.action = "update"

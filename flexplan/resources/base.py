@@ -201,6 +201,11 @@ class ResourceKind:
         """
         return None
 
+    def replace_note(self, before: Mapping[str, Any], after: Mapping[str, Any]) -> str | None:
+        """What a reviewer must know when a live resource (``before``) is replaced by a new
+        one (``after``) with a new SID, beyond the replace itself; ``None``: nothing."""
+        return None
+
     def write_options(self, spec: ResourceSpec) -> dict[str, Any]:
         """Settings for this resource's writes that are never compared (a commit message)."""
         return {}

@@ -9,7 +9,7 @@ Flow for the same number is reported (and ordered before it during apply).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Annotated, Any, ClassVar, Literal, get_args
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
@@ -148,6 +148,18 @@ class ConversationsAddressKind(ResourceKind):
     def display(self, spec: ResourceSpec, name: str) -> str:
         assert isinstance(spec, ConversationsAddressSpec)
         return f"{spec.type} {spec.address}"
+
+    def replace_note(self, before: Mapping[str, Any], after: Mapping[str, Any]) -> str | None:
+        """A Webchat 3 deployment key is linked to a chat address's SID; the replacement has
+        a new one, so the key stops working until it is linked again (error 45777)."""
+        if before.get("type") != "chat":
+            return None
+        return (
+            "replacing this chat address gives it a new SID; a Webchat 3 deployment key "
+            "linked to the old one stops working (Twilio error 45777 \"Address Configuration "
+            "not found for deployment key\", https://www.twilio.com/docs/api/errors/45777): "
+            "after apply, link the key to the new address (Console: Flex > Manage > Webchat)"
+        )
 
     def lookups(self, spec: ResourceSpec) -> Sequence[Any]:
         auto = getattr(spec, "auto_creation", None)
