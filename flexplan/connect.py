@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from flexplan.errors import FlexplanError
+from flexplan.recording import record_if_asked
 
 
 @dataclass
@@ -50,10 +51,12 @@ def connect(
         with opened as server:
             creds = credentials_from_env(server.credentials)
             client = build_client(creds, api_base=server.base_url, parallelism=parallelism)
+            record_if_asked(client)
             yield Connection(client, creds.account_sid, sandbox=True)
         return
     creds = credentials_from_env(os.environ)
     client = build_client(creds, api_base=api_base, parallelism=parallelism)
+    record_if_asked(client)  # FLEXPLAN_RECORD=DIR (docs/acceptance.md)
     yield Connection(client, creds.account_sid)
 
 

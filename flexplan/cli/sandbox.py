@@ -88,3 +88,35 @@ def serve(
         server.serve_bound()
     except KeyboardInterrupt:
         click.echo("sandbox stopped")
+
+
+@command.command(name="replay")
+@click.argument("recording", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--seed", type=int, help="Seed for the sandbox's SIDs.")
+def replay_command(recording: Path, seed: int | None) -> None:
+    """Replay RECORDING (a FLEXPLAN_RECORD directory) against a fresh sandbox.
+
+    Lists every exchange where the sandbox answers differently from the recording
+    (HTTP status, Twilio error code, the fields of the body and their types); exits 1
+    when there is any difference, 0 when there is none (docs/acceptance.md).
+    """
+    from flexplan.sandbox import running_sandbox
+    from flexplan.sandbox.replay import load_recording, replay
+
+    exchanges = load_recording(recording)
+    with running_sandbox(seed=seed) as server:
+        result = replay(
+            exchanges,
+            base_url=server.base_url,
+            auth=(server.account_sid, server.auth_token),
+            account_sid=server.account_sid,
+        )
+    for difference in result.differences:
+        click.echo(str(difference))
+    count = len(result.differences)
+    click.echo(
+        f"Replayed {result.exchanges} exchange(s): "
+        + (f"{count} difference(s)." if count else "the sandbox answers as recorded.")
+    )
+    if count:
+        raise click.exceptions.Exit(1)
