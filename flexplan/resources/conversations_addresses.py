@@ -156,8 +156,8 @@ class ConversationsAddressKind(ResourceKind):
             return None
         return (
             "replacing this chat address gives it a new SID; a Webchat 3 deployment key "
-            "linked to the old one stops working (Twilio error 45777 \"Address Configuration "
-            "not found for deployment key\", https://www.twilio.com/docs/api/errors/45777): "
+            'linked to the old one stops working (Twilio error 45777 "Address Configuration '
+            'not found for deployment key", https://www.twilio.com/docs/api/errors/45777): '
             "after apply, link the key to the new address (Console: Flex > Manage > Webchat)"
         )
 

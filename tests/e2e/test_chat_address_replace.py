@@ -70,7 +70,7 @@ def test_replacing_an_sms_address_carries_no_such_note(
         sms = sandbox.store.add_address(type="sms", address="+15550001111")
     config = write_config(
         tmp_path / "s",
-        f'version: 1\nconversations_addresses:\n  line:\n    sid: {sms["sid"]}\n'
+        f"version: 1\nconversations_addresses:\n  line:\n    sid: {sms['sid']}\n"
         '    type: sms\n    address: "+15550002222"\n',
     )
     plan = run_flexplan("plan", str(config), env=sandbox_env)

@@ -40,9 +40,7 @@ def recorded(
 ) -> Path:
     from plankit import studio_flow, write_config
 
-    config = write_config(
-        tmp_path / "c", MANIFEST, {"flow.json": json.dumps(studio_flow("Hi"))}
-    )
+    config = write_config(tmp_path / "c", MANIFEST, {"flow.json": json.dumps(studio_flow("Hi"))})
     recording = tmp_path / "recording"
     env = {**sandbox_env, "FLEXPLAN_RECORD": str(recording), "HOOK_PASSWORD": HOOK_PASSWORD}
     assert run_flexplan("plan", str(config), env=env).exit_code == 0
@@ -69,9 +67,7 @@ def test_a_recorded_plan_and_apply_replay_with_no_difference(
     result = run_flexplan("sandbox", "replay", str(recorded))
     assert result.exit_code == 0, result
     count = len(_lines(recorded))
-    assert result.stdout == (
-        f"Replayed {count} exchange(s): the sandbox answers as recorded.\n"
-    )
+    assert result.stdout == (f"Replayed {count} exchange(s): the sandbox answers as recorded.\n")
 
 
 def test_a_tampered_recording_lists_each_difference(recorded: Path, run_flexplan: Any) -> None:
@@ -92,19 +88,17 @@ def test_a_tampered_recording_lists_each_difference(recorded: Path, run_flexplan
     assert result.exit_code == 1, result
     assert result.stdout.splitlines()[:-1] == sorted(
         [
-            f"{path.name}:{number} POST studio.twilio.com/v2/Flows: status 200 recorded, 201 from the "
-            "sandbox",
-            f"{path2.name}:{number2} GET studio.twilio.com/v2/Flows: field meta.next_token (string) is "
-            "missing from the sandbox's answer",
+            f"{path.name}:{number} POST studio.twilio.com/v2/Flows: status 200 recorded, "
+            "201 from the sandbox",
+            f"{path2.name}:{number2} GET studio.twilio.com/v2/Flows: field meta.next_token "
+            "(string) is missing from the sandbox's answer",
         ],
         key=lambda line: (line.split(":")[0], int(line.split(":")[1].split()[0])),
     )
     assert result.stdout.splitlines()[-1].endswith(": 2 difference(s).")
 
 
-def test_no_secret_is_recorded(
-    recorded: Path, sandbox: SandboxServer
-) -> None:
+def test_no_secret_is_recorded(recorded: Path, sandbox: SandboxServer) -> None:
     text = "\n".join(p.read_text() for p in recorded.glob("*.jsonl"))
     for secret in (sandbox.auth_token, HOOK_PASSWORD, sandbox.account_sid):
         assert secret not in text
