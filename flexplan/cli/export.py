@@ -84,14 +84,24 @@ def command(
     sandbox state, neither into OUT nor into DIR.
     """
     _check_empty(out, force)
+    source_of_kinds = click.get_current_context().get_parameter_source("kinds")
+    asked = source_of_kinds is not click.core.ParameterSource.DEFAULT  # --kinds: fail loudly
     sandbox = sandbox or sandbox_dir is not None
     source = sandbox_dir if sandbox_dir is not None else Path(".")
     with connect(
         source, sandbox=sandbox, api_base=api_base, parallelism=parallelism, read_only=True
     ) as conn:
         account = read_export(
-            conn.client, kinds, account_sid=conn.account_sid, parallelism=parallelism
+            conn.client,
+            kinds,
+            account_sid=conn.account_sid,
+            parallelism=parallelism,
+            best_effort=not asked,
         )
+    for skipped in account.unreadable:
+        message = f"warning: {skipped.title} could not be read ({skipped.answer}); not exported"
+        click.echo(message, err=True)
+    kinds = [k for k in kinds if k.section in account.objects]
     result = build_export(account, kinds)
     _write(out, result)
     _report(out, result, kinds, sandbox=source if sandbox else None)

@@ -32,7 +32,8 @@ from typing import Any
 
 import yaml
 
-from flexplan.engine.read import Reader, limit_requests
+from flexplan.engine.model import Unreadable
+from flexplan.engine.read import Reader, answer_text, limit_requests, plural, skippable
 from flexplan.errors import FlexplanError
 from flexplan.lookups import read_candidates
 from flexplan.redact import register_secret
@@ -52,6 +53,7 @@ class AccountExport:
     account_sid: str
     objects: dict[str, list[LiveObject]] = field(default_factory=dict)
     candidates: dict[tuple[str, str], list[Candidate]] = field(default_factory=dict)
+    unreadable: list[Unreadable] = field(default_factory=list)  # kinds skipped (best-effort)
 
 
 @dataclass(frozen=True)
@@ -77,9 +79,18 @@ class ExportResult:
 
 
 def read_export(
-    client: Any, kinds: Sequence[ResourceKind], *, account_sid: str, parallelism: int = 10
+    client: Any,
+    kinds: Sequence[ResourceKind],
+    *,
+    account_sid: str,
+    parallelism: int = 10,
+    best_effort: bool = False,
 ) -> AccountExport:
-    """Every live object of ``kinds`` and every look-up list, read concurrently."""
+    """Every live object of ``kinds`` and every look-up list, read concurrently.
+
+    ``best_effort`` (no kinds asked for by name): a kind whose read Twilio answers with an
+    error other than 401 is skipped and listed in ``unreadable`` (a retired API).
+    """
     limit_requests(client, parallelism)
     reader = Reader(client, parallelism)
     result = AccountExport(account_sid)
@@ -88,9 +99,15 @@ def read_export(
             futures = {k.section: pool.submit(k.read_for_export, reader) for k in kinds}
             lists = pool.submit(read_candidates, reader)
             for kind in kinds:
-                result.objects[kind.section] = _result(
-                    futures[kind.section], f"reading the account's {kind.title}s"
-                )
+                doing = f"reading the account's {plural(kind.title)}"
+                try:
+                    result.objects[kind.section] = _result(futures[kind.section], doing)
+                except FlexplanError as exc:
+                    if not (best_effort and skippable(exc.__cause__ or exc)):
+                        raise
+                    result.unreadable.append(
+                        Unreadable(kind.section, plural(kind.title), answer_text(exc))
+                    )
             result.candidates = _result(lists, "reading services, workspaces and workflows")
     finally:
         reader.close()
@@ -106,7 +123,7 @@ def _result(future: Any, doing: str) -> Any:
         translated = api_failure(exc, doing)
         if translated is None:
             raise
-        raise translated from None
+        raise translated from exc  # the cause says whether Twilio answered (best_effort)
 
 
 # -- names ------------------------------------------------------------------------------

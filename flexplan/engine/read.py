@@ -92,12 +92,12 @@ def _read_all(
             try:
                 snapshot.objects[section] = future.result()
             except Exception as exc:
-                failure = _translate(exc, f"reading the account's {_plural(titles[section])}")
-                if _needed(manifest, section) or not _skippable(exc):
+                failure = _translate(exc, f"reading the account's {plural(titles[section])}")
+                if _needed(manifest, section) or not skippable(exc):
                     errors.append(failure)
                 else:
                     snapshot.unreadable.append(
-                        Unreadable(section, _plural(titles[section]), _answer_text(exc, failure))
+                        Unreadable(section, plural(titles[section]), answer_text(failure))
                     )
         try:
             snapshot.lookups = lookups_future.result()
@@ -114,7 +114,7 @@ def _needed(manifest: Any, section: str) -> bool:
     return bool(manifest.entries_of(section)) or section in manifest.prune
 
 
-def _skippable(exc: BaseException) -> bool:
+def skippable(exc: BaseException) -> bool:
     """A read Twilio answered with an error other than bad credentials (those fail every
     read alike, and must stop the plan). A lost connection is not skipped either."""
     status = http_status(exc)
@@ -130,14 +130,14 @@ def _page_status(exc: BaseException) -> int | None:
     return status if isinstance(status, int) else None
 
 
-def _answer_text(exc: BaseException, failure: BaseException) -> str:
+def answer_text(failure: BaseException) -> str:
     """Twilio's answer as the plan shows it: ``Twilio error 20404 (HTTP 404): …``."""
     message = getattr(failure, "message", str(failure))
     _, sep, answer = message.partition(" failed: ")
     return answer if sep else message
 
 
-def _plural(title: str) -> str:
+def plural(title: str) -> str:
     return title + ("es" if title.endswith("s") else "s")  # "Conversations addresses"
 
 

@@ -140,3 +140,23 @@ def test_retired_api_answers_404_20404_on_every_method(retired: SandboxServer) -
     assert requests.get(base, timeout=10).status_code == 401  # authentication still first
     other = requests.get(f"{retired.base_url}/studio/v2/Flows", auth=auth, timeout=10)
     assert other.status_code == 200  # the other APIs answer as before
+
+
+def test_export_skips_a_retired_kind_unless_asked_for(
+    tmp_path: Path, retired: SandboxServer, sandbox_env: dict[str, str], run_flexplan: Any
+) -> None:
+    out = tmp_path / "all"
+    result = run_flexplan("export", "--out", str(out), env=sandbox_env)
+    assert result.exit_code == 0, result
+    assert (
+        "warning: Flex Flows could not be read (Twilio error 20404 (HTTP 404): The requested "
+        "resource /v1/FlexFlows was not found); not exported"
+    ) in result.stderr.splitlines()
+    assert not (out / "flex_flows.yaml").exists() and (out / "studio_flows.yaml").exists()
+    plan = run_flexplan("plan", str(out), "--detailed-exitcode", env=sandbox_env)
+    assert plan.exit_code == 0, plan
+    asked = run_flexplan(
+        "export", "--out", str(tmp_path / "asked"), "--kinds", "flex_flows", env=sandbox_env
+    )
+    message = assert_clean_failure(asked)
+    assert message.startswith("error: reading the account's Flex Flows failed: Twilio error 20404")
