@@ -9,6 +9,13 @@ exponential backoff and jitter, bounded in attempts and in total waiting time
 (``RetryPolicy``); a create whose answer was lost is first looked for by its
 natural key, so no duplicate is ever made. 4xx answers are never retried. (The
 HTTP client below already honours ``Retry-After`` on 429s.)
+
+A replace runs in the order its plan says: create then destroy where old and new
+cannot collide (``create_first``), else destroy then create; either way an
+interrupted replace converges on the next run (the plan finds what is left). A
+staged change (a cycle of claims) runs as two steps: its ``release`` write, then
+its desired state with the released fields restored when the manifest leaves
+them out.
 """
 
 from __future__ import annotations
@@ -22,7 +29,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
-from flexplan.engine.model import Plan, ResourceChange
+from flexplan.engine.model import RELEASE_STEP, Plan, ResourceChange
 from flexplan.engine.read import Reader, limit_requests
 from flexplan.errors import FlexplanError
 from flexplan.redact import redact
@@ -129,15 +136,16 @@ class _Runner:
         self.parallelism = max(1, parallelism)
         self.on_event = on_event or (lambda *_: None)
         self.changes = plan.actionable
-        self.by_address = {c.address: c for c in self.changes}
+        self.steps = _steps(self.changes)
+        self.by_address = {c.address: c for c in self.steps}
         self.created: dict[str, str] = {}
         self.results: dict[str, ActionResult] = {}
         self.ctx = ctx
         self.retry = retry
 
     def run(self) -> ApplyResult:
-        order = {c.address: i for i, c in enumerate(self.changes)}
-        waiting = {c.address: set(c.depends_on) & order.keys() for c in self.changes}
+        order = {c.address: i for i, c in enumerate(self.steps)}
+        waiting = {c.address: set(c.depends_on) & order.keys() for c in self.steps}
         failed = False
         with ThreadPoolExecutor(max_workers=self.parallelism, thread_name_prefix="apply") as pool:
             running: dict[Future[ActionResult], str] = {}
@@ -154,12 +162,20 @@ class _Runner:
                     failed = failed or result.status != "done"
                     for deps in waiting.values():
                         deps.discard(address)
-        for change in self.changes:
-            if change.address in waiting:
-                self.results[change.address] = ActionResult(
-                    change.address, change.action, "not attempted"
+        for step in self.steps:
+            if step.address in waiting:
+                self.results[step.address] = ActionResult(
+                    step.address, step.action, "not attempted"
                 )
-        return ApplyResult([self.results[c.address] for c in self.changes])
+        return ApplyResult([self._result_of(c) for c in self.changes])
+
+    def _result_of(self, change: ResourceChange) -> ActionResult:
+        """A staged change's result: its release step's when that did not succeed."""
+        result = self.results[change.address]
+        first = self.results.get(change.release_address) if change.staged else None
+        if first is not None and first.status != "done":
+            return dataclasses.replace(first, address=change.address, action=change.action)
+        return result
 
     def _start_ready(
         self,
@@ -211,6 +227,16 @@ class _Runner:
             return self.retry.run(lambda: kind.update(self.client, change.live, desired, ctx)), None
         if change.action == "delete":
             return None, self._delete(kind, change, ctx)
+        if change.action == "replace" and change.create_first:
+            created = self._create(kind, change, desired, ctx)
+            new_sid = created.sid if isinstance(created, LiveObject) else None
+            if new_sid:
+                self.created[change.address] = new_sid
+            try:
+                self._delete(kind, change, ctx)
+            except Exception as exc:
+                raise _HalfReplaced(exc, created_first=True, new_sid=new_sid) from exc
+            return created, None
         if change.action == "replace":
             self._delete(kind, change, ctx)
             try:
@@ -252,11 +278,53 @@ class _Runner:
 
 
 class _HalfReplaced(Exception):
-    """A replace destroyed the old resource but could not create the new one."""
+    """A replace did one of its two writes: destroyed the old resource but could not create
+    the new one, or (``created_first``) created the new one but could not destroy the old."""
 
-    def __init__(self, cause: BaseException):
+    def __init__(
+        self, cause: BaseException, *, created_first: bool = False, new_sid: str | None = None
+    ):
         super().__init__(str(cause))
         self.cause = cause
+        self.created_first = created_first
+        self.new_sid = new_sid
+
+    def suffix(self) -> str:
+        if self.created_first:
+            return (
+                f" (the new one was created{f' ({self.new_sid})' if self.new_sid else ''}; the "
+                "old one was not destroyed: `flexplan apply` again destroys it)"
+            )
+        return (
+            " (the old one was destroyed; the new one was not created: `flexplan apply` "
+            "again creates it)"
+        )
+
+
+def _steps(changes: Sequence[ResourceChange]) -> list[ResourceChange]:
+    """The writes apply makes: one per change, two for a staged change (release, then the
+    desired state, with the released fields restored to their live values when the
+    manifest does not set them)."""
+    steps: list[ResourceChange] = []
+    for change in changes:
+        if not change.staged or change.release is None:
+            steps.append(change)
+            continue
+        live_state = change.live.state if change.live is not None else {}
+        restored = {k: live_state.get(k) for k in change.release if k not in (change.after or {})}
+        steps.append(
+            dataclasses.replace(
+                change,
+                name=change.name + RELEASE_STEP,
+                after=dict(change.release),
+                depends_on=list(change.release_depends_on),
+                staged=False,
+            )
+        )
+        steps.append(
+            dataclasses.replace(change, after={**restored, **(change.after or {})}, staged=False)
+        )
+    return steps
 
 
 class _Retryable(Exception):
@@ -355,7 +423,8 @@ def _describe(exc: BaseException, change: ResourceChange) -> str:
     doing = f"{verb[change.action]} {change.address}"
     suffix = ""
     if isinstance(exc, _HalfReplaced):
-        exc, suffix = exc.cause, " (the old one was destroyed; the new one was not created)"
+        suffix = exc.suffix()
+        exc = exc.cause
     if _nature(exc)[1] and not suffix:
         suffix = " (the request may have been carried out; `flexplan plan` shows the account)"
     if isinstance(exc, FlexplanError):

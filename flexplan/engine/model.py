@@ -21,6 +21,11 @@ ACTION_LIST: dict[str, list[str]] = {
     "replace": ["delete", "create"],
     "no-op": ["no-op"],
 }
+# A replace that creates the new object before it destroys the old one (Terraform's
+# create_before_destroy), used where the two cannot collide.
+CREATE_BEFORE_DESTROY = ["create", "delete"]
+# The suffix of the address of a staged change's first step (see ``ResourceChange.staged``).
+RELEASE_STEP = " (release)"
 
 
 @dataclass
@@ -55,13 +60,24 @@ class ResourceChange:
     options: dict[str, Any] = field(
         default_factory=dict
     )  # ResourceKind.write_options  # natural key, to find the resource again after a lost answer
+    create_first: bool = False  # a replace that creates the new object, then destroys the old
+    release: dict[str, Any] | None = None  # a write that makes the live object hold no claims
+    staged: bool = False  # apply writes ``release`` first, to break a cycle of claims
+    release_depends_on: list[str] = field(default_factory=list)  # before the release step
 
     @property
     def address(self) -> str:
         return f"{self.address_kind}.{self.name}"
 
     @property
+    def release_address(self) -> str:
+        """The address of a staged change's first step."""
+        return self.address + RELEASE_STEP
+
+    @property
     def actions(self) -> list[str]:
+        if self.action == "replace" and self.create_first:
+            return list(CREATE_BEFORE_DESTROY)
         return ACTION_LIST[self.action]
 
 

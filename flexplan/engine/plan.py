@@ -4,10 +4,18 @@ Matching is by natural key (or by a pinned ``sid:``); references resolve to the
 matched live SID, or to ``Unknown`` when their target is created or replaced in
 this plan; each kind turns a spec into its desired state and the engine
 compares it with the live state on the managed fields only.
+
+Deleting is guarded here, for every kind alike: a live object without an
+identity (a list answer that lost its name) stops the plan; one whose identity
+differs from an entry's only by case or surrounding whitespace "looks like"
+that entry and is matched to it (or, when that is ambiguous, kept), never
+pruned; account defaults (by name, and by role: what a default object points
+at) and anything a live referrer that stays still points at are never pruned.
 """
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -36,6 +44,7 @@ def build_plan(manifest: Any, snapshot: LiveSnapshot, kinds: Sequence[ResourceKi
     planner = _Planner(manifest, snapshot, kinds)
     changes = planner.run()
     ordered = order_changes(changes, planner.dependencies)
+    planner.notes.extend(_staging_note(c, ordered) for c in ordered if c.staged)
     return Plan(
         account_sid=snapshot.account_sid,
         environment=manifest.environment,
@@ -60,21 +69,59 @@ class _Planner:
         self.dependencies: dict[str, set[str]] = defaultdict(set)
         self.unmanaged: list[Unmanaged] = []
         self.notes: list[str] = []
+        self.by_key: dict[str, dict[tuple[Any, ...], list[LiveObject]]] = {}
+        self.claimed: dict[int, Any] = {}  # id(live object) -> the entry matched to it
+        self.deposed: list[ResourceChange] = []
+        self.default_refs = frozenset(
+            sid
+            for objects in snapshot.objects.values()
+            for obj in objects
+            if obj.is_default
+            for sid in obj.referenced_sids
+        )
 
     def run(self) -> list[ResourceChange]:
         for kind in self.kinds:
             self._match_kind(kind)
+        for kind in self.kinds:
+            self._unidentified(kind)
         if self.problems:
             raise DiagnosticsError(self.problems)
         for key in self.entries:
             self._change_for(key)
-        changes = list(self.results.values())
-        for kind in self.kinds:
-            changes.extend(self._unmatched(kind))
+        changes = list(self.results.values()) + self.deposed
+        changes.extend(self._prune(changes))
         self._no_writes_to_deleted(changes)
         if self.problems:
             raise DiagnosticsError(self.problems)
         return changes
+
+    def is_default(self, obj: LiveObject) -> bool:
+        """A default by name (the kind says), or by role: a default object points at it."""
+        return obj.is_default or (obj.sid is not None and obj.sid in self.default_refs)
+
+    def _unidentified(self, kind: ResourceKind) -> None:
+        """A live object of a managed kind that has no identity stops the plan: it could be
+        any entry's object (creating beside it could duplicate, pruning it could destroy it)."""
+        managed = kind.section in self.manifest.prune or self.manifest.entries_of(kind.section)
+        if not managed:
+            return
+        matched = {
+            id(m) for (section, _), m in self.matches.items() if m and section == kind.section
+        }
+        for obj in self.snapshot.objects.get(kind.section, []):
+            if id(obj) in matched or identified(obj.key):
+                continue
+            self.problems.append(
+                Diagnostic(
+                    f"the live {kind.title} {obj.sid or '(no SID)'} has no identity in the "
+                    f"account's answer ({_key_text(obj.key) or 'nothing'}): flexplan cannot tell "
+                    "which resource it is, so it plans no change (and never deletes it)",
+                    None,
+                    "run the plan again; if a proxy between flexplan and Twilio rewrites answers, "
+                    f"bypass it; or pin the entry that manages it with `sid: {obj.sid}`",
+                )
+            )
 
     def _no_writes_to_deleted(self, changes: list[ResourceChange]) -> None:
         """A value pinned by SID must not name a resource this plan deletes (it would dangle)."""
@@ -100,11 +147,16 @@ class _Planner:
         by_key: dict[tuple[Any, ...], list[LiveObject]] = defaultdict(list)
         for obj in live:
             by_key[obj.key].append(obj)
-        claimed: dict[int, Any] = {}
-        for entry in self.manifest.entries_of(kind.section):
+        self.by_key[kind.section] = by_key
+        entries = list(self.manifest.entries_of(kind.section))
+        exact = {kind.natural_key(e.name, e.spec) for e in entries}
+        claimed = self.claimed
+        for entry in entries:
             key = (kind.section, entry.name)
             self.entries[key] = entry
             match = self._match_entry(kind, entry, by_sid, by_key)
+            if match is None and not entry.spec.sid and entry.spec.state == "present":
+                match = self._look_alike(kind, entry, live, exact)
             if match is not None and id(match) in claimed:
                 other = claimed[id(match)]
                 self._problem(
@@ -144,6 +196,37 @@ class _Planner:
             return None
         return candidates[0] if candidates else None
 
+    def _look_alike(
+        self, kind: ResourceKind, entry: Any, live: Sequence[LiveObject], exact: set[Any]
+    ) -> LiveObject | None:
+        """A live object whose identity differs from the entry's only by case or surrounding
+        whitespace (a name retyped in the Console) is that entry's object, renamed back."""
+        key = kind.natural_key(entry.name, entry.spec)
+        alike = [
+            o
+            for o in live
+            if o.key not in exact and identified(o.key) and loose(o.key) == loose(key)
+        ]
+        address = f"{kind.address}.{entry.name}"
+        if len(alike) > 1:
+            sids = ", ".join(sorted(str(o.sid) for o in alike))
+            self._problem(
+                entry,
+                f"{address}: {len(alike)} live {kind.title}s look like {_key_text(key)} "
+                f"(differing only in case or surrounding whitespace): {sids}",
+                f"pin the one to manage with `sid: {alike[0].sid}`, or rename the others",
+            )
+            return None
+        if alike:
+            found = alike[0]
+            self.notes.append(
+                f"{address}: the live {kind.title} {found.sid} {_key_text(found.key)!r} looks "
+                f"like {_key_text(key)!r} (differs only in case or surrounding whitespace): it is "
+                "this entry's object, so the plan changes it back rather than create another"
+            )
+            return found
+        return None
+
     def _stale_pin(
         self, kind: ResourceKind, entry: Any, key: tuple[Any, ...], candidates: list[LiveObject]
     ) -> LiveObject | None:
@@ -156,6 +239,14 @@ class _Planner:
                 f"matched {found.sid} by {_key_text(key)}: write `sid: {found.sid}` to pin it again"
             )
             return found
+        if not candidates:
+            self.notes.append(
+                f"{address}: the pinned sid {entry.spec.sid} does not exist in account "
+                f"{self.snapshot.account_sid} and no live {kind.title} has {_key_text(key)} "
+                "(a replacement that did not finish, or a pin from another account): the plan "
+                "creates it; after apply, pin the new SID"
+            )
+            return None
         self._problem(
             entry,
             f"{address}: sid {entry.spec.sid} does not exist in account "
@@ -211,8 +302,50 @@ class _Planner:
             _mask_details(kind, entry, base)
             return base
         change = self._compare(kind, entry, live, desired, base)
+        if change.action == "replace" and spec.sid:
+            change = self._finish_replacement(kind, entry, change, desired)
         _mask_details(kind, entry, change)
         return change
+
+    def _finish_replacement(
+        self, kind: ResourceKind, entry: Any, change: ResourceChange, desired: dict[str, Any]
+    ) -> ResourceChange:
+        """The pinned object must be replaced, but an object with the new identity exists
+        already: a create-before-destroy replacement whose destroy did not happen. Manage
+        the new object and destroy the old one (Terraform's "deposed" object)."""
+        key = kind.natural_key(entry.name, entry.spec)
+        others = [
+            o
+            for o in self.by_key[kind.section].get(key, [])
+            if o is not change.live and id(o) not in self.claimed
+        ]
+        if len(others) != 1:
+            return change
+        old, new = change.live, others[0]
+        self.matches[(kind.section, entry.name)] = new
+        self.claimed[id(new)] = entry
+        base = self._blank(kind, entry, new)
+        base.after, base.options, base.sensitive_paths = (
+            desired,
+            change.options,
+            change.sensitive_paths,
+        )
+        replacement = self._compare(kind, entry, new, desired, base)
+        deposed = self._prune_change(kind, old)
+        deposed.name, deposed.managed = f"{entry.name}-deposed", True
+        deposed.reason = (
+            f"the old object of a replacement that did not finish: {new.sid} has "
+            f"{_key_text(key)} now"
+        )
+        self._refuse_if_protected(entry, deposed)
+        self.deposed.append(deposed)
+        self.notes.append(
+            f"{kind.address}.{entry.name}: the pinned sid {entry.spec.sid} still holds "
+            f"{_key_text(old.key)} and {new.sid} holds {_key_text(key)} (a replacement that did "
+            f"not finish): the plan manages {new.sid} and destroys {old.sid}; write "
+            f"`sid: {new.sid}` to pin it again"
+        )
+        return replacement
 
     def _compare(
         self,
@@ -236,14 +369,29 @@ class _Planner:
         if forcing:
             change.action = "replace"
             change.replace_paths = forcing
-            change.reason = f"{', '.join(forcing)} cannot be changed in place"
+            change.create_first = self._cannot_collide(change, live)
+            order = (
+                "the new one is created before the old one is destroyed"
+                if change.create_first
+                else "the old one is destroyed first: the new one would collide with it"
+            )
+            change.reason = f"{', '.join(forcing)} cannot be changed in place; {order}"
             note = kind.replace_note(live.state, desired)
             if note:
                 self.notes.append(f"{change.address}: {note}")
             self._refuse_if_protected(entry, change)
         else:
             change.action = "update"
+            change.release = kind.release_state(live) if live.claims else None
         return change
+
+    @staticmethod
+    def _cannot_collide(change: ResourceChange, live: LiveObject) -> bool:
+        """Old and new objects can live side by side: different identities (even loosely)
+        and no claim in common (Terraform's create_before_destroy is safe)."""
+        return loose(change.key) != loose(live.key) and not (
+            change.claims_before & change.claims_after
+        )
 
     def _absent(
         self, kind: ResourceKind, entry: Any, live: LiveObject | None, change: ResourceChange
@@ -255,7 +403,7 @@ class _Planner:
         change.action = "delete"
         change.before = live.state
         change.reason = "state: absent"
-        if live.is_default and "protect" not in entry.spec.model_fields_set:
+        if self.is_default(live) and "protect" not in entry.spec.model_fields_set:
             self._problem(
                 entry,
                 f"{change.address} is one of the account's default resources; refusing to "
@@ -297,30 +445,95 @@ class _Planner:
         )
 
     # -- live resources the manifest does not mention -------------------------------
-    def _unmatched(self, kind: ResourceKind) -> list[ResourceChange]:
-        matched = {
-            id(m) for (section, _), m in self.matches.items() if m and section == kind.section
-        }
-        pruned = kind.section in self.manifest.prune and kind.prunable
+    def _prune(self, changes: list[ResourceChange]) -> list[ResourceChange]:
+        """Deletes for the unmatched live objects of pruned kinds that are safe to delete;
+        every other unmatched object is listed as not managed (with a note when kept)."""
+        candidates: list[tuple[ResourceKind, LiveObject]] = []
+        for kind in self.kinds:
+            for obj in self._unmatched(kind):
+                reason = self._never_pruned(kind, obj)
+                if reason is None and kind.section in self.manifest.prune and kind.prunable:
+                    candidates.append((kind, obj))
+                    continue
+                if reason is not None and kind.section in self.manifest.prune:
+                    self.notes.append(f"kept {kind.title} {obj.label!r} ({obj.sid}): {reason}")
+                self.unmanaged.append(Unmanaged(kind.section, kind.address, obj.sid, obj.label))
+        kept = self._still_referred(candidates, changes)
         deletes: list[ResourceChange] = []
-        for obj in self.snapshot.objects.get(kind.section, []):
-            if id(obj) in matched:
+        for kind, obj in candidates:
+            if id(obj) in kept:
+                self.notes.append(f"kept {kind.title} {obj.label!r} ({obj.sid}): {kept[id(obj)]}")
+                self.unmanaged.append(Unmanaged(kind.section, kind.address, obj.sid, obj.label))
                 continue
-            if pruned and not obj.is_default:
-                change = self._prune_change(kind, obj)
-                if any(c.address == change.address for c in deletes) or (
-                    (kind.section, change.name) in self.entries
-                ):
-                    change.name = f"{change.name}-{(obj.sid or '')[-6:].lower()}"
-                deletes.append(change)
-                continue
-            if pruned:
-                self.notes.append(
-                    f"kept {kind.title} {obj.label!r} ({obj.sid}): an account default is never "
-                    "pruned; declare it with `state: absent` and `protect: false` to delete it"
-                )
-            self.unmanaged.append(Unmanaged(kind.section, kind.address, obj.sid, obj.label))
+            change = self._prune_change(kind, obj)
+            if any(c.address == change.address for c in deletes) or (
+                (kind.section, change.name) in self.entries
+            ):
+                change.name = f"{change.name}-{(obj.sid or '')[-6:].lower()}"
+            deletes.append(change)
         return deletes
+
+    def _unmatched(self, kind: ResourceKind) -> list[LiveObject]:
+        matched = {id(m) for m in self.matches.values() if m is not None}
+        matched |= {id(c.live) for c in self.deposed}
+        return [o for o in self.snapshot.objects.get(kind.section, []) if id(o) not in matched]
+
+    def _never_pruned(self, kind: ResourceKind, obj: LiveObject) -> str | None:
+        """Why ``obj`` must not be pruned whatever refers to it, or None."""
+        if obj.is_default:
+            return (
+                "an account default is never pruned; declare it with `state: absent` and "
+                "`protect: false` to delete it"
+            )
+        if self.is_default(obj):
+            return (
+                "an account default uses it (a default handler or the default chat address), "
+                "so it is never pruned"
+            )
+        like = next(
+            (
+                e
+                for e in self.manifest.entries_of(kind.section)
+                if loose(kind.natural_key(e.name, e.spec)) == loose(obj.key)
+            ),
+            None,
+        )
+        if like is not None:
+            return (
+                f"it looks like {kind.address}.{like.name} (differs only in case or surrounding "
+                "whitespace), so it is never pruned; rename it, or pin the entry with `sid:`"
+            )
+        return None
+
+    def _still_referred(
+        self, candidates: list[tuple[ResourceKind, LiveObject]], changes: list[ResourceChange]
+    ) -> dict[int, str]:
+        """Candidates a live referrer that stays still points at (kept, with why); keeping
+        one keeps what it points at in turn."""
+        deleted = {id(c.live) for c in changes if c.action == "delete" and c.live is not None}
+        after = {id(c.live): c for c in changes if c.live is not None}
+        pruning = {id(obj) for _, obj in candidates}
+        referrers = [o for objects in self.snapshot.objects.values() for o in objects]
+        kept: dict[int, str] = {}
+        while True:
+            staying = [
+                o
+                for o in referrers
+                if id(o) not in deleted and (id(o) not in pruning or id(o) in kept)
+            ]
+            found = False
+            for _, obj in candidates:
+                if id(obj) in kept or obj.sid is None:
+                    continue
+                user = next((o for o in staying if _points_at(o, obj.sid, after.get(id(o)))), None)
+                if user is not None:
+                    kept[id(obj)] = (
+                        f"{user.label!r} ({user.sid}), which stays, still points at it; "
+                        "prune never deletes what is in use"
+                    )
+                    found = True
+            if not found:
+                return kept
 
     def _prune_change(self, kind: ResourceKind, obj: LiveObject) -> ResourceChange:
         return ResourceChange(
@@ -393,6 +606,38 @@ class _Resolver:
         if sid is None:
             raise _UnresolvedError(f"{self.address}: look-up {lookup} was not resolved")
         return sid
+
+
+def _points_at(referrer: LiveObject, sid: str, change: ResourceChange | None) -> bool:
+    """``referrer`` points at ``sid`` after this plan: its desired state when the plan
+    writes it, else its live references."""
+    if change is not None and change.action in ("update", "replace", "create"):
+        return any(v == sid for _, v in leaves(change.after or {}))
+    return sid in referrer.referenced_sids
+
+
+def identified(key: tuple[Any, ...]) -> bool:
+    """A natural key with every part present (a list answer can lose a field)."""
+    return bool(key) and all(
+        part is not None and (not isinstance(part, str) or part.strip()) for part in key
+    )
+
+
+def loose(key: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A natural key compared the way a person reads it: case and surrounding space ignored."""
+    return tuple(p.strip().casefold() if isinstance(p, str) else p for p in key)
+
+
+def _staging_note(change: ResourceChange, ordered: Sequence[ResourceChange]) -> str:
+    takers = [
+        c.address for c in ordered if c is not change and change.release_address in c.depends_on
+    ]
+    first = ", ".join(f"{k} = {json.dumps(v)}" for k, v in sorted((change.release or {}).items()))
+    return (
+        f"{change.address} is applied in two steps to break a cycle (each change takes what "
+        f"another holds): first {first}, which releases what {', '.join(takers) or 'the others'} "
+        "take, then the change shown"
+    )
 
 
 def _mask_details(kind: ResourceKind, entry: Any, change: ResourceChange) -> None:

@@ -27,6 +27,8 @@ R = TypeVar("R")
 class Reader:
     """The ``ReadContext`` kinds read through."""
 
+    complete = False  # True: read every live object completely (see ``_Complete``)
+
     def __init__(self, client: Any, parallelism: int):
         self.client = client
         self.parallelism = max(1, parallelism)
@@ -41,6 +43,17 @@ class Reader:
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
+
+
+class _Complete:
+    """The ``ReadContext`` of a pruned kind: every live object read completely (a Studio
+    flow's definition too), so that what an unmanaged object points at is known."""
+
+    complete = True
+
+    def __init__(self, reader: Reader):
+        self.client = reader.client
+        self.map = reader.map
 
 
 def limit_requests(client: Any, parallelism: int) -> None:
@@ -82,7 +95,12 @@ def _read_all(
     wanted = _wanted_lookups(manifest, kinds)
     with ThreadPoolExecutor(max_workers=len(kinds) + 1, thread_name_prefix="kind") as pool:
         futures = {
-            kind.section: pool.submit(kind.read, reader, _managed(manifest, kind)) for kind in kinds
+            kind.section: pool.submit(
+                kind.read,
+                _Complete(reader) if kind.section in manifest.prune else reader,
+                _managed(manifest, kind),
+            )
+            for kind in kinds
         }
         lookups_future = pool.submit(resolve_lookups, reader, list(wanted))
         snapshot = LiveSnapshot(account_sid=account_sid)

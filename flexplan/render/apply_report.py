@@ -22,7 +22,10 @@ _DONE = {
 def event_line(event: str, change: ResourceChange, result: ActionResult | None) -> str:
     if event == "start" or result is None:
         sid = f" [sid={change.sid}]" if change.sid and change.action != "create" else ""
-        return f"{change.address}: {_STARTING[change.action]}{sid}"
+        starting = _STARTING[change.action]
+        if change.action == "replace" and change.create_first:
+            starting = "Replacing (create, then destroy)..."
+        return f"{change.address}: {starting}{sid}"
     took = f"after {result.seconds:.1f}s"
     if result.status == "done":
         sid = f" [sid={result.sid}]" if result.sid else ""

@@ -19,12 +19,21 @@ HEADLINE = {
     "no-op": "is unchanged",
 }
 SYMBOL = {"create": "+", "update": "~", "delete": "-", "replace": "-/+", "no-op": " "}
+CREATE_FIRST = "+/-"  # a replace that creates the new object before destroying the old
 LEGEND = [
     ("+", "create"),
     ("~", "update in-place"),
     ("-", "destroy"),
     ("-/+", "destroy and then create replacement"),
+    (CREATE_FIRST, "create replacement and then destroy"),
 ]
+
+
+def symbol(change: ResourceChange) -> str:
+    """The plan symbol of a change (Terraform's: ``+/-`` for create_before_destroy)."""
+    if change.action == "replace" and change.create_first:
+        return CREATE_FIRST
+    return SYMBOL[change.action]
 
 
 def is_sensitive(change: ResourceChange, path: str, value: Any = None) -> bool:

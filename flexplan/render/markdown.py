@@ -13,10 +13,10 @@ from flexplan.redact import redact
 from flexplan.render.common import (
     HEADLINE,
     NO_CHANGES,
-    SYMBOL,
     is_sensitive,
     show,
     summary_line,
+    symbol,
     under_detail,
 )
 
@@ -44,7 +44,7 @@ def _table(changes: list[ResourceChange]) -> list[str]:
     rows = ["| | Resource | Action | Live SID |", "|---|---|---|---|"]
     for c in changes:
         sid = f"`{c.sid}`" if c.sid else ""
-        rows.append(f"| `{SYMBOL[c.action]}` | `{c.address}` | {HEADLINE[c.action]} | {sid} |")
+        rows.append(f"| `{symbol(c)}` | `{c.address}` | {HEADLINE[c.action]} | {sid} |")
     return [*rows, ""]
 
 
@@ -60,7 +60,7 @@ def _warning(changes: list[ResourceChange]) -> list[str]:
 
 
 def _details(change: ResourceChange) -> list[str]:
-    summary = f"<code>{SYMBOL[change.action]} {change.address}</code> {HEADLINE[change.action]}"
+    summary = f"<code>{symbol(change)} {change.address}</code> {HEADLINE[change.action]}"
     lines = ["<details>", f"<summary>{summary}</summary>", "", "```diff"]
     lines.extend(_body(change))
     lines += ["```", "", "</details>", ""]

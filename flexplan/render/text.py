@@ -14,15 +14,15 @@ from flexplan.redact import redact
 from flexplan.render.common import (
     LEGEND,
     NO_CHANGES,
-    SYMBOL,
     heading,
     is_sensitive,
     show,
     summary_line,
+    symbol,
     under_detail,
 )
 
-_COLOURS = {"+": "green", "~": "yellow", "-": "red", "-/+": "red"}
+_COLOURS = {"+": "green", "~": "yellow", "-": "red", "-/+": "red", "+/-": "red"}
 Style = Callable[[str, str], str]
 
 
@@ -35,11 +35,11 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
     out: list[str] = [f"Account: {plan.account_sid}" + _env(plan), ""]
     actionable = plan.actionable
     if actionable:
-        used = {SYMBOL[c.action] for c in actionable}
+        used = {symbol(c) for c in actionable}
         out.append("Resource actions are indicated with the following symbols:")
-        for symbol, meaning in LEGEND:
-            if symbol in used:
-                out.append(f"  {style(symbol.rjust(3), symbol)} {meaning}")
+        for mark, meaning in LEGEND:
+            if mark in used:
+                out.append(f"  {style(mark.rjust(3), mark)} {meaning}")
         out += ["", "flexplan will perform the following actions:", ""]
         for change in actionable:
             out.extend(_resource_block(change, style))
@@ -55,7 +55,7 @@ def _env(plan: Plan) -> str:
 
 
 def _resource_block(change: ResourceChange, style: Style) -> list[str]:
-    sym = SYMBOL[change.action]
+    sym = symbol(change)
     lines = [f"  {heading(change)}"]
     if change.reason and change.action in ("replace", "delete"):
         lines.append(f"  # ({change.reason})")

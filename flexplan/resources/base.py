@@ -223,6 +223,11 @@ class ResourceKind:
     def delete(self, client: Any, live: Any, ctx: Any) -> None:
         raise NotImplementedError
 
+    def release_state(self, live: Any) -> dict[str, Any] | None:
+        """A write (in manifest terms) after which ``live`` holds none of its claims, used to
+        break a cycle of claims (a Flex Flow disabled); ``None``: the kind has none."""
+        return None
+
     def display(self, spec: ResourceSpec, name: str) -> str:
         return name
 

@@ -90,7 +90,7 @@ class ConversationsAddressSpec(ResourceSpec):
 
 PAGE_SIZE = 50  # the Addresses list's maximum page size
 # The web chat address a new Flex account starts with: never pruned implicitly.
-DEFAULT_ADDRESSES = frozenset({("chat", "Flex Web Chat")})
+DEFAULT_ADDRESSES = frozenset({("chat", "flex web chat")})  # (type, friendly name), any case
 # manifest auto_creation field -> API response key (the SDK keyword is auto_creation_<key>)
 _AUTO = {
     "enabled": "enabled",
@@ -323,7 +323,8 @@ def to_live(raw: dict[str, Any]) -> LiveObject:
         state=state,
         claims=tuple(claims),
         referenced_sids=frozenset(refs),
-        is_default=(raw.get("type"), raw.get("friendly_name")) in DEFAULT_ADDRESSES,
+        is_default=(raw.get("type"), str(raw.get("friendly_name") or "").strip().casefold())
+        in DEFAULT_ADDRESSES,
     )
 
 

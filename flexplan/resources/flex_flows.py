@@ -92,7 +92,8 @@ class FlexFlowSpec(ResourceSpec):
     janitor_enabled: bool | None = None
 
 
-DEFAULT_FLEX_FLOWS = frozenset({"Flex Messaging Channel Flow", "Flex Web Channel Flow"})
+# The handlers a new Flex account starts with (compared ignoring case and surrounding space).
+DEFAULT_FLEX_FLOWS = frozenset({"flex messaging channel flow", "flex web channel flow"})
 # manifest integration field -> (API response key, SDK keyword)
 _INTEGRATION = {
     "studio_flow": ("flow_sid", "integration_flow_sid"),
@@ -187,6 +188,10 @@ class FlexFlowKind(ResourceKind):
 
     def delete(self, client: Any, live: LiveObject, ctx: Any) -> None:
         client.flex_api.v1.flex_flow(live.sid).delete()
+
+    def release_state(self, live: LiveObject) -> dict[str, Any] | None:
+        """A disabled flow handles nothing: it claims no contact identity or number."""
+        return {"enabled": False}
 
     def fetch(self, client: Any, live: LiveObject) -> LiveObject:
         return to_live(to_dict(client.flex_api.v1.flex_flow(live.sid).fetch()))
@@ -309,7 +314,7 @@ def to_live(raw: dict[str, Any]) -> LiveObject:
             _claims(state.get("channel_type"), state.get("contact_identity"), state.get("enabled"))
         ),
         referenced_sids=frozenset(refs),
-        is_default=raw.get("friendly_name") in DEFAULT_FLEX_FLOWS,
+        is_default=str(raw.get("friendly_name") or "").strip().casefold() in DEFAULT_FLEX_FLOWS,
     )
 
 

@@ -74,4 +74,9 @@ class ReadContext(Protocol):
     @property
     def client(self) -> Any: ...
 
+    @property
+    def complete(self) -> bool:
+        """True when every live object must be read completely (the kind is pruned)."""
+        ...
+
     def map(self, fn: Callable[[T], R], items: Sequence[T]) -> list[R]: ...

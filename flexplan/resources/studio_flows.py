@@ -70,8 +70,15 @@ class StudioFlowSpec(ResourceSpec):
         return self
 
 
-# The Studio flows a new Flex account starts with (names vary between accounts).
-DEFAULT_FLOWS = frozenset({"Messaging Flow", "Webchat Flow", "Voice IVR"})
+# The Studio flows a new Flex account starts with, under every name Twilio's pages give
+# them ("Webchat Flow": support.twilio.com/hc/en-us/articles/360012257693; "WebChat Flow
+# (or Chat Flow)": twilio.com/docs/flex/admin-guide/tutorials/webchat-setup), compared
+# ignoring case and surrounding space. The engine also treats what a default handler or the
+# default chat address uses as a default (by role), whatever its name.
+DEFAULT_FLOWS = frozenset(
+    n.casefold()
+    for n in ("Messaging Flow", "Webchat Flow", "WebChat Flow", "Chat Flow", "Voice IVR")
+)
 # Fields that are the same in the list and in a fetch: a fingerprint must not depend
 # on whether the definition was fetched.
 _NOT_FINGERPRINTED = ("url", "links", "definition", "valid", "errors", "warnings", "webhook_url")
@@ -132,7 +139,13 @@ class StudioFlowKind(ResourceKind):
         flows = [to_dict(f) for f in ctx.client.studio.v2.flows.stream(page_size=1000)]
         names = {getattr(spec, "friendly_name", None) for _, spec in specs}
         sids = {spec.sid for _, spec in specs if spec.sid}
-        managed = [f["sid"] for f in flows if f["friendly_name"] in names or f["sid"] in sids]
+        # a complete read (a pruned kind) fetches every definition: subflow references count
+        complete = bool(ctx.complete)
+        managed = [
+            f["sid"]
+            for f in flows
+            if complete or f.get("friendly_name") in names or f["sid"] in sids
+        ]
         fetched = dict(
             zip(managed, ctx.map(lambda sid: _fetch(ctx.client, sid), managed), strict=True)
         )
@@ -299,6 +312,19 @@ def _fetch(client: Any, sid: str) -> dict[str, Any]:
     return to_dict(client.studio.v2.flows(sid).fetch())
 
 
+def _subflows(definition: Any) -> frozenset[str]:
+    """The flows a definition's run-subflow widgets run (``properties.flow_sid``)."""
+    states = definition.get("states") if isinstance(definition, dict) else None
+    found = set()
+    for state in states if isinstance(states, list) else []:
+        props = state.get("properties") if isinstance(state, dict) else None
+        if state.get("type") == "run-subflow" and isinstance(props, dict):
+            sid = props.get("flow_sid")
+            if isinstance(sid, str) and sid:
+                found.add(sid)
+    return frozenset(found)
+
+
 def to_live(raw: dict[str, Any]) -> LiveObject:
     state: dict[str, Any] = {"friendly_name": raw.get("friendly_name"), "status": raw.get("status")}
     if raw.get("definition") is not None:
@@ -306,10 +332,11 @@ def to_live(raw: dict[str, Any]) -> LiveObject:
     return LiveObject(
         key=(raw.get("friendly_name"),),
         sid=raw.get("sid"),
-        label=str(raw.get("friendly_name")),
+        label=str(raw.get("friendly_name") or raw.get("sid")),
         raw=raw,
         state=state,
-        is_default=raw.get("friendly_name") in DEFAULT_FLOWS,
+        referenced_sids=_subflows(raw.get("definition")),
+        is_default=str(raw.get("friendly_name") or "").strip().casefold() in DEFAULT_FLOWS,
         fingerprint=fingerprint_of(raw, ignore=_NOT_FINGERPRINTED),
     )
 

@@ -78,6 +78,8 @@ class SandboxServer:
         state_file: Path | str | None = None,
         record: bool = False,
         retired: Sequence[str] = (),
+        drop_fields: frozenset[str] | set[str] | tuple[str, ...] = (),
+        fail_routes: frozenset[str] | set[str] | tuple[str, ...] = (),
     ) -> None:
         if not is_sid(account_sid, "AC") or (api_key and not is_sid(api_key, "SK")):
             raise FlexplanError(
@@ -89,7 +91,15 @@ class SandboxServer:
         self.api_key, self.api_secret = api_key, api_secret
         path = Path(state_file) if state_file is not None else None
         self.store = Store(account_sid=account_sid, seed=seed, state_file=path)
-        settings = FaultSettings(latency_ms, fail_rate, drop_rate, concurrency_limit, seed)
+        settings = FaultSettings(
+            latency_ms,
+            fail_rate,
+            drop_rate,
+            concurrency_limit,
+            seed,
+            drop_fields=frozenset(drop_fields),
+            fail_routes=frozenset(fail_routes),
+        )
         users = {account_sid: auth_token, api_key: api_secret}
         self._app = App(
             store=self.store, router=build_router(), faults=Faults(settings), users=users
@@ -194,6 +204,11 @@ class SandboxServer:
     @property
     def recorder(self) -> Recorder:
         return self._app.recorder
+
+    @property
+    def faults(self) -> Faults:
+        """The fault knobs in force; ``drop_fields`` and ``fail_routes`` can be changed."""
+        return self._app.faults
 
 
 @contextmanager

@@ -1,4 +1,5 @@
-"""Fault knobs: latency, a concurrency limit answered with 429, injected failures.
+"""Fault knobs: latency, a concurrency limit answered with 429, injected failures, and
+what a rewriting proxy between flexplan and Twilio can do (drop fields from answers).
 
 Twilio limits concurrent requests per account and answers 429 (code 20429)
 past the limit (https://www.twilio.com/docs/errors/20429); its edge sometimes
@@ -13,6 +14,7 @@ import random
 import threading
 import time
 from dataclasses import dataclass
+from typing import Any
 
 FAULT_500 = "500"
 FAULT_503 = "503"
@@ -23,13 +25,18 @@ FAULT_DROP = "drop"
 class FaultSettings:
     """``fail_rate``: share of requests answered 500/503 (and dropped, when
     ``drop_rate`` is None: then a third of the faults are dropped connections);
-    ``drop_rate``: share of requests whose connection is closed unanswered."""
+    ``drop_rate``: share of requests whose connection is closed unanswered;
+    ``drop_fields``: fields removed from every object of every GET answer (list items and
+    fetches), as a proxy that rewrites answers would; ``fail_routes``: route keys
+    (``POST /conversations/v1/Configuration/Addresses``) answered 500 every time."""
 
     latency_ms: float = 0.0
     fail_rate: float = 0.0
     drop_rate: float | None = None
     concurrency_limit: int | None = None
     seed: int | None = None
+    drop_fields: frozenset[str] = frozenset()
+    fail_routes: frozenset[str] = frozenset()
 
 
 class Faults:
@@ -42,6 +49,24 @@ class Faults:
         self._rng = random.Random(settings.seed)
         self._lock = threading.Lock()
         self._in_flight = 0
+        # mutable, so that a test can change them between two commands
+        self.drop_fields: set[str] = set(settings.drop_fields)
+        self.fail_routes: set[str] = set(settings.fail_routes)
+
+    def stripped(self, body: dict[str, Any] | None) -> dict[str, Any] | None:
+        """``body`` without ``drop_fields`` in its object, or in each item of a list answer."""
+        if not self.drop_fields or body is None:
+            return body
+        meta = body.get("meta")
+        key = meta.get("key") if isinstance(meta, dict) else None
+        if isinstance(key, str) and isinstance(body.get(key), list):
+            return {**body, key: [self._strip(item) for item in body[key]]}
+        return self._strip(body)
+
+    def _strip(self, item: dict[str, Any]) -> dict[str, Any]:
+        if not isinstance(item, dict):
+            return item
+        return {k: v for k, v in item.items() if k not in self.drop_fields}
 
     def _rates(self) -> tuple[float, float]:
         fail, drop = self.settings.fail_rate, self.settings.drop_rate

@@ -170,13 +170,18 @@ class Handler(BaseHTTPRequestHandler):
             app.stats.count(route.key if route else "(unmatched)", "dropped")
             self.close_connection = True
             return
+        if fault is None and route is not None and route.key in app.faults.fail_routes:
+            fault = FAULT_500
         if fault is not None:
             app.stats.fault(fault)
             code = 500 if fault == FAULT_500 else 503
             message = "Internal Server Error" if code == 500 else "Service Unavailable"
             self._finish(api, path, query, body, route, ApiError(code, 20000 + code, message))
             return
-        self._finish(api, path, query, body, route, self._dispatch(api, path, query, body, matched))
+        outcome = self._dispatch(api, path, query, body, matched)
+        if self.command == "GET" and isinstance(outcome, Response) and outcome.status == 200:
+            outcome = Response(outcome.status, app.faults.stripped(outcome.body))
+        self._finish(api, path, query, body, route, outcome)
 
     def _dispatch(
         self,

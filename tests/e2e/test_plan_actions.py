@@ -218,7 +218,7 @@ conversations_addresses:
     ) in message
     assert (
         "error: conversations_address.moved is protected (protect: true) but the plan would "
-        "replace it (address cannot be changed in place)"
+        "replace it (address cannot be changed in place;"
     ) in message
     assert "flexplan.yaml:" in message
     assert "hint: remove `protect: true`" in message
@@ -271,11 +271,14 @@ conversations_addresses:
     )
     result = run_flexplan("plan", str(config), "--detailed-exitcode", env=sandbox_env)
     assert result.exit_code == 2, result
-    assert "  -/+ destroy and then create replacement" in result.stdout
+    # a new number cannot collide with the old one: create first, then destroy
+    assert "  +/- create replacement and then destroy" in result.stdout
+    assert "-/+" not in result.stdout
     assert block(result.stdout, "conversations_address.line") == [
         "  # conversations_address.line must be replaced",
-        "  # (address cannot be changed in place)",
-        '-/+ conversations_address "line" {',
+        "  # (address cannot be changed in place; the new one is created before the old one "
+        "is destroyed)",
+        '+/- conversations_address "line" {',
         f'        sid = "{live["sid"]}"',
         '      ~ address = "+15550001111" -> "+15550004444"  # forces replacement',
         "        # (2 unchanged fields hidden)",
@@ -285,7 +288,7 @@ conversations_addresses:
     as_json = json.loads(
         run_flexplan("plan", str(config), "--format", "json", env=sandbox_env).stdout
     )
-    assert as_json["resource_changes"][0]["change"]["actions"] == ["delete", "create"]
+    assert as_json["resource_changes"][0]["change"]["actions"] == ["create", "delete"]
 
 
 def test_legacy_to_conversations_migration_deletes_before_it_creates(
