@@ -402,6 +402,7 @@ class _Planner:
             return change
         change.action = "delete"
         change.before = live.state
+        _destroyed_details(kind, change)
         change.reason = "state: absent"
         if self.is_default(live) and "protect" not in entry.spec.model_fields_set:
             self._problem(
@@ -536,6 +537,11 @@ class _Planner:
                 return kept
 
     def _prune_change(self, kind: ResourceKind, obj: LiveObject) -> ResourceChange:
+        change = self._live_delete(kind, obj)
+        _destroyed_details(kind, change)
+        return change
+
+    def _live_delete(self, kind: ResourceKind, obj: LiveObject) -> ResourceChange:
         return ResourceChange(
             section=kind.section,
             address_kind=kind.address,
@@ -608,6 +614,14 @@ class _Resolver:
         return sid
 
 
+def _destroyed_details(kind: ResourceKind, change: ResourceChange) -> None:
+    """A destroyed rich field (a Studio definition) shown by its parts, never its values."""
+    for path in kind.rich_paths:
+        value = get_path(change.before, path)
+        if value is not None:
+            change.details[path] = kind.rich_diff(path, value, {})
+
+
 def _points_at(referrer: LiveObject, sid: str, change: ResourceChange | None) -> bool:
     """``referrer`` points at ``sid`` after this plan: its desired state when the plan
     writes it, else its live references."""
@@ -633,10 +647,11 @@ def _staging_note(change: ResourceChange, ordered: Sequence[ResourceChange]) -> 
         c.address for c in ordered if c is not change and change.release_address in c.depends_on
     ]
     first = ", ".join(f"{k} = {json.dumps(v)}" for k, v in sorted((change.release or {}).items()))
+    who = ", ".join(takers) or "the others"
+    verb = "takes" if len(takers) == 1 else "take"
     return (
         f"{change.address} is applied in two steps to break a cycle (each change takes what "
-        f"another holds): first {first}, which releases what {', '.join(takers) or 'the others'} "
-        "take, then the change shown"
+        f"another holds): first {first}, releasing what {who} {verb}, then the change shown"
     )
 
 

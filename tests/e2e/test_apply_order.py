@@ -186,8 +186,9 @@ def _line(stdout: str, pattern: str) -> int:
     return found[0]
 
 
-def test_replace_destroys_then_creates(tmp_path: Path, sandbox, sandbox_env, run_flexplan) -> None:
-    """A field fixed at creation (the address of a pinned address) is a replace."""
+def test_replace_creates_then_destroys(tmp_path: Path, sandbox, sandbox_env, run_flexplan) -> None:
+    """A field fixed at creation (the address of a pinned address) is a replace; a new
+    number cannot collide with the old one, so the new address is created first."""
     old = sandbox.store.add_address(type="sms", address="+15550007777", friendly_name="Old line")
     manifest = f"""\
 version: 1
@@ -201,7 +202,7 @@ conversations_addresses:
     config = write_config(tmp_path / "cfg", manifest)
     result = run_flexplan("apply", str(config), "--auto-approve", env=sandbox_env)
     assert result.exit_code == 0, result
-    assert "conversations_address.line: Replacing (destroy, then create)..." in result.stdout
+    assert "conversations_address.line: Replacing (create, then destroy)..." in result.stdout
     assert "Apply complete: 0 added, 0 changed, 1 replaced, 0 destroyed." in result.stdout
     numbers = {a["address"]: a for a in sandbox.store.items("addresses")}
     assert "+15550007777" not in numbers

@@ -99,6 +99,11 @@ conversations_addresses:
     type: sms
     address: "+15550004444"
     friendly_name: Line
+  moved:
+    sid: %(moved_sid)s
+    type: sms
+    address: "+15550002222"
+    address_country: CA
   web-chat:
     type: chat
     address: flex-webchat
@@ -139,7 +144,9 @@ def _seed(sandbox: SandboxServer) -> dict[str, Any]:
                                      "webhook_method": "POST"})  # fmt: skip
     line = store.add_address(type="sms", address="+15550001111", friendly_name="Line")
     store.add_address(type="whatsapp", address="whatsapp:+15550009999", friendly_name="Stray WA")
-    return {"line_sid": line["sid"]}
+    # same address, other country: a replace that must destroy first (the other creates first)
+    moved = store.add_address(type="sms", address="+15550002222", address_country="US")
+    return {"line_sid": line["sid"], "moved_sid": moved["sid"]}
 
 
 def _normalise(text: str, tmp_path: Path) -> str:
@@ -190,7 +197,10 @@ def test_plan_renderings_match_the_golden_files(
     document = json.loads(outputs["plan.json"])
     jsonschema.validate(document, json.loads(SCHEMA.read_text()))
     actions = {tuple(c["change"]["actions"]) for c in document["resource_changes"]}
-    assert actions == {("create",), ("update",), ("delete",), ("delete", "create"), ("no-op",)}
+    assert actions == {
+        ("create",), ("update",), ("delete",), ("delete", "create"), ("create", "delete"),
+        ("no-op",),
+    }  # fmt: skip
     assert {c["kind"] for c in document["resource_changes"]} == {
         "studio_flow", "flex_flow", "conversations_address", "channel_config",
     }  # fmt: skip

@@ -60,3 +60,39 @@ def test_ties_follow_rank_then_name() -> None:
         change("j", "z", "create", 1),
     ]
     assert addresses(order_changes(items, {})) == ["j.z", "k.a", "k.b"]
+
+
+def _swap(name: str, held: str, taken: str, release: dict | None = None) -> ResourceChange:
+    return change(
+        "flex_flow", name, "update", rank=20,
+        claims_before=frozenset({held}), claims_after=frozenset({taken}), release=release,
+    )  # fmt: skip
+
+
+def test_claims_cycle_is_broken_by_staging_an_update_that_can_release() -> None:
+    a = _swap("a", "inbound:x", "inbound:y", {"enabled": False})
+    b = _swap("b", "inbound:y", "inbound:x", {"enabled": False})
+    ordered = order_changes([b, a], {})
+    assert addresses(ordered) == ["flex_flow.b", "flex_flow.a"]
+    assert (a.staged, b.staged) == (True, False)  # one step is enough: the first by name
+    assert b.depends_on == ["flex_flow.a (release)"]
+    assert a.depends_on == ["flex_flow.a (release)", "flex_flow.b"]
+    assert a.release_depends_on == []
+
+
+def test_a_rotation_of_three_stages_one() -> None:
+    flows = [
+        _swap("a", "c:1", "c:2", {"enabled": False}),
+        _swap("b", "c:2", "c:3", {"enabled": False}),
+        _swap("c", "c:3", "c:1", {"enabled": False}),
+    ]
+    ordered = order_changes(flows, {})
+    assert [f.staged for f in flows] == [True, False, False]
+    assert addresses(ordered) == ["flex_flow.c", "flex_flow.b", "flex_flow.a"]
+
+
+def test_claims_cycle_without_a_release_is_still_an_error() -> None:
+    a = _swap("a", "inbound:x", "inbound:y")
+    b = _swap("b", "inbound:y", "inbound:x")
+    with pytest.raises(FlexplanError, match="cycle: flex_flow.a, flex_flow.b"):
+        order_changes([a, b], {})
