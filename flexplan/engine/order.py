@@ -33,6 +33,7 @@ class _CycleError(Exception):
         super().__init__(", ".join(stuck))
         self.stuck = stuck
 
+
 _WRITES = ("create", "update", "replace")
 _CHANGING = ("create", "update", "replace", "delete")
 

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import pytest
-from applykit import CLEAN, assert_sane, writes, write_config
+from applykit import CLEAN, assert_sane, write_config, writes
 
 from flexplan.sandbox import SandboxServer
 
@@ -23,6 +23,7 @@ CHAT_SERVICE = "IS1fae2e3b8437981223864903fa91d4a9"  # the fresh account's "Flex
 CREATE_ADDRESS = "POST /conversations/v1/Configuration/Addresses"
 DELETE_ADDRESS = "DELETE /conversations/v1/Configuration/Addresses/{Sid}"
 OLD, NEW = "+15550007777", "+15550008888"
+COUNTRY_CA = "    address_country: CA\n"
 
 
 def _pinned_line(sid: str, address: str, extra: str = "") -> str:
@@ -63,7 +64,7 @@ def test_replace_that_would_collide_destroys_first(
     """The same address in another country is the same identity: destroy, then create."""
     old = sandbox.store.add_address(type="sms", address=OLD, friendly_name="Line",
                                     address_country="US")  # fmt: skip
-    config = write_config(tmp_path / "c", _pinned_line(old["sid"], OLD, "    address_country: CA\n"))
+    config = write_config(tmp_path / "c", _pinned_line(old["sid"], OLD, COUNTRY_CA))
     plan = run_flexplan("plan", str(config), env=sandbox_env)
     assert "  -/+ destroy and then create replacement" in plan.stdout, plan.stdout
     assert "the old one is destroyed first: the new one would collide with it" in plan.stdout
@@ -79,7 +80,7 @@ def test_replace_whose_create_fails_after_the_destroy_converges_on_rerun(
 ) -> None:
     old = sandbox.store.add_address(type="sms", address=OLD, friendly_name="Line",
                                     address_country="US")  # fmt: skip
-    config = write_config(tmp_path / "c", _pinned_line(old["sid"], OLD, "    address_country: CA\n"))
+    config = write_config(tmp_path / "c", _pinned_line(old["sid"], OLD, COUNTRY_CA))
     failed = run_flexplan("apply", str(config), "--auto-approve", env=sandbox_env)
     assert failed.exit_code == 1, failed
     assert_sane(failed, sandbox_env)

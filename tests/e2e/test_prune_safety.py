@@ -123,7 +123,7 @@ def test_a_look_alike_beside_the_exact_match_is_kept_not_pruned(
     assert stray["sid"] in plan.stdout
 
 
-DEFAULT_NAMES = ["Webchat Flow", "WebChat Flow", "Chat Flow", "webchat flow ", "Messaging Flow"]
+DEFAULT_NAMES = ["WebChat Flow", "Chat Flow", "webchat flow ", " MESSAGING FLOW"]
 
 
 @pytest.mark.parametrize("name", DEFAULT_NAMES)

@@ -94,5 +94,5 @@ def test_a_rotation_of_three_stages_one() -> None:
 def test_claims_cycle_without_a_release_is_still_an_error() -> None:
     a = _swap("a", "inbound:x", "inbound:y")
     b = _swap("b", "inbound:y", "inbound:x")
-    with pytest.raises(FlexplanError, match="cycle: flex_flow.a, flex_flow.b"):
+    with pytest.raises(FlexplanError, match=r"cycle: flex_flow\.a, flex_flow\.b"):
         order_changes([a, b], {})
