@@ -115,7 +115,7 @@ class _Planner:
             self.problems.append(
                 Diagnostic(
                     f"the live {kind.title} {obj.sid or '(no SID)'} has no identity in the "
-                    f"account's answer ({_key_text(obj.key) or 'nothing'}): flexplan cannot tell "
+                    "account's answer (its name is missing or empty): flexplan cannot tell "
                     "which resource it is, so it plans no change (and never deletes it)",
                     None,
                     "run the plan again; if a proxy between flexplan and Twilio rewrites answers, "
