@@ -118,3 +118,18 @@ def test_export_plans_clean(tmp_path: Path, account: Account, run_flexplan: Any)
     assert exported.exit_code == 0, exported
     assert f"{account.prefix} Support Flow" in (out / "studio_flows.yaml").read_text()
     assert CLEAN in _plan(run_flexplan, out, account, 0)
+
+
+def test_saved_plan_applies_and_a_stale_one_is_refused(
+    tmp_path: Path, account: Account, run_flexplan: Any
+) -> None:
+    config = _config(tmp_path / "c", account, "Hello!")
+    saved = tmp_path / "plan.json"
+    made = run_flexplan("plan", str(config), "--out", str(saved), env=account.env)
+    assert made.exit_code == 0, made
+    applied = run_flexplan("apply", str(saved), env=account.env)
+    assert applied.exit_code == 0, applied
+    assert CLEAN in _plan(run_flexplan, config, account, 0)
+    again = run_flexplan("apply", str(saved), env=account.env)  # the account moved on
+    assert again.exit_code == 1, again
+    assert "stale" in again.stderr
