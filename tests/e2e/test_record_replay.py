@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from flexplan.sandbox import SandboxServer
 
@@ -126,3 +128,23 @@ def test_scrub_removes_secret_fields_and_url_credentials() -> None:
     assert scrub_url("https://me:pw@api.example/v1/X?Token=t&PageSize=50") == (
         "https://api.example/v1/X?Token=%28redacted%29&PageSize=50"
     )
+
+
+SECRET = "Zq8-secret-value-77"
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=8)
+    | st.sampled_from([SECRET, f"https://u:{SECRET}@h.example/p", f"x{SECRET}y"]),
+    lambda inner: st.lists(inner, max_size=4)
+    | st.dictionaries(st.text(max_size=6) | st.sampled_from(["Token", "auth"]), inner, max_size=4),
+    max_leaves=20,
+)  # fmt: skip
+
+
+@given(_json)
+@settings(max_examples=200, deadline=None)
+def test_scrub_leaves_no_registered_secret_anywhere(value: Any) -> None:
+    from flexplan.recording import scrub
+    from flexplan.redact import register_secret
+
+    register_secret(SECRET)
+    assert SECRET not in json.dumps(scrub(value))
