@@ -143,7 +143,8 @@ def _confirm() -> None:
 def _run(
     client: object, plan: Plan, parallelism: int, message: str | None, directory: Path
 ) -> ApplyResult:
-    progress = _Progress(len(plan.actionable), enabled=_on_terminal())
+    steps = len(plan.actionable) + sum(c.staged for c in plan.actionable)  # staged: two writes
+    progress = _Progress(steps, enabled=_on_terminal())
     click.echo("")
     result = apply_plan(
         client,

@@ -46,6 +46,14 @@ def command() -> None:
     type=click.Choice(sorted(RETIRABLE)),
     help="Answer this API as past its end of life (404, code 20404). Repeatable.",
 )
+@click.option(
+    "--drop-field",
+    "drop_fields",
+    multiple=True,
+    metavar="NAME",
+    help="Remove this field from every object of every GET answer, as a rewriting proxy "
+    "would (e.g. friendly_name). Repeatable.",
+)
 def serve(
     host: str,
     port: int,
@@ -57,6 +65,7 @@ def serve(
     concurrency_limit: int | None,
     seed: int | None,
     retired: tuple[str, ...],
+    drop_fields: tuple[str, ...],
 ) -> None:
     """Serve the sandbox until interrupted (Ctrl-C)."""
     server = SandboxServer(
@@ -70,6 +79,7 @@ def serve(
         concurrency_limit=concurrency_limit,
         seed=seed,
         retired=retired,
+        drop_fields=drop_fields,
     )
     try:
         server.bind()

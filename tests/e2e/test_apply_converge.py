@@ -187,7 +187,10 @@ def test_two_flex_flows_swapping_identities_plan_apply_and_plan_clean(
         "another holds): first enabled = false, releasing what flex_flow.second takes, then the "
         "change shown"
     ) in plan.stdout, plan.stdout
-    applied = run_flexplan("apply", str(config), "--auto-approve", env=sandbox_env)
+    saved = tmp_path / "swap.plan"  # the reviewed plan applies as saved (the steps included)
+    out = run_flexplan("plan", str(config), "--out", str(saved), env=sandbox_env)
+    assert out.exit_code == 0, out
+    applied = run_flexplan("apply", str(saved), env=sandbox_env)
     assert applied.exit_code == 0, applied
     assert_sane(applied, sandbox_env)
     assert "Apply complete: 0 added, 2 changed, 0 replaced, 0 destroyed." in applied.stdout

@@ -218,3 +218,22 @@ def test_a_live_referrer_that_stays_blocks_prune(
     assert parent["sid"] in left
     assert unused["sid"] not in left
     assert "Apply complete: 0 added, 0 changed, 0 replaced, 1 destroyed." in applied.stdout
+
+
+def test_a_live_handler_with_an_empty_name_stops_a_pruning_plan(
+    tmp_path: Path, sandbox: SandboxServer, sandbox_env: dict[str, str], run_flexplan
+) -> None:
+    store = sandbox.store
+    blank = store.add_flex_flow(
+        friendly_name="Blank", chat_service_sid=CHAT_SERVICE, channel_type="custom",
+        contact_identity="blank", enabled=False, integration_type="external",
+        integration={"url": "https://hooks.example.com/blank"},
+    )  # fmt: skip
+    store.put("flex_flows", {**blank, "friendly_name": "  "})
+    config = write_config(tmp_path / "c", "version: 1\nprune: [flex_flows]\n")
+    before = len(writes(sandbox))
+    applied = run_flexplan("apply", str(config), "--auto-approve", env=sandbox_env)
+    message = assert_clean_failure(applied, sandbox_env)
+    assert f"error: the live Flex Flow {blank['sid']} has no identity" in message, message
+    assert "(its name is missing or empty)" in message
+    assert len(writes(sandbox)) == before

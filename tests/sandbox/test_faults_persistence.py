@@ -163,3 +163,20 @@ def test_fixture_takes_knobs(sandbox: SandboxServer) -> None:
 def test_bad_account_sid_is_refused() -> None:
     with pytest.raises(FlexplanError, match="AC \\+ 32 hex"):
         SandboxServer(account_sid="ACnope")
+
+
+@pytest.mark.sandbox_knobs(drop_fields={"friendly_name"}, fail_routes={"POST /studio/v2/Flows"})
+def test_proxy_knobs_drop_fields_and_fail_named_routes(sandbox, sandbox_client) -> None:
+    """``drop_fields`` strips GET answers (lists and fetches) only; ``fail_routes`` answers 500."""
+    flows = list(sandbox_client.studio.v2.flows.stream())
+    assert len(flows) == 3 and all(f.friendly_name is None and f.sid for f in flows)
+    assert sandbox_client.studio.v2.flows(flows[0].sid).fetch().friendly_name is None
+    assert {f["friendly_name"] for f in sandbox.store.items("studio_flows")} >= {"Voice IVR"}
+    with pytest.raises(TwilioRestException) as failed:
+        sandbox_client.studio.v2.flows.create(
+            friendly_name="X", status="draft", definition={"states": []}
+        )
+    assert failed.value.status == 500
+    assert len(sandbox.store.items("studio_flows")) == 3
+    sandbox.faults.drop_fields.clear()
+    assert {f.friendly_name for f in sandbox_client.studio.v2.flows.stream()} >= {"Voice IVR"}
