@@ -59,8 +59,25 @@ def load_recording(directory: Path) -> list[tuple[str, dict[str, Any]]]:
                 exchange = json.loads(line)
             except ValueError:
                 raise FlexplanError(f"{path}:{number}: not a JSON line") from None
+            _check_exchange(exchange, f"{path}:{number}")
             out.append((f"{path.name}:{number}", exchange))
     return out
+
+
+def _check_exchange(exchange: Any, where: str) -> None:
+    """One recorded exchange: ``method`` and ``url`` strings, an integer ``status`` if any."""
+    problem = None
+    if not isinstance(exchange, dict):
+        problem = "not a JSON object"
+    elif not isinstance(exchange.get("method"), str) or not isinstance(exchange.get("url"), str):
+        problem = "no method and url"
+    elif "status" in exchange and not isinstance(exchange["status"], int):
+        problem = "status is not a number"
+    if problem is not None:
+        raise FlexplanError(
+            f"{where}: not an exchange of a flexplan recording ({problem})",
+            hint="replay the directory FLEXPLAN_RECORD wrote, unedited but for what you test",
+        )
 
 
 def replay(

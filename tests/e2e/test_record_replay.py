@@ -148,3 +148,26 @@ def test_scrub_leaves_no_registered_secret_anywhere(value: Any) -> None:
 
     register_secret(SECRET)
     assert SECRET not in json.dumps(scrub(value))
+
+
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        ("{not json", "not a JSON line"),
+        ("[1]", "not an exchange of a flexplan recording (not a JSON object)"),
+        ('{"method": "GET", "status": 200}', "(no method and url)"),
+        ('{"method": "GET", "url": "https://studio.twilio.com/v2/Flows", "status": "x"}',
+         "(status is not a number)"),
+    ],
+)  # fmt: skip
+def test_a_broken_recording_is_one_message(
+    tmp_path: Path, run_flexplan: Any, line: str, problem: str
+) -> None:
+    (tmp_path / "a.jsonl").write_text(line + "\n")
+    result = run_flexplan("sandbox", "replay", str(tmp_path))
+    assert result.exit_code == 1 and "Traceback" not in result.output, result
+    assert result.stderr.startswith(f"error: {tmp_path / 'a.jsonl'}:1: ")
+    assert problem in result.stderr.splitlines()[0]
+    assert run_flexplan("sandbox", "replay", str(tmp_path / "none")).stderr.startswith(
+        "error: no recording in "
+    )
