@@ -3,9 +3,10 @@
 A definition is the JSON the Studio canvas exports: ``initial_state``,
 ``states`` (widgets with ``name``, ``type``, ``transitions``, ``properties``)
 and optional ``flags`` / ``description``. Validation checks what Studio would
-reject or what silently breaks a flow; ``normalize_definition`` gives the form
-the plan compares, so that key order, whitespace and ``1.0`` vs ``1`` never
-show as changes.
+reject or what silently breaks a flow (a widget type missing from Studio's
+library as flexplan knows it is only a warning: Studio's Validate decides);
+``normalize_definition`` gives the form the plan compares, so that key order,
+whitespace and ``1.0`` vs ``1`` never show as changes.
 """
 
 from __future__ import annotations
@@ -16,34 +17,9 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from flexplan.resources.base import FieldPath, Problem
+from flexplan.studio_widgets import WIDGET_TYPES
 
-KNOWN_WIDGET_TYPES: frozenset[str] = frozenset(
-    {
-        "trigger",
-        "add-twiml-redirect",
-        "capture-payments",
-        "connect-call-to",
-        "connect-virtual-agent",
-        "connect-virtual-agent-v2",
-        "enqueue-call",
-        "fork-stream",
-        "gather-input-on-call",
-        "make-http-request",
-        "make-outgoing-call-v1",
-        "make-outgoing-call-v2",
-        "record-call",
-        "record-voicemail",
-        "run-function",
-        "run-subflow",
-        "say-play",
-        "send-and-wait-for-reply",
-        "send-message",
-        "send-to-auto-pilot",
-        "send-to-flex",
-        "set-variables",
-        "split-based-on",
-    }
-)
+KNOWN_WIDGET_TYPES: frozenset[str] = WIDGET_TYPES  # Studio's widget library (shared)
 
 PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
@@ -106,8 +82,10 @@ def _check_widget_type(kind: Any, path: FieldPath) -> list[Problem]:
     if kind in KNOWN_WIDGET_TYPES:
         return []
     close = difflib.get_close_matches(kind, sorted(KNOWN_WIDGET_TYPES), n=1)
-    hint = f"did you mean '{close[0]}'?" if close else "see Studio's widget list"
-    return [_problem(f"unknown Studio widget type '{kind}'", path, hint)]
+    hint = (
+        f"did you mean '{close[0]}'? " if close else ""
+    ) + "Studio adds widgets over time: `flexplan plan` asks Studio's Validate, which decides"
+    return [Problem(f"unknown Studio widget type '{kind}'", path, hint, severity="warning")]
 
 
 def _transition_targets(states: list[Any]) -> Iterator[tuple[FieldPath, str]]:

@@ -76,6 +76,17 @@ def use_color(no_color: bool) -> bool:
     return sys.stdout.isatty()
 
 
+def remote_validate_option(func: F) -> F:
+    """--no-remote-validate: skip the account's own checks (Studio's Validate)."""
+    return click.option(
+        "--no-remote-validate",
+        "no_remote_validate",
+        is_flag=True,
+        help="Do not ask the account to validate what would be written "
+        "(Studio's POST /v2/Flows/Validate for each created or changed flow).",
+    )(func)
+
+
 def echo_warnings(manifest: Any) -> None:
     """The manifest's warnings (values beyond documented limits) on stderr; never fatal."""
     for warning in getattr(manifest, "warnings", ()):

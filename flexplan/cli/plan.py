@@ -12,6 +12,7 @@ from flexplan.cli.options import (
     directory_argument,
     echo_warnings,
     manifest_options,
+    remote_validate_option,
     use_color,
 )
 from flexplan.connect import connect_for
@@ -42,6 +43,7 @@ from flexplan.render.text import render_text
     help="Exit 0 when there are no changes, 2 when there are, 1 on error.",
 )
 @click.option("--no-color", is_flag=True, help="No colour (also: NO_COLOR).")
+@remote_validate_option
 def command(
     directory: Path,
     env: str | None,
@@ -53,15 +55,24 @@ def command(
     out: Path | None,
     detailed_exitcode: bool,
     no_color: bool,
+    no_remote_validate: bool,
 ) -> None:
-    """Show what would change in the account to match the manifest in DIRECTORY."""
+    """Show what would change in the account to match the manifest in DIRECTORY.
+
+    Every Studio flow the plan would create or change is also checked by Studio
+    itself (POST /v2/Flows/Validate, read-only) unless --no-remote-validate.
+    """
     manifest = load_manifest(directory, env=env, variables=variables)
     echo_warnings(manifest)
     with connect_for(
         directory, manifest, sandbox=sandbox, api_base=api_base, parallelism=parallelism
     ) as conn:
         plan = compute_plan(
-            conn.client, manifest, account_sid=conn.account_sid, parallelism=parallelism
+            conn.client,
+            manifest,
+            account_sid=conn.account_sid,
+            parallelism=parallelism,
+            remote_validate=not no_remote_validate,
         )
     click.echo(_render(plan, output_format, use_color(no_color)), nl=False)
     if out is not None:

@@ -9,17 +9,38 @@ from typing import Any
 
 from flexplan.engine.model import Plan
 from flexplan.engine.plan import LiveSnapshot, build_plan
-from flexplan.engine.read import read_live
+from flexplan.engine.read import Reader, read_live
+from flexplan.engine.remote_check import check_remotely
 from flexplan.resources import KINDS
 
 
-def compute_plan(client: Any, manifest: Any, *, account_sid: str, parallelism: int = 10) -> Plan:
-    """Read the account and diff it against ``manifest``."""
+def compute_plan(
+    client: Any,
+    manifest: Any,
+    *,
+    account_sid: str,
+    parallelism: int = 10,
+    remote_validate: bool = False,
+) -> Plan:
+    """Read the account and diff it against ``manifest``.
+
+    With ``remote_validate``, every resource the plan would write is also checked
+    by the account (Studio's Validate, one read-only request per changed flow, all
+    concurrently); its problems fail the plan at the place they point to.
+    """
     with _no_cycle_collection():
         snapshot = read_live(
             client, manifest, KINDS, account_sid=account_sid, parallelism=parallelism
         )
-        return build_plan(manifest, snapshot, KINDS)
+        plan = build_plan(manifest, snapshot, KINDS)
+    if remote_validate:
+        reader = Reader(client, parallelism)
+        try:
+            warnings = check_remotely(client, plan, manifest, KINDS, reader)
+        finally:
+            reader.close()
+        plan.notes.extend(d.message for d in warnings)
+    return plan
 
 
 @contextmanager

@@ -33,7 +33,10 @@ def load_manifest(
     variables: Mapping[str, str] | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> Manifest:
-    """The manifest in ``directory`` for ``env``; ``DiagnosticsError`` lists every problem."""
+    """The manifest in ``directory`` for ``env``; ``DiagnosticsError`` lists every problem.
+
+    Warnings do not stop it: they are kept in ``manifest.warnings`` for the command to show.
+    """
     manifest, diagnostics = _load(directory, env, variables, environ)
     errors = [d for d in diagnostics if d.severity == "error"]
     if manifest is None or errors:

@@ -55,7 +55,7 @@ def api_failure(exc: BaseException, doing: str) -> Exception | None:
     if answer is not None:
         status, code_number, text = answer
         code = f" {code_number}" if code_number else ""
-        message = redact(text.strip()) or f"HTTP {status}"
+        message = redact(text.strip() + details_text(error_details(exc))) or f"HTTP {status}"
         return FlexplanError(
             f"{doing} failed: Twilio error{code} (HTTP {status}): {message}",
             hint=_hint_for(status, code_number),
@@ -67,6 +67,30 @@ def api_failure(exc: BaseException, doing: str) -> Exception | None:
             "then run the command again",
         )
     return None
+
+
+def error_details(exc: BaseException) -> list[tuple[str, str]]:
+    """``(property_path, message)`` of each failure Twilio lists in an error's ``details``.
+
+    Studio answers a definition it refuses (81022) with ``details.errors[]``, each
+    a ``message`` and a ``property_path`` such as ``#/states/3/properties/flow_sid``
+    (zingdevlimited/studio-flow-actions reads the same fields). Anything else in
+    ``details`` is not a list of failures and gives nothing.
+    """
+    details = getattr(exc, "details", None)
+    errors = details.get("errors") if isinstance(details, dict) else None
+    found: list[tuple[str, str]] = []
+    for item in errors if isinstance(errors, list) else []:
+        if isinstance(item, dict) and item.get("message"):
+            found.append((str(item.get("property_path") or ""), str(item["message"])))
+    return found
+
+
+def details_text(details: list[tuple[str, str]]) -> str:
+    """``: #/states/3/properties/flow_sid: … ; …`` -- the failures after Twilio's message."""
+    if not details:
+        return ""
+    return ": " + "; ".join(f"{path}: {message}" if path else message for path, message in details)
 
 
 def _page_answer(exc: BaseException) -> tuple[int, int | None, str] | None:

@@ -56,7 +56,10 @@ class Claim:
 
 @dataclass(frozen=True)
 class Problem:
-    """A rule broken by one resource; the manifest layer maps ``path`` to file:line."""
+    """A rule broken by one resource; the manifest layer maps ``path`` to file:line.
+
+    A ``warning`` is shown but does not stop validate, plan or apply.
+    """
 
     message: str
     path: FieldPath = ()
@@ -213,6 +216,17 @@ class ResourceKind:
     def rich_diff(self, path: str, before: Any, after: Any) -> Any:
         """A readable diff of one of ``rich_paths`` (``None`` / ``.empty`` when equal)."""
         return None
+
+    remote_checked: ClassVar[bool] = False  # True: ``remote_check`` asks the account
+
+    def remote_check(self, client: Any, desired: dict[str, Any]) -> Sequence[Problem]:
+        """What the account itself finds wrong in ``desired`` before it is written.
+
+        A read-only request (Studio's ``POST /v2/Flows/Validate``); the problems'
+        paths are relative to the spec, so the manifest layer places them. Values
+        only known after apply (``Unknown``) may be in ``desired``.
+        """
+        return ()
 
     def create(self, client: Any, desired: dict[str, Any], ctx: Any) -> Any:
         raise NotImplementedError

@@ -10,13 +10,15 @@ definition until the plan resolves them (``studio.fill_placeholders``).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, model_validator
 
-from flexplan.redact import url_has_credentials
-from flexplan.resources._sdk import drop_none, to_dict
+from flexplan.errors import FlexplanError
+from flexplan.redact import redact, url_has_credentials
+from flexplan.resources._sdk import drop_none, error_details, http_status, to_dict
 from flexplan.resources._studio_diff import diff_definitions
 from flexplan.resources.base import (
     Exported,
@@ -28,7 +30,7 @@ from flexplan.resources.base import (
     ResourceSpec,
 )
 from flexplan.resources.fields import SID_HEX, FlowVar, Lookup, Sid
-from flexplan.resources.live import LiveObject, fingerprint_of
+from flexplan.resources.live import LiveObject, Unknown, fingerprint_of
 from flexplan.studio import (
     check_definition,
     fill_placeholders,
@@ -120,7 +122,7 @@ class StudioFlowKind(ResourceKind):
                 )
             ]
         return [
-            Problem(p.message, ("definition", *p.path), p.hint)
+            Problem(p.message, ("definition", *p.path), p.hint, p.severity)
             for p in check_definition(spec.definition)
         ]
 
@@ -192,28 +194,67 @@ class StudioFlowKind(ResourceKind):
     def rich_diff(self, path: str, before: Any, after: Any) -> Any:
         return diff_definitions(before, after)
 
+    remote_checked: ClassVar[bool] = True
+
+    def remote_check(self, client: Any, desired: dict[str, Any]) -> Sequence[Problem]:
+        """Studio's ``POST /v2/Flows/Validate`` on the definition the plan would write.
+
+        A SID known only after apply (a sub-flow created in the same plan) is sent
+        as null and Studio's complaint about that one property is dropped, as
+        zingdevlimited/studio-flow-actions does for ``flow_sid``.
+        """
+        definition = desired.get("definition")
+        if definition is None:
+            return ()
+        unknown: set[FieldPath] = set()
+        sendable = _blank_unknowns(definition, (), unknown)
+        try:
+            client.studio.v2.flow_validate.update(
+                friendly_name=desired["friendly_name"],
+                status=desired.get("status", "published"),
+                definition=sendable,
+            )
+        except Exception as exc:
+            details = error_details(exc)
+            if http_status(exc) != 400 or not details:
+                raise
+            return [
+                Problem(
+                    widget_message(definition, path, message),
+                    ("definition", *_field_path(path)),
+                    "Studio's Validate refused it; fix the widget in the definition "
+                    "(--no-remote-validate skips this check)",
+                )
+                for path, message in details
+                if _field_path(path) not in unknown
+            ]
+        return ()
+
     def create(self, client: Any, desired: dict[str, Any], ctx: Any) -> LiveObject:
-        created = client.studio.v2.flows.create(
-            friendly_name=desired["friendly_name"],
-            status=desired.get("status", "published"),
-            definition=desired.get("definition"),
-            commit_message=ctx.commit_message,
-        )
+        definition = desired.get("definition")
+        with _widget_details(definition):
+            created = client.studio.v2.flows.create(
+                friendly_name=desired["friendly_name"],
+                status=desired.get("status", "published"),
+                definition=definition,
+                commit_message=ctx.commit_message,
+            )
         return to_live(to_dict(created))
 
     def update(
         self, client: Any, live: LiveObject, desired: dict[str, Any], ctx: Any
     ) -> LiveObject:
-        updated = client.studio.v2.flows(live.sid).update(
-            **drop_none(
-                {
-                    "status": desired.get("status", live.raw.get("status")),
-                    "friendly_name": desired.get("friendly_name"),
-                    "definition": desired.get("definition"),
-                    "commit_message": ctx.commit_message,
-                }
+        with _widget_details(desired.get("definition")):
+            updated = client.studio.v2.flows(live.sid).update(
+                **drop_none(
+                    {
+                        "status": desired.get("status", live.raw.get("status")),
+                        "friendly_name": desired.get("friendly_name"),
+                        "definition": desired.get("definition"),
+                        "commit_message": ctx.commit_message,
+                    }
+                )
             )
-        )
         return to_live(to_dict(updated))
 
     def delete(self, client: Any, live: LiveObject, ctx: Any) -> None:
@@ -306,6 +347,59 @@ def _place(definition: dict[str, Any], path: FieldPath) -> str:
         if isinstance(state, dict) and isinstance(state.get("name"), str):
             parts = [state["name"], *parts[2:]]
     return ".".join(parts)
+
+
+# -- Studio's error details, by widget ----------------------------------------------------
+
+
+def _field_path(property_path: str) -> FieldPath:
+    """``#/states/3/properties/flow_sid`` -> ``("states", 3, "properties", "flow_sid")``."""
+    parts = [p for p in property_path.lstrip("#").split("/") if p]
+    return tuple(int(p) if p.isdigit() else p for p in parts)
+
+
+def widget_message(definition: Any, property_path: str, message: str) -> str:
+    """``widget "send_to_agent" properties.workflow: …`` for one of Studio's failures."""
+    path = _field_path(property_path)
+    states = definition.get("states") if isinstance(definition, Mapping) else None
+    if len(path) >= 2 and path[0] == "states" and isinstance(path[1], int):
+        state = states[path[1]] if isinstance(states, list) and path[1] < len(states) else None
+        name = state.get("name") if isinstance(state, Mapping) else None
+        widget = f'widget "{name}"' if isinstance(name, str) else f"states[{path[1]}]"
+        rest = ".".join(str(p) for p in path[2:])
+        return f"{widget} {rest}: {message}" if rest else f"{widget}: {message}"
+    where = ".".join(str(p) for p in path) or "definition"
+    return f"{where}: {message}"
+
+
+@contextmanager
+def _widget_details(definition: Any) -> Iterator[None]:
+    """Studio's refusal of a write, its failures named by widget and property."""
+    try:
+        yield
+    except Exception as exc:
+        details = error_details(exc)
+        if not details or http_status(exc) is None:
+            raise
+        code = getattr(exc, "code", None)
+        failures = "; ".join(widget_message(definition, path, text) for path, text in details)
+        raise FlexplanError(
+            f"Twilio error{f' {code}' if code else ''} (HTTP {http_status(exc)}): "
+            f"{redact(str(getattr(exc, 'msg', '') or '').strip())}: {redact(failures)}",
+            hint="fix the widget in the definition; `flexplan plan` asks Studio's Validate first",
+        ) from exc
+
+
+def _blank_unknowns(value: Any, path: FieldPath, found: set[FieldPath]) -> Any:
+    """``value`` with every ``Unknown`` as null, recording where each stood."""
+    if isinstance(value, Unknown):
+        found.add(path)
+        return None
+    if isinstance(value, Mapping):
+        return {k: _blank_unknowns(v, (*path, k), found) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_blank_unknowns(v, (*path, i), found) for i, v in enumerate(value)]
+    return value
 
 
 def _fetch(client: Any, sid: str) -> dict[str, Any]:

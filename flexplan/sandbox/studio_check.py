@@ -7,7 +7,10 @@ not unique", "Transition references a widget that doesn't exist",
 "Definition contains properties that do not match the schema"). The schema is
 Twilio's published flow-definition schema
 (https://www.twilio.com/docs/studio/rest-api/v2/schemas); this module checks
-its structural core, independently of flexplan's own manifest checks.
+its structural core, independently of flexplan's own manifest checks, and the
+properties Studio's widget library documents as required for the common
+widgets (``flexplan.studio_widgets``, each with its source): a run-subflow
+without ``flow_sid`` is refused here as on Twilio.
 """
 
 from __future__ import annotations
@@ -16,32 +19,7 @@ import json
 from typing import Any
 
 from flexplan.sandbox.errors import ApiError
-
-WIDGET_TYPES = frozenset(
-    [
-        "trigger",
-        "send-message",
-        "send-and-wait-for-reply",
-        "split-based-on",
-        "set-variables",
-        "send-to-flex",
-        "run-function",
-        "make-http-request",
-        "say-play",
-        "gather-input-on-call",
-        "connect-call-to",
-        "record-voicemail",
-        "record-call",
-        "enqueue-call",
-        "fork-stream",
-        "add-twiml-redirect",
-        "capture-payments",
-        "make-outgoing-call",
-        "connect-virtual-agent",
-        "send-to-auto-pilot",
-        "run-subflow",
-    ]
-)
+from flexplan.studio_widgets import KEYED_ITEMS, REQUIRED_PROPERTIES, WIDGET_TYPES
 
 
 def _problem(message: str, path: str) -> dict[str, str]:
@@ -65,8 +43,38 @@ def _state_problems(states: list[Any]) -> list[dict[str, str]]:
             problems.append(_problem(f"Unknown widget type '{state.get('type')}'", where + "/type"))
         if not isinstance(state.get("transitions", []), list):
             problems.append(_problem("transitions must be an array", where + "/transitions"))
-        if not isinstance(state.get("properties", {}), dict):
+        properties = state.get("properties", {})
+        if not isinstance(properties, dict):
             problems.append(_problem("properties must be an object", where + "/properties"))
+        else:
+            problems.extend(_property_problems(str(state.get("type")), properties, where))
+    return problems
+
+
+def _missing(value: Any) -> bool:
+    return value is None or value == ""
+
+
+def _property_problems(kind: str, properties: dict[str, Any], where: str) -> list[dict[str, str]]:
+    """The widget's required properties (absent, null or empty is missing)."""
+    problems = [
+        _problem(
+            f"Property '{name}' is required by a {kind} widget (null found, string expected)",
+            f"{where}/properties/{name}",
+        )
+        for name in REQUIRED_PROPERTIES.get(kind, ())
+        if _missing(properties.get(name))
+    ]
+    items_key = KEYED_ITEMS.get(kind)
+    items = properties.get(items_key) if items_key else None
+    for index, item in enumerate(items if isinstance(items, list) else []):
+        if not isinstance(item, dict) or _missing(item.get("key")):
+            problems.append(
+                _problem(
+                    f"Each of {items_key} needs a key",
+                    f"{where}/properties/{items_key}/{index}/key",
+                )
+            )
     return problems
 
 

@@ -88,7 +88,8 @@ def _awkward_account(store: Any) -> None:
     odd["states"][1]["properties"]["attributes"] = '{"literal": "${not_a_var}"}'
     odd["description"] = "Café ☕ flow"
     odd["states"].append({"name": "notify", "type": "make-http-request", "transitions": [],
-                          "properties": {"url": HOOK, "method": "POST"}})  # fmt: skip
+                          "properties": {"url": HOOK, "method": "POST",
+                                         "content_type": "application/json"}})  # fmt: skip
     flow = store.add_studio_flow(friendly_name="Café ☕ Flow!", status="draft", definition=odd)
     service = store.items("chat_services")[0]["sid"]
     for _ in range(2):  # two Flex Flows with one name: the oldest is exported, pinned
