@@ -108,7 +108,7 @@ def _missing_state(what: str, target: str, names: Mapping[str, int], path: Field
 # -- placeholders ------------------------------------------------------------------------
 
 
-def map_strings(value: Any, fn: Callable[[str, FieldPath], str], path: FieldPath = ()) -> Any:
+def map_strings(value: Any, fn: Callable[[str, FieldPath], Any], path: FieldPath = ()) -> Any:
     """A copy of a JSON value with ``fn(string, path)`` applied to every string."""
     if isinstance(value, str):
         return fn(value, path)
@@ -143,16 +143,23 @@ def placeholder_paths(defn: Any) -> list[tuple[FieldPath, str]]:
     return found
 
 
-def fill_placeholders(defn: Any, values: Mapping[str, str]) -> Any:
-    """Replace ``${NAME}`` with ``values[NAME]`` wherever NAME is known (the plan's step)."""
+def fill_placeholders(defn: Any, values: Mapping[str, Any]) -> Any:
+    """Replace ``${NAME}`` with ``values[NAME]`` wherever NAME is known (the plan's step).
+
+    A value that is not text (a SID known only after apply) replaces a string that
+    is exactly ``${NAME}``, whole.
+    """
 
     if not values:
         return defn  # nothing to fill: skip walking a large definition (plan time, design §9)
 
-    def fill(text: str, _path: FieldPath) -> str:
+    def fill(text: str, _path: FieldPath) -> Any:
         if "${" not in text:
             return text
-        return PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
+        whole = PLACEHOLDER.fullmatch(text)
+        if whole is not None and whole.group(1) in values:
+            return values[whole.group(1)]
+        return PLACEHOLDER.sub(lambda m: str(values.get(m.group(1), m.group(0))), text)
 
     return map_strings(defn, fill)
 

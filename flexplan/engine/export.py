@@ -201,6 +201,10 @@ class _Names:
             return None
         return self.local.get((section, sid), sid)
 
+    def ref_var(self, key: str, section: str, sid: str) -> Any | None:
+        name = self.local.get((section, sid))
+        return FlowMapping({key: name}) if name is not None else None
+
     def lookup(self, kind: str, sid: str | None, *, workspace_sid: str | None = None) -> Any:
         if not sid:
             return sid
@@ -275,12 +279,16 @@ def _export_kind(
 ) -> dict[str, Any]:
     kept, pinned = _unique_by_key(kind, objects, result.warnings)
     local = assign_names(kind, kept)
+    for obj in kept:  # known before any is exported: resources of one kind refer to each other
+        if obj.sid:
+            names.local[(kind.section, obj.sid)] = local[id(obj)]
     entries: dict[str, Any] = {}
     for obj in sorted(kept, key=lambda o: local[id(o)]):
         name = local[id(obj)]
         exported = kind.export(name, obj, names)
         if exported is None:
             result.warnings.append(f"{kind.title} {obj.label!r} ({obj.sid}) was not exported")
+            names.local.pop((kind.section, obj.sid or ""), None)
             continue
         spec = dict(exported.spec)
         if id(obj) in pinned and obj.sid:

@@ -17,6 +17,7 @@ from typing import Any
 from deepdiff import DeepDiff
 
 from flexplan.resources.base import FieldChange
+from flexplan.resources.live import Unknown
 
 ABSENT: Any = None
 
@@ -73,7 +74,7 @@ class DefinitionDiff:
 
     def to_json(self) -> dict[str, Any]:
         def value(v: Any) -> Any:
-            return None if v is SENSITIVE else v
+            return None if v is SENSITIVE or isinstance(v, Unknown) else v
 
         def fields(items: tuple[FieldChange, ...]) -> list[dict[str, Any]]:
             return [
@@ -122,6 +123,8 @@ def _show(value: Any) -> str:
         return "(none)"
     if value is SENSITIVE:
         return "(sensitive)"
+    if isinstance(value, Unknown):
+        return str(value)  # (known after apply)
     if value in (NO_TRANSITION, NO_NEXT):
         return str(value)
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
@@ -130,7 +133,12 @@ def _show(value: Any) -> str:
 def _widget_lines(widget: WidgetChange) -> list[str]:
     symbol = {"add": "+", "remove": "-", "change": "~"}[widget.action]
     head = f'{symbol} widget "{widget.widget}" ({widget.widget_type})'
-    body = [f"    {c.path}: {_show(c.before)} -> {_show(c.after)}" for c in widget.fields]
+    body = [
+        f"    {c.path} = {_show(c.after)}"
+        if c.before is ABSENT and widget.action == "add"
+        else f"    {c.path}: {_show(c.before)} -> {_show(c.after)}"
+        for c in widget.fields
+    ]
     return [head, *body]
 
 
@@ -145,7 +153,8 @@ def diff_definitions(before: Mapping[str, Any] | None, after: Mapping[str, Any])
     layout: list[str] = []
     for name, state in new_states.items():
         if name not in old_states:
-            widgets.append(WidgetChange("add", name, str(state.get("type", "?"))))
+            unknown = tuple(_unknown_properties(state.get("properties")))
+            widgets.append(WidgetChange("add", name, str(state.get("type", "?")), unknown))
             continue
         change, moved = _diff_widget(name, old_states[name], state)
         if change:
@@ -157,6 +166,18 @@ def diff_definitions(before: Mapping[str, Any] | None, after: Mapping[str, Any])
             widgets.append(WidgetChange("remove", name, str(state.get("type", "?"))))
     flow_fields = tuple(_diff_flow_fields(before, after))
     return DefinitionDiff(tuple(widgets), flow_fields, len(layout), tuple(layout))
+
+
+def _unknown_properties(value: Any, path: str = "properties") -> Iterable[FieldChange]:
+    """The values of an added widget known only after apply (a sub-flow's new SID)."""
+    if isinstance(value, Unknown):
+        yield FieldChange(path, ABSENT, value)
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from _unknown_properties(item, f"{path}.{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _unknown_properties(item, f"{path}[{index}]")
 
 
 def _states_by_name(states: Iterable[Any]) -> dict[str, Mapping[str, Any]]:

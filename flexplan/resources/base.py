@@ -102,6 +102,11 @@ class ExportNames(Protocol):
         """The local name of an exported resource with ``sid``, else the SID itself."""
         ...
 
+    def ref_var(self, key: str, section: str, sid: str) -> Any | None:
+        """``{key: local name}`` for an exported resource of ``section`` with ``sid``, else
+        ``None`` (a Studio var ``{studio_flow: NAME}``)."""
+        ...
+
     def lookup(self, kind: str, sid: str | None, *, workspace_sid: str | None = None) -> Any:
         """The unique friendly (or unique) name of a look-up object, else the SID itself."""
         ...

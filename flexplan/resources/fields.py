@@ -359,19 +359,28 @@ def parse_lookup_mapping(value: Mapping[str, Any]) -> Lookup:
     return lookup
 
 
-def _parse_flow_var(value: Any) -> str | Lookup:
-    if isinstance(value, (str, Lookup)):
+FLOW_VAR_REF = "studio_flow"  # ``{studio_flow: NAME}``: another managed flow's SID
+
+
+def _parse_flow_var(value: Any) -> str | Lookup | ResourceRef:
+    if isinstance(value, (str, Lookup, ResourceRef)):
         return value
     if isinstance(value, bool) or value is None:
         raise _fail("var_type", "a variable is text, or a look-up such as workflow: NAME")
     if isinstance(value, (int, float)):
         return str(value)
+    if isinstance(value, Mapping) and FLOW_VAR_REF in value:
+        if len(value) != 1:
+            raise _fail("var_ref", "a flow reference is only {studio_flow: NAME}")
+        return Ref("studio_flows", "FW", "Studio flow").parse(value[FLOW_VAR_REF])
     if isinstance(value, Mapping):
         return parse_lookup_mapping(value)
     raise _fail("var_type", "a variable is text, or a look-up such as workflow: NAME")
 
 
-def _dump_flow_var(value: str | Lookup) -> Any:
+def _dump_flow_var(value: str | Lookup | ResourceRef) -> Any:
+    if isinstance(value, ResourceRef):
+        return {FLOW_VAR_REF: str(value)}
     return value.as_manifest() if isinstance(value, Lookup) else value
 
 
@@ -382,15 +391,22 @@ _LOOKUP_OBJECT_SCHEMA = {
     "maxProperties": 2,
     "additionalProperties": False,
 }
+_FLOW_REF_SCHEMA = {
+    "type": "object",
+    "properties": {FLOW_VAR_REF: Ref("studio_flows", "FW", "Studio flow").schema()},
+    "required": [FLOW_VAR_REF],
+    "additionalProperties": False,
+}
 FlowVar = Annotated[
-    str | Lookup,
+    str | Lookup | ResourceRef,
     PlainValidator(_parse_flow_var),
     PlainSerializer(_dump_flow_var),
     WithJsonSchema(
         {
-            "anyOf": [{"type": "string"}, _LOOKUP_OBJECT_SCHEMA],
-            "description": "a string, or a look-up resolved at plan time, "
-            "e.g. {workflow: Assign to Anyone} or {task_channel: chat}",
+            "anyOf": [{"type": "string"}, _LOOKUP_OBJECT_SCHEMA, _FLOW_REF_SCHEMA],
+            "description": "a string; a look-up resolved at plan time, "
+            "e.g. {workflow: Assign to Anyone} or {task_channel: chat}; or another managed "
+            "flow's SID, {studio_flow: NAME} (a run-subflow's flow_sid)",
         }
     ),
 ]

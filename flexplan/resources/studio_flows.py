@@ -26,16 +26,18 @@ from flexplan.resources.base import (
     FieldPath,
     Placeholder,
     Problem,
+    Reference,
     ResourceKind,
     ResourceSpec,
 )
-from flexplan.resources.fields import SID_HEX, FlowVar, Lookup, Sid
+from flexplan.resources.fields import FLOW_VAR_REF, SID_HEX, FlowVar, Lookup, ResourceRef, Sid
 from flexplan.resources.live import LiveObject, Unknown, fingerprint_of
 from flexplan.studio import (
     check_definition,
     fill_placeholders,
     map_strings,
     normalize_definition,
+    placeholder_paths,
     placeholders,
 )
 
@@ -72,6 +74,40 @@ class StudioFlowSpec(ResourceSpec):
         return self
 
 
+def _flow_ref_problems(name: str, spec: StudioFlowSpec) -> list[Problem]:
+    """A ``{studio_flow: NAME}`` var stands alone (a SID is the whole value) and is not the
+    flow itself (its SID exists only once the flow does)."""
+    refs = {
+        key: value for key, value in (spec.vars or {}).items() if isinstance(value, ResourceRef)
+    }
+    problems = [
+        Problem(
+            f"vars.{key} refers to this flow itself",
+            ("vars", key),
+            "a flow cannot name its own SID in its definition; refer to another flow",
+        )
+        for key, ref in refs.items()
+        if ref.name == name
+    ]
+    for path, var in placeholder_paths(spec.definition or {}):
+        text = _text_at(spec.definition, path)
+        if var in refs and text != "${" + var + "}":
+            problems.append(
+                Problem(
+                    f"${{{var}}} is a flow's SID and must be the whole value, not part of {text!r}",
+                    ("definition", *path),
+                    f'write "${{{var}}}" alone (as in a run-subflow\'s flow_sid)',
+                )
+            )
+    return problems
+
+
+def _text_at(value: Any, path: FieldPath) -> Any:
+    for part in path:
+        value = value[part]
+    return value
+
+
 # The Studio flows a new Flex account starts with, under every name Twilio's pages give
 # them ("Webchat Flow": support.twilio.com/hc/en-us/articles/360012257693; "WebChat Flow
 # (or Chat Flow)": twilio.com/docs/flex/admin-guide/tutorials/webchat-setup), compared
@@ -102,10 +138,10 @@ class StudioFlowKind(ResourceKind):
         self, spec: ResourceSpec, variables: Mapping[str, str]
     ) -> tuple[dict[str, str], frozenset[str]]:
         """Values for ``${NAME}`` in the definition (flow vars over ``variables``),
-        and the names kept for the plan to fill (look-up vars)."""
+        and the names kept for the plan to fill (look-up and flow-reference vars)."""
         assert isinstance(spec, StudioFlowSpec)
         own = spec.vars or {}
-        keep = frozenset(k for k, v in own.items() if isinstance(v, Lookup))
+        keep = frozenset(k for k, v in own.items() if isinstance(v, (Lookup, ResourceRef)))
         values = {**variables, **{k: v for k, v in own.items() if isinstance(v, str)}}
         return {k: v for k, v in values.items() if k not in keep}, keep
 
@@ -121,9 +157,18 @@ class StudioFlowKind(ResourceKind):
                     "a Studio flow needs a definition", (), "add definition_file: or definition:"
                 )
             ]
-        return [
+        problems = [
             Problem(p.message, ("definition", *p.path), p.hint, p.severity)
             for p in check_definition(spec.definition)
+        ]
+        return problems + _flow_ref_problems(name, spec)
+
+    def references(self, spec: ResourceSpec) -> Sequence[Reference]:
+        assert isinstance(spec, StudioFlowSpec)
+        return [
+            Reference("studio_flows", value.name, ("vars", key))
+            for key, value in (spec.vars or {}).items()
+            if isinstance(value, ResourceRef) and value.name is not None
         ]
 
     def natural_key(self, name: str, spec: ResourceSpec) -> tuple[Any, ...]:
@@ -134,7 +179,7 @@ class StudioFlowKind(ResourceKind):
         assert isinstance(spec, StudioFlowSpec)
         return spec.friendly_name
 
-    def lookups(self, spec: ResourceSpec) -> Sequence[Any]:
+    def lookups(self, spec: ResourceSpec) -> Sequence[Any]:  # not the flow references
         return [v for v in (getattr(spec, "vars", None) or {}).values() if isinstance(v, Lookup)]
 
     def read(self, ctx: Any, specs: Sequence[tuple[str, ResourceSpec]]) -> list[LiveObject]:
@@ -154,11 +199,12 @@ class StudioFlowKind(ResourceKind):
         return [to_live(fetched.get(f["sid"], f)) for f in flows]
 
     def desired_state(self, name: str, spec: ResourceSpec, resolver: Any) -> dict[str, Any]:
-        values = {
-            key: resolver.lookup(value)
-            for key, value in (getattr(spec, "vars", None) or {}).items()
-            if isinstance(value, Lookup)
-        }
+        values: dict[str, str | Unknown] = {}
+        for key, value in (getattr(spec, "vars", None) or {}).items():
+            if isinstance(value, Lookup):
+                values[key] = resolver.lookup(value)
+            elif isinstance(value, ResourceRef):
+                values[key] = resolver.ref(value)  # a SID, or Unknown when created in this plan
         definition = getattr(spec, "definition", None)
         assert isinstance(spec, StudioFlowSpec)
         state: dict[str, Any] = {"friendly_name": spec.friendly_name}
@@ -279,23 +325,32 @@ class StudioFlowKind(ResourceKind):
             "status": live.raw.get("status") or "published",
             "definition_file": path,
         }
-        definition, flow_vars = _export_definition(definition, f"studio_flows.{name}", names)
+        definition, flow_vars = _export_definition(
+            definition, f"studio_flows.{name}", names, own_sid=live.sid
+        )
         if flow_vars:
             spec["vars"] = flow_vars
         return Exported(spec, {path: definition})
 
 
 def _export_definition(
-    definition: dict[str, Any], where: str, names: ExportNames
+    definition: dict[str, Any], where: str, names: ExportNames, *, own_sid: str | None = None
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Workflow / task channel SIDs become look-up ``vars``; URLs with credentials, secrets."""
+    """Workflow / task channel SIDs become look-up ``vars``, exported flows' SIDs
+    ``{studio_flow: NAME}`` vars; URLs with credentials, secrets."""
     found: dict[str, Any] = {}  # SID -> look-up mapping
 
     def collect(text: str, _path: FieldPath) -> str:
-        if text not in found and _LOOKUP_SID.match(text):
+        if text in found:
+            return text
+        if _LOOKUP_SID.match(text):
             lookup = names.lookup_var(text)
             if lookup is not None:
                 found[text] = lookup
+        elif _FLOW_SID.match(text) and text != own_sid:  # a run-subflow's flow, when exported
+            ref = names.ref_var(FLOW_VAR_REF, "studio_flows", text)
+            if ref is not None:
+                found[text] = ref
         return text
 
     map_strings(definition, collect)
@@ -314,8 +369,13 @@ def _export_definition(
     return exported, flow_vars
 
 
-_VAR_PREFIX = {"workflow": "WORKFLOW_SID", "task_channel": "CHANNEL_SID"}
+_VAR_PREFIX = {
+    "workflow": "WORKFLOW_SID",
+    "task_channel": "CHANNEL_SID",
+    FLOW_VAR_REF: "SUBFLOW_SID",
+}
 _LOOKUP_SID = re.compile(rf"^(WW|TC){SID_HEX}$")  # what a send-to-flex widget names
+_FLOW_SID = re.compile(rf"^FW{SID_HEX}$")  # what a run-subflow widget names
 
 
 def _var_names(found: Mapping[str, Any], taken: set[str]) -> dict[str, str]:
