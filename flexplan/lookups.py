@@ -3,7 +3,9 @@
 Chat and Conversations services, TaskRouter workspaces, workflows and task
 channels are found by friendly name (task channels by unique name) or
 confirmed by SID. Only the lists a manifest needs are read. Zero or several
-matches are errors that name the candidates.
+matches are errors that name the candidates. A resolved SID is a ``Named``: it
+compares equal to the object's name too (Twilio may echo either form) and the
+plan shows both, ``chat (TC…)``.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from flexplan.resources.fields import LOOKUP_TITLE, Lookup
+from flexplan.resources.live import Named
 
 
 class LookupError_(Exception):
@@ -121,9 +124,11 @@ class _Resolution:
         return None
 
     def _settle(self, lookup: Lookup, scope: str, resolved: dict[Lookup, str]) -> None:
-        sid = self._match(lookup, self.lists.get((lookup.kind, scope), []))
+        candidates = self.lists.get((lookup.kind, scope), [])
+        sid = self._match(lookup, candidates)
         if sid is not None:
-            resolved[lookup] = sid
+            name = next((n for s, n in candidates if s == sid), "") or ""
+            resolved[lookup] = Named(sid, name, candidates)
 
     def _match(self, lookup: Lookup, candidates: list[Candidate]) -> str | None:
         title = LOOKUP_TITLE[lookup.kind]

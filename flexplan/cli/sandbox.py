@@ -54,6 +54,11 @@ def command() -> None:
     help="Remove this field from every object of every GET answer, as a rewriting proxy "
     "would (e.g. friendly_name). Repeatable.",
 )
+@click.option(
+    "--echo-sids",
+    is_flag=True,
+    help="Answer SIDs for values given by name (a Flex Flow's task channel), as Twilio may.",
+)
 def serve(
     host: str,
     port: int,
@@ -66,6 +71,7 @@ def serve(
     seed: int | None,
     retired: tuple[str, ...],
     drop_fields: tuple[str, ...],
+    echo_sids: bool,
 ) -> None:
     """Serve the sandbox until interrupted (Ctrl-C)."""
     server = SandboxServer(
@@ -80,6 +86,7 @@ def serve(
         seed=seed,
         retired=retired,
         drop_fields=drop_fields,
+        echo_sids=echo_sids,
     )
     try:
         server.bind()

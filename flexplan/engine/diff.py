@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flexplan.resources.base import FieldChange
-from flexplan.resources.live import Unknown
+from flexplan.resources.live import Named, Unknown
 
 ABSENT: Any = None
 RichDiff = Callable[[str, Any, Any], Any]
@@ -85,8 +85,9 @@ def diff_states(
                 result.unchanged += 1
             else:
                 result.details[path] = detail
-        elif before != after:
-            result.changes.append(FieldChange(path, before, after))
+        elif before != after:  # a Named look-up equals its SID and its name
+            named = after.sibling(before) if isinstance(after, Named) else before
+            result.changes.append(FieldChange(path, named, after))
         else:
             result.unchanged += 1
     return result

@@ -7,7 +7,7 @@ from typing import Any
 
 from flexplan.engine.model import ResourceChange
 from flexplan.redact import MASK, redact, url_has_credentials
-from flexplan.resources.live import Unknown
+from flexplan.resources.live import Named, Unknown
 
 KNOWN_AFTER_APPLY = "(known after apply)"
 
@@ -50,6 +50,8 @@ def show(value: Any, *, sensitive: bool = False) -> str:
         return MASK
     if isinstance(value, Unknown):
         return KNOWN_AFTER_APPLY
+    if isinstance(value, Named):
+        return redact(value.show())  # chat (TC…): a look-up's name beside its SID
     if value is None:
         return "null"
     return redact(json.dumps(value, ensure_ascii=False, sort_keys=True, default=str))

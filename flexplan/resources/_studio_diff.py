@@ -17,7 +17,7 @@ from typing import Any
 from deepdiff import DeepDiff
 
 from flexplan.resources.base import FieldChange
-from flexplan.resources.live import Unknown
+from flexplan.resources.live import Named, Unknown
 
 ABSENT: Any = None
 
@@ -125,6 +125,8 @@ def _show(value: Any) -> str:
         return "(sensitive)"
     if isinstance(value, Unknown):
         return str(value)  # (known after apply)
+    if isinstance(value, Named):
+        return value.show()  # chat (TC…)
     if value in (NO_TRANSITION, NO_NEXT):
         return str(value)
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
@@ -288,6 +290,10 @@ def _nested_changes(prefix: str, old: Any, new: Any) -> list[FieldChange]:
             path = _dotted(prefix, item.path(output_format="list"))
             before = ABSENT if _missing(item.t1) else item.t1
             after = ABSENT if _missing(item.t2) else item.t2
+            if isinstance(after, Named):
+                if before == after:
+                    continue  # the SID and the name of one look-up (deepdiff sees two types)
+                before = after.sibling(before)
             changes.append(FieldChange(path, before, after))
     changes.sort(key=lambda c: c.path)
     return changes

@@ -268,10 +268,7 @@ def _desired_integration(integration: Any, resolver: Any) -> dict[str, Any]:
             continue
         if field == "studio_flow":
             state[field] = resolver.ref(value)
-        elif field == "channel" and value.by == "unique_name":
-            resolver.lookup(_scoped(integration, field))  # must exist; Twilio takes the name
-            state[field] = value.value
-        elif field in _LOOKUP_FIELDS:
+        elif field in _LOOKUP_FIELDS:  # a Named SID: equal to the name Twilio may echo
             state[field] = resolver.lookup(_scoped(integration, field))
         else:
             state[field] = value

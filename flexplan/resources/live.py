@@ -30,6 +30,54 @@ class Unknown:
         return "(known after apply)"
 
 
+class Named(str):
+    """A look-up's SID that knows its name: equal to the SID and to the name.
+
+    Twilio may answer either form for one value (a task channel given by unique
+    name can come back as its ``TC…`` SID, and the other way round), so a desired
+    value resolved through a look-up compares equal to both; the plan shows it as
+    ``chat (TC…)``. ``candidates`` are the look-up's (SID, name) pairs, so the other
+    side of a change can be named too (``sibling``).
+    """
+
+    __slots__ = ("name", "candidates")
+
+    def __new__(cls, sid: str, name: str, candidates: Sequence[tuple[str, str]] = ()) -> Named:
+        named = super().__new__(cls, sid)
+        named.name = name
+        named.candidates = tuple(candidates)
+        return named
+
+    name: str
+    candidates: tuple[tuple[str, str], ...]
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, str):
+            return str.__eq__(self, other) or (bool(self.name) and self.name == str(other))
+        return NotImplemented
+
+    def __ne__(self, other: object) -> bool:
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+    __hash__ = str.__hash__
+
+    def show(self) -> str:
+        return f"{self.name} ({str.__str__(self)})" if self.name else str.__str__(self)
+
+    def sibling(self, other: Any) -> Any:
+        """``other`` (a SID or a name of the same look-up) as a ``Named``, when it is one."""
+        if not isinstance(other, str) or isinstance(other, Named):
+            return other
+        for sid, name in self.candidates:
+            if other in (sid, name):
+                return Named(sid, name, self.candidates)
+        return other
+
+    def __reduce__(self) -> Any:
+        return (Named, (str.__str__(self), self.name, self.candidates))
+
+
 @dataclass
 class LiveObject:
     """One live resource as read from the account."""

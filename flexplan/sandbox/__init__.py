@@ -80,6 +80,7 @@ class SandboxServer:
         retired: Sequence[str] = (),
         drop_fields: frozenset[str] | set[str] | tuple[str, ...] = (),
         fail_routes: frozenset[str] | set[str] | tuple[str, ...] = (),
+        echo_sids: bool = False,
     ) -> None:
         if not is_sid(account_sid, "AC") or (api_key and not is_sid(api_key, "SK")):
             raise FlexplanError(
@@ -91,6 +92,9 @@ class SandboxServer:
         self.api_key, self.api_secret = api_key, api_secret
         path = Path(state_file) if state_file is not None else None
         self.store = Store(account_sid=account_sid, seed=seed, state_file=path)
+        # echo_sids: values Twilio accepts by name or SID come back as the SID (a task
+        # channel's unique name in a Flex Flow's Integration.Channel); docs/sandbox.md
+        self.store.echo_sids = echo_sids
         settings = FaultSettings(
             latency_ms,
             fail_rate,

@@ -110,8 +110,26 @@ def _check_conflict(store: Store, body: Body) -> None:
             )
 
 
+def _echoed_channel(store: Store, integration: dict[str, Any]) -> dict[str, Any]:
+    """With the ``echo_sids`` knob, a task channel given by unique name is kept as its SID.
+
+    Twilio's ``Integration.Channel`` takes a task channel SID or unique name
+    (twilio_flex_v1.json); which form it answers with is not documented, so the
+    sandbox echoes what was sent, or the SID with this knob on.
+    """
+    channel = integration.get("channel")
+    if not store.echo_sids or not channel or str(channel).startswith("TC"):
+        return integration
+    workspace = integration.get("workspace_sid")
+    for item in store.items("task_channels"):
+        if item["unique_name"] == channel and workspace in (None, item["workspace_sid"]):
+            return {**integration, "channel": item["sid"]}
+    return integration
+
+
 def flex_flow_body(store: Store, sid: str, fields: dict[str, Any], created: str) -> Body:
     kind = fields.get("integration_type") or "studio"
+    fields = {**fields, "integration": _echoed_channel(store, fields.get("integration") or {})}
     return {
         "sid": sid,
         "account_sid": store.account_sid,
@@ -148,7 +166,7 @@ def _update_flex_flow(store: Store, current: Body, fields: dict[str, Any]) -> Bo
     merged = {**current, **{k: v for k, v in fields.items() if k != "integration"}}
     kind = merged["integration_type"]
     integration = {**(current["integration"] or {}), **fields.get("integration", {})}
-    merged["integration"] = _integration(kind, integration)
+    merged["integration"] = _integration(kind, _echoed_channel(store, integration))
     merged["date_updated"] = now_iso()
     _check_conflict(store, merged)
     return store.put("flex_flows", merged)

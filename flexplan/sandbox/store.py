@@ -39,6 +39,8 @@ Body = dict[str, Any]
 class Store:
     """All resources of one sandbox account. Callers hold ``lock`` around a change."""
 
+    echo_sids = False  # knob: answer SIDs for values given by name (docs/sandbox.md)
+
     def __init__(
         self, *, account_sid: str, seed: int | None = None, state_file: Path | None = None
     ):
