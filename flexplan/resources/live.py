@@ -40,7 +40,7 @@ class Named(str):
     side of a change can be named too (``sibling``).
     """
 
-    __slots__ = ("name", "candidates")
+    __slots__ = ("candidates", "name")
 
     def __new__(cls, sid: str, name: str, candidates: Sequence[tuple[str, str]] = ()) -> Named:
         named = super().__new__(cls, sid)
