@@ -33,6 +33,7 @@ from flexplan.resources.fields import (
     Url,
     WorkflowLookup,
     WorkspaceLookup,
+    is_sid,
     number_claim_key,
 )
 from flexplan.resources.live import LiveObject
@@ -240,6 +241,8 @@ def _export_integration(raw: dict[str, Any], where: str, names: ExportNames) -> 
             value = names.secret(f"{where}.integration.url", str(value))
         elif field in ("workspace", "workflow"):
             value = names.lookup(field, value, workspace_sid=workspace)
+        elif field == "channel" and is_sid(str(value), "TC"):  # an account may answer the SID
+            value = names.lookup("task_channel", value, workspace_sid=workspace)
         out[field] = value
     return out
 

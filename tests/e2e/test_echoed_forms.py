@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from plankit import CLEAN, block, studio_flow, write_config
 
 from flexplan.sandbox import SandboxServer
@@ -113,3 +114,20 @@ def test_a_studio_look_up_var_shows_names_beside_sids(
     assert result.exit_code == 2, result
     lines = [line.strip() for line in block(result.stdout, "studio_flow.support")]
     assert f"properties.channel: chat ({CHAT}) -> sms ({SMS})" in lines, lines
+
+
+def test_export_writes_a_channel_answered_as_a_sid_by_its_name(
+    tmp_path: Path, sandbox: SandboxServer, sandbox_env: dict[str, str], run_flexplan: Any
+) -> None:
+    sandbox.store.add_flex_flow(
+        friendly_name="Task Handler", chat_service_sid=CHAT_SERVICE, channel_type="custom",
+        enabled=False, integration_type="task",
+        integration={"workspace_sid": WORKSPACE, "workflow_sid": WORKFLOW, "channel": SMS},
+    )  # fmt: skip
+    out = tmp_path / "export"
+    exported = run_flexplan("export", "--out", str(out), "--kinds", "flex_flows", env=sandbox_env)
+    assert exported.exit_code == 0, exported
+    flows = yaml.safe_load((out / "flex_flows.yaml").read_text())["flex_flows"]
+    assert flows["task-handler"]["integration"]["channel"] == "sms"
+    clean = _plan(run_flexplan, out, sandbox_env)
+    assert clean.exit_code == 0, clean
