@@ -75,8 +75,8 @@ def test_a_recorded_plan_and_apply_replay_with_no_difference(
 def test_a_tampered_recording_lists_each_difference(recorded: Path, run_flexplan: Any) -> None:
     lines = _lines(recorded)
     path, number, create = next(
-        (p, n, e) for p, n, e in lines if e["method"] == "POST" and "/v2/Flows" in e["url"]
-    )
+        (p, n, e) for p, n, e in lines if e["method"] == "POST" and e["url"].endswith("/v2/Flows")
+    )  # the create (plan also POSTs /v2/Flows/Validate)
     create["status"] = 200  # Twilio answered 201 Created; pretend it said 200
     path2, number2, listing = next(
         (p, n, e) for p, n, e in lines if e["method"] == "GET" and e["url"].endswith("/v2/Flows")
