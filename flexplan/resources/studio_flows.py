@@ -266,7 +266,7 @@ class StudioFlowKind(ResourceKind):
                 raise
             return [
                 Problem(
-                    widget_message(definition, path, message),
+                    redact(widget_message(definition, path, message)),
                     ("definition", *_field_path(path)),
                     "Studio's Validate refused it; fix the widget in the definition "
                     "(--no-remote-validate skips this check)",
