@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from hypothesis import given
+from hypothesis import strategies as st
 from twilio.base.exceptions import TwilioRestException
 
 from flexplan.resources._sdk import api_failure, error_details
@@ -47,3 +49,20 @@ def test_a_property_path_is_named_by_widget_and_property() -> None:
     assert widget_message(DEFINITION, "#/states/9/type", "m") == "states[9] type: m"
     assert widget_message(DEFINITION, "#/initial_state", "m") == "initial_state: m"
     assert widget_message(DEFINITION, "#", "m") == "definition: m"
+
+
+@given(
+    path=st.text(alphabet="#/states0123456789propertiesxyz_.-", max_size=40),
+    states=st.lists(
+        st.one_of(st.none(), st.integers(), st.fixed_dictionaries({"name": st.text(max_size=8)})),
+        max_size=4,
+    ),
+    message=st.text(max_size=20),
+)
+def test_any_property_path_gives_one_line_and_never_fails(
+    path: str, states: list[object], message: str
+) -> None:
+    """Twilio's answer is open-ended input: any path, any definition, one readable line."""
+    text = widget_message({"states": states}, path, message)
+    assert text.endswith(f": {message}")
+    assert "Traceback" not in text
