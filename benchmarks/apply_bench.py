@@ -72,16 +72,14 @@ def one_run(
                            concurrency_limit=args.concurrency_limit) as base:  # fmt: skip
         client = build_client(credentials_from_env(env), api_base=base, parallelism=parallelism)
         started = time.perf_counter()
-        plan = compute_plan(client, manifest, account_sid=DEFAULT_ACCOUNT_SID,
-                            parallelism=parallelism)  # fmt: skip
+        plan = compute_plan(client, manifest, account_sid=DEFAULT_ACCOUNT_SID)
         plan_ms = (time.perf_counter() - started) * 1000
         http_before, server_before = client_stats(client).as_dict(), stats(base)
         started = time.perf_counter()
-        result = apply_plan(client, plan, KINDS, parallelism=parallelism)
+        result = apply_plan(client, plan, KINDS)
         apply_ms = (time.perf_counter() - started) * 1000
         http_after, server_after = client_stats(client).as_dict(), stats(base)
-        after = compute_plan(client, manifest, account_sid=DEFAULT_ACCOUNT_SID,
-                             parallelism=parallelism)  # fmt: skip
+        after = compute_plan(client, manifest, account_sid=DEFAULT_ACCOUNT_SID)
     by_status = server_after["by_status"]
     return {
         "parallelism": parallelism,

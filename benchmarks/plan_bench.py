@@ -130,7 +130,6 @@ def timed_plan(client: Any, manifest: Any, args: argparse.Namespace) -> tuple[An
         client,
         manifest,
         account_sid=DEFAULT_ACCOUNT_SID,
-        parallelism=args.parallelism,
         remote_validate=not args.no_remote_validate,  # as `flexplan plan` does by default
     )
     return plan, (time.perf_counter() - started) * 1000

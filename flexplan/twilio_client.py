@@ -1,4 +1,4 @@
-"""The one place that builds the twilio ``Client``: credentials, base URL, retries.
+"""The one place that builds the twilio ``Client``: credentials, base URL, the one retry layer.
 
 Credentials come from the twilio CLI's variables with its precedence: an API
 key (``TWILIO_API_KEY`` + ``TWILIO_API_SECRET``) wins over
@@ -11,16 +11,24 @@ registered with ``flexplan.redact`` and never shown.
 path. With a base-URL override (``--api-base`` / ``FLEXPLAN_API_BASE``) it
 sends ``https://flex-api.twilio.com/v1/FlexFlows?...`` to
 ``{base}/flex-api/v1/FlexFlows?...``: the first host label becomes the first
-path segment, path and query stay as they are. It also keeps one
-``requests.Session`` per thread (sessions are not thread-safe), bounds
-timeouts, retries with exponential backoff and full jitter (honouring
-``Retry-After``) — GETs on 429, 5xx and connection errors; other methods only
-on 429 and on errors where the request provably never left (connection
-refused, connect timeout) — and counts requests and retries.
+path segment, path and query stay as they are. It keeps one
+``requests.Session`` per thread (sessions are not thread-safe) and is the only
+layer that retries (``flexplan.throttle``): every request passes its adaptive
+gate (``--parallelism`` is the ceiling; 429s shrink the window), is retried
+until its deadline with backoff and full jitter or ``Retry-After`` — GETs on
+429, 5xx, lost connections and unusable answers; writes only on 429 and when
+the connection was never made, because only then is it certain that nothing
+was done — and every try, body included, is cut off at its timeout. A 2xx or
+3xx answer the SDK cannot use (a redirect, an empty or non-JSON body, a list
+page without its list) is one ``TransportError`` naming the request; for a
+write it says the request may have been carried out (``may_have_happened``), and
+the apply engine resolves it by looking the resource up.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import os
 import random
 import re
@@ -34,6 +42,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
 from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response
@@ -42,6 +51,9 @@ from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 from flexplan.errors import FlexplanError
 from flexplan.redact import redact, register_secret, url_has_credentials
+from flexplan.throttle import Deadline, RequestGate, RetryPolicy, policy_from_env
+
+__all__ = ["RetryPolicy", "TransportError", "build_client", "client_stats", "credentials_from_env"]
 
 _ACCOUNT_SID = re.compile(r"AC[0-9a-fA-F]{32}")
 _API_KEY = re.compile(r"SK[0-9a-fA-F]{32}")
@@ -52,7 +64,15 @@ _HINT = (
 
 
 class TransportError(FlexplanError):
-    """Twilio (or the sandbox) could not be reached, even after retries."""
+    """No usable answer from Twilio (or the sandbox) within the request's deadline.
+
+    ``may_have_happened``: a write that reached the server and whose outcome is
+    unknown (lost or unusable answer); the caller must look before writing again.
+    """
+
+    def __init__(self, message: str, *, hint: str | None = None, may_have_happened: bool = False):
+        super().__init__(message, hint=hint)
+        self.may_have_happened = may_have_happened
 
 
 @dataclass(frozen=True)
@@ -115,31 +135,28 @@ def credentials_from_env(env: Mapping[str, str] | None = None) -> Credentials:
     return Credentials(sid, sid, token, region, edge)
 
 
-@dataclass(frozen=True)
-class RetryPolicy:
-    """Bounded retries: at most ``attempts`` tries and ``budget`` seconds of waiting."""
-
-    attempts: int = 4
-    base_delay: float = 0.25
-    max_delay: float = 8.0
-    budget: float = 30.0
-
-
 class ClientStats:
-    """Thread-safe counts of HTTP attempts, retries and outcomes."""
+    """Thread-safe counts of HTTP attempts, retries, outcomes and waits."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self.requests = 0
         self.retries = 0
         self.statuses: Counter[str] = Counter()
+        self.by_call: Counter[str] = Counter()
+        self.retry_after_waits: list[float] = []
 
-    def record(self, outcome: str, *, retry: bool) -> None:
+    def record(self, call: str, outcome: str, *, retry: bool) -> None:
         with self._lock:
             self.requests += 1
             self.statuses[outcome] += 1
+            self.by_call[call] += 1
             if retry:
                 self.retries += 1
+
+    def waited(self, seconds: float) -> None:
+        with self._lock:
+            self.retry_after_waits.append(seconds)
 
     def as_dict(self) -> dict[str, Any]:
         with self._lock:
@@ -147,6 +164,7 @@ class ClientStats:
                 "requests": self.requests,
                 "retries": self.retries,
                 "statuses": dict(self.statuses),
+                "retry_after_waits": len(self.retry_after_waits),
             }
 
 
@@ -177,7 +195,7 @@ def _retry_after(headers: Mapping[str, str]) -> float | None:
         return None
 
 
-def _provably_unsent(exc: requests.RequestException) -> bool:
+def _provably_unsent(exc: BaseException) -> bool:
     """True when the connection was never made, so the request cannot have had effects."""
     if isinstance(exc, requests.ConnectTimeout):
         return True
@@ -185,21 +203,78 @@ def _provably_unsent(exc: requests.RequestException) -> bool:
     return isinstance(reason, NewConnectionError | ConnectTimeoutError)
 
 
+@dataclass
+class _Attempt:
+    """What one try gave: a usable answer, or what was wrong with it."""
+
+    response: Response | None = None
+    problem: str | None = None  # an unusable answer or a failed exchange, in words
+    unsent: bool = False  # the request provably never reached the server
+    throttled: bool = False  # 429: not processed (Twilio error 20429)
+    headers: Mapping[str, str] | None = None
+
+    @property
+    def status(self) -> str:
+        return str(self.response.status_code) if self.response is not None else "unusable"
+
+
+class _DeadlineCut(Exception):
+    """The answer was still arriving when the try's time ran out."""
+
+
+def _describe_status(status: int) -> str:
+    return f"HTTP {status}"
+
+
+def _check_answer(method: str, status: int, text: str, headers: Mapping[str, str]) -> str | None:
+    """What makes a 2xx/3xx answer unusable, or None when the SDK can use it."""
+    if 300 <= status < 400:
+        where = headers.get("Location")
+        return f"answered {_describe_status(status)}, a redirect" + (
+            f" to {_origin(where)}" if where else ""
+        ) + " (Twilio's API does not redirect)"
+    if not 200 <= status < 300 or method == "DELETE" or status == 204:
+        return None
+    if not text.strip():
+        return f"answered {_describe_status(status)} with an empty body"
+    try:
+        body = json.loads(text)
+    except ValueError:
+        return f"answered {_describe_status(status)} with a body that is not JSON"
+    if not isinstance(body, dict):
+        return f"answered {_describe_status(status)} with JSON that is not an object"
+    meta = body.get("meta")
+    key = meta.get("key") if isinstance(meta, dict) else None
+    if isinstance(key, str) and not isinstance(body.get(key), list):
+        return f"answered {_describe_status(status)} with a list page that lacks its {key!r} list"
+    return None
+
+
+def _origin(url: str) -> str:
+    """``scheme://host/path`` of a URL, without credentials or query."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.hostname or ''}{parts.path}"
+
+
 class FlexplanHttpClient(TwilioHttpClient):  # type: ignore[misc]
-    """The SDK's HTTP client with base-URL rewrite, per-thread sessions, retries, stats."""
+    """The SDK's HTTP client: base-URL rewrite, per-thread sessions, the request gate,
+    the one retry layer (deadlines, backoff, ``Retry-After``), checked answers, stats."""
 
     def __init__(
         self,
         *,
         api_base: str | None = None,
         parallelism: int = 10,
-        timeout: float = 30.0,
+        timeout: float | None = None,
         retry: RetryPolicy | None = None,
     ) -> None:
-        super().__init__(pool_connections=False, timeout=timeout)
+        self.retry = retry or RetryPolicy()
+        if timeout is not None:
+            self.retry = dataclasses.replace(self.retry, attempt_timeout=timeout)
+        super().__init__(pool_connections=False, timeout=self.retry.attempt_timeout)
         self.api_base = api_base
         self.parallelism = max(1, parallelism)
-        self.retry = retry or RetryPolicy()
+        self.gate = RequestGate(self.parallelism, adaptive=self.retry.adaptive)
         self.stats = ClientStats()
         self._local = threading.local()
         self._rng = random.Random()
@@ -213,13 +288,6 @@ class FlexplanHttpClient(TwilioHttpClient):  # type: ignore[misc]
             session.mount("http://", adapter)
             self._local.session = session
         return session
-
-    def _delay(self, attempt: int, headers: Mapping[str, str] | None) -> float:
-        hinted = _retry_after(headers) if headers is not None else None
-        if hinted is not None:
-            return hinted
-        ceiling = min(self.retry.max_delay, self.retry.base_delay * (2**attempt))
-        return self._rng.uniform(0, ceiling)
 
     def request(
         self,
@@ -238,52 +306,129 @@ class FlexplanHttpClient(TwilioHttpClient):  # type: ignore[misc]
             kwargs["json"] = data
         else:
             kwargs["data"] = data
-        read_timeout = timeout or self.timeout or 30.0
-        kwargs["timeout"] = (min(10.0, read_timeout), read_timeout)
-        target = rewrite_url(url, self.api_base)
-        return self._with_retries(method, target, kwargs, allow_redirects)
+        call = f"{method} {_origin(url)}"
+        return self._with_retries(method, rewrite_url(url, self.api_base), kwargs, call)
 
     def _with_retries(
-        self, method: str, target: str, kwargs: dict[str, Any], redirects: bool
+        self, method: str, target: str, kwargs: dict[str, Any], call: str
     ) -> Response:
-        started = time.monotonic()
-        for attempt in range(self.retry.attempts):
-            last = attempt == self.retry.attempts - 1
+        """Try until the answer is usable, not worth retrying, or the deadline is near."""
+        deadline: Deadline | None = None
+        tries = 0
+        while True:
+            generation = self.gate.acquire()
+            deadline = deadline or Deadline(self.retry.deadline)  # queueing is not counted
+            attempt = _Attempt()
             try:
-                raw = self._session().request(method, target, allow_redirects=redirects, **kwargs)
-            except requests.RequestException as exc:
-                retry = not last and (method == "GET" or _provably_unsent(exc))
-                self.stats.record(type(exc).__name__, retry=retry)
-                if not retry or not self._sleep(attempt, None, started):
-                    raise self._transport_error(method, target, exc, attempt + 1) from None
-                continue
-            response = Response(int(raw.status_code), raw.text, raw.headers)
-            retryable = raw.status_code == 429 or (raw.status_code >= 500 and method == "GET")
-            retry = retryable and not last
-            self.stats.record(str(raw.status_code), retry=retry)
-            if not retry or not self._sleep(attempt, raw.headers, started):
-                self._test_only_last_response = response
-                return response
-        raise AssertionError("unreachable")  # pragma: no cover
+                attempt = self._attempt(method, target, kwargs, deadline)
+            finally:
+                succeeded = attempt.response is not None and attempt.response.status_code < 400
+                self.gate.release(generation, throttled=attempt.throttled, succeeded=succeeded)
+            tries += 1
+            retry = self._worth_retrying(method, attempt)
+            delay = self._delay(tries - 1, attempt.headers) if retry else 0.0
+            retry = retry and delay < deadline.remaining
+            self.stats.record(call, attempt.status, retry=retry)
+            if not retry:
+                return self._outcome(method, call, attempt, tries, deadline)
+            if attempt.headers is not None and _retry_after(attempt.headers) is not None:
+                self.stats.waited(delay)
+            time.sleep(delay)
 
-    def _sleep(self, attempt: int, headers: Mapping[str, str] | None, started: float) -> bool:
-        """Wait before the next try; False when that would exceed the time budget."""
-        delay = self._delay(attempt, headers)
-        if time.monotonic() - started + delay > self.retry.budget:
+    @staticmethod
+    def _worth_retrying(method: str, attempt: _Attempt) -> bool:
+        """GETs on every transient failure; writes only when provably not processed
+        (429: Twilio says such a request is never processed; a connection never made)."""
+        if attempt.throttled or attempt.unsent:
+            return True
+        if method != "GET":
             return False
-        time.sleep(delay)
-        return True
+        if attempt.problem is not None:
+            return True
+        return attempt.response is not None and attempt.response.status_code >= 500
 
-    def _transport_error(
-        self, method: str, target: str, exc: Exception, tries: int
-    ) -> TransportError:
-        parts = urlsplit(target)
-        where = f"{parts.scheme}://{parts.hostname}" + (f":{parts.port}" if parts.port else "")
-        reason = type(exc).__name__
-        return TransportError(
-            redact(f"{method} {where}{parts.path} failed after {tries} attempt(s): {reason}"),
-            hint="check the network (or the sandbox) and run the command again",
+    def _delay(self, retry: int, headers: Mapping[str, str] | None) -> float:
+        hinted = _retry_after(headers) if headers is not None else None
+        if hinted is not None:
+            return hinted
+        return self.retry.backoff(retry, self._rng)
+
+    def _outcome(
+        self, method: str, call: str, attempt: _Attempt, tries: int, deadline: Deadline
+    ) -> Response:
+        if attempt.problem is None and attempt.response is not None:
+            self._test_only_last_response = attempt.response
+            return attempt.response
+        tried = f"{tries} {'try' if tries == 1 else 'tries'} in {deadline.elapsed:.1f} s"
+        unknown = method != "GET" and not attempt.unsent
+        if unknown:
+            message = f"{call} {attempt.problem} ({tried}); the request may have been carried out"
+            hint = "run `flexplan plan` to see the account as it is now"
+        else:
+            message = f"{call} {attempt.problem} ({tried}, request deadline {deadline.seconds:g} s)"
+            hint = (
+                "check the network, the API address (--api-base / FLEXPLAN_API_BASE) or a proxy "
+                "in between, then run the command again (FLEXPLAN_REQUEST_DEADLINE: the deadline)"
+            )
+        raise TransportError(redact(message), hint=hint, may_have_happened=unknown)
+
+    def _attempt(
+        self, method: str, target: str, kwargs: dict[str, Any], deadline: Deadline
+    ) -> _Attempt:
+        """One try, cut off after ``attempt_timeout`` or at the deadline, body included."""
+        budget = max(0.05, min(self.retry.attempt_timeout, deadline.remaining))
+        cut_at = time.monotonic() + budget
+        try:
+            raw = self._session().request(
+                method, target, allow_redirects=False, stream=True,
+                timeout=(min(10.0, budget), budget), **kwargs,
+            )  # fmt: skip
+        except requests.RequestException as exc:
+            return _Attempt(problem=_failure(exc, budget, target), unsent=_provably_unsent(exc))
+        try:
+            content = _read_body(raw, cut_at)
+        except _DeadlineCut:
+            return _Attempt(problem=f"sent no complete answer within {budget:.1f} s "
+                            f"(HTTP {raw.status_code}, the body was still arriving)")  # fmt: skip
+        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+            return _Attempt(problem=f"answered HTTP {raw.status_code}, then the body broke off "
+                            f"({_failure(exc, budget, target)})")  # fmt: skip
+        finally:
+            raw.close()
+        text = content.decode(raw.encoding or "utf-8", errors="replace")
+        response = Response(int(raw.status_code), text, raw.headers)
+        problem = _check_answer(method, raw.status_code, text, raw.headers)
+        return _Attempt(
+            response=None if problem else response,
+            problem=problem,
+            throttled=raw.status_code == 429,
+            headers=raw.headers,
         )
+
+
+def _read_body(raw: requests.Response, cut_at: float) -> bytes:
+    """The whole body, reading what arrives; ``_DeadlineCut`` once ``cut_at`` has passed."""
+    chunks: list[bytes] = []
+    while True:
+        if time.monotonic() > cut_at:
+            raise _DeadlineCut()
+        chunk = raw.raw.read1(1 << 16)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+
+
+def _failure(exc: BaseException, budget: float, target: str) -> str:
+    """A failed exchange in words (never the URL's query or credentials)."""
+    parts = urlsplit(target)
+    host = f"{parts.hostname}" + (f":{parts.port}" if parts.port else "")
+    if isinstance(exc, requests.ConnectTimeout):
+        return f"could not connect to {host} within {min(10.0, budget):.1f} s"
+    if isinstance(exc, (requests.ReadTimeout, urllib3.exceptions.ReadTimeoutError)):
+        return f"sent no answer within {budget:.1f} s"
+    if _provably_unsent(exc):
+        return f"could not connect to {host} (ConnectionError)"
+    return f"failed: {type(exc).__name__} (the connection broke off)"
 
 
 class JsonBody(dict[str, Any]):
@@ -313,19 +458,21 @@ def build_client(
     *,
     api_base: str | None = None,
     parallelism: int = 10,
-    timeout: float = 30.0,
+    timeout: float | None = None,
     retry: RetryPolicy | None = None,
 ) -> Client:
     """A twilio ``Client`` for ``credentials``.
 
-    ``api_base`` (default: ``FLEXPLAN_API_BASE``) sends its requests elsewhere.
+    ``api_base`` (default: ``FLEXPLAN_API_BASE``) sends its requests elsewhere;
+    ``parallelism`` is the most requests in flight (the adaptive gate's ceiling);
+    ``retry`` defaults to the ``FLEXPLAN_*`` settings of the environment.
     """
     base = api_base or os.environ.get("FLEXPLAN_API_BASE") or None
     http_client = FlexplanHttpClient(
         api_base=_check_api_base(base) if base else None,
         parallelism=parallelism,
         timeout=timeout,
-        retry=retry,
+        retry=retry or policy_from_env(),
     )
     register_secret(credentials.secret)
     return Client(
@@ -340,7 +487,26 @@ def build_client(
 
 def client_stats(client: Client) -> ClientStats:
     """The request/retry counts of a client made by ``build_client``."""
+    return _http_client(client).stats
+
+
+def _http_client(client: Client) -> FlexplanHttpClient:
     http_client = client.http_client
     if not isinstance(http_client, FlexplanHttpClient):
         raise TypeError("client was not built by flexplan.twilio_client.build_client")
-    return http_client.stats
+    return http_client
+
+
+def request_slots(client: Client) -> int:
+    """The most requests ``client`` keeps in flight (``--parallelism``): callers size
+    their thread pools by it; the client's gate does the bounding."""
+    return _http_client(client).parallelism
+
+
+def request_gate(client: Client) -> RequestGate:
+    """The adaptive gate of a client made by ``build_client`` (window, cuts)."""
+    return _http_client(client).gate
+
+
+def retry_policy(client: Client) -> RetryPolicy:
+    return _http_client(client).retry

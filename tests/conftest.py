@@ -66,8 +66,8 @@ def sandbox_env(sandbox: SandboxServer) -> dict[str, str]:
 def sandbox_client(sandbox: SandboxServer) -> Any:
     """A twilio Client made by flexplan's builder, talking to the ``sandbox`` fixture."""
     credentials = credentials_from_env(sandbox.credentials)
-    retry = RetryPolicy(attempts=4, base_delay=0.01, max_delay=0.05, budget=5.0)
-    return build_client(credentials, api_base=sandbox.base_url, timeout=10.0, retry=retry)
+    retry = RetryPolicy(deadline=5.0, attempt_timeout=5.0, base_delay=0.01, max_delay=0.05)
+    return build_client(credentials, api_base=sandbox.base_url, retry=retry)
 
 
 class CliResult:

@@ -1,8 +1,8 @@
 """``flexplan apply``: make the account match the manifest, or carry out a saved plan.
 
-Writes are retried with backoff (``flexplan.engine.apply.WRITE_RETRY``);
-``FLEXPLAN_RETRY_DELAY`` (seconds, instead of 0.5) and ``FLEXPLAN_RETRY_ATTEMPTS``
-(instead of 4) change it, for tests and benchmarks that inject faults on purpose.
+Retries and deadlines are the HTTP client's (``flexplan.throttle``, set by the
+``FLEXPLAN_*`` variables the README lists); writes whose outcome is unknown are
+resolved by the apply engine.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import click
 from flexplan.cli.options import account_options, echo_warnings, manifest_options, use_color
 from flexplan.connect import connect, connect_for
 from flexplan.engine import compute_plan
-from flexplan.engine.apply import WRITE_RETRY, ActionResult, ApplyResult, apply_plan
+from flexplan.engine.apply import ActionResult, ApplyResult, apply_plan
 from flexplan.engine.model import Plan, ResourceChange
 from flexplan.engine.saved import read_saved_plan
 from flexplan.engine.stale import check_account as check_saved_account
@@ -28,7 +28,6 @@ from flexplan.manifest import load_manifest
 from flexplan.render.apply_report import event_line, final_report, progress_bar
 from flexplan.render.text import render_text
 from flexplan.resources import KINDS
-from flexplan.twilio_client import RetryPolicy
 
 PROGRESS_FROM = 10  # actions: a shorter apply needs no progress bar
 
@@ -83,14 +82,14 @@ def _apply_directory(
         directory, manifest, sandbox=sandbox, api_base=api_base, parallelism=parallelism
     ) as conn:
         plan = compute_plan(
-            conn.client, manifest, account_sid=conn.account_sid, parallelism=parallelism
+            conn.client, manifest, account_sid=conn.account_sid
         )
         click.echo(render_text(plan, color=use_color(no_color)), nl=False)
         if not plan.has_changes:
             return None
         if not auto_approve:
             _confirm()
-        return _run(conn.client, plan, parallelism, message, directory)
+        return _run(conn.client, plan, message, directory)
 
 
 def _apply_saved(
@@ -116,14 +115,14 @@ def _apply_saved(
     ) as conn:
         check_saved_account(saved, conn.account_sid)
         fresh = compute_plan(
-            conn.client, manifest, account_sid=conn.account_sid, parallelism=parallelism
+            conn.client, manifest, account_sid=conn.account_sid
         )
         check_fresh(saved, fresh)
         if not fresh.has_changes:
             click.echo("No changes. The account matches the manifest.")
             return None
         click.echo(f"Applying the saved plan {path} ({len(fresh.actionable)} actions).")
-        return _run(conn.client, fresh, parallelism, message, directory)
+        return _run(conn.client, fresh, message, directory)
 
 
 def _confirm() -> None:
@@ -140,9 +139,7 @@ def _confirm() -> None:
         raise FlexplanError("Apply cancelled.")
 
 
-def _run(
-    client: object, plan: Plan, parallelism: int, message: str | None, directory: Path
-) -> ApplyResult:
+def _run(client: object, plan: Plan, message: str | None, directory: Path) -> ApplyResult:
     steps = len(plan.actionable) + sum(c.staged for c in plan.actionable)  # staged: two writes
     progress = _Progress(steps, enabled=_on_terminal())
     click.echo("")
@@ -150,11 +147,9 @@ def _run(
         client,
         plan,
         KINDS,
-        parallelism=parallelism,
         commit_message=_commit_message(message, directory),
         message_given=message is not None,
         on_event=progress.event,
-        retry=_write_retry(),
     )
     progress.close()
     click.echo("")
@@ -192,31 +187,6 @@ class _Progress:
 
 def _on_terminal() -> bool:
     return sys.stdout.isatty()
-
-
-def _write_retry() -> RetryPolicy:
-    """``WRITE_RETRY``, or shorter for tests and benchmarks (FLEXPLAN_RETRY_DELAY/_ATTEMPTS)."""
-    delay = _env_number("FLEXPLAN_RETRY_DELAY", WRITE_RETRY.base_delay, 0, 60)
-    attempts = _env_number("FLEXPLAN_RETRY_ATTEMPTS", WRITE_RETRY.attempts, 1, 10)
-    return RetryPolicy(
-        attempts=int(attempts),
-        base_delay=delay,
-        max_delay=WRITE_RETRY.max_delay * delay / WRITE_RETRY.base_delay,
-        budget=WRITE_RETRY.budget,
-    )
-
-
-def _env_number(name: str, default: float, low: float, high: float) -> float:
-    value = os.environ.get(name)
-    if not value:
-        return default
-    try:
-        number = float(value)
-    except ValueError:
-        raise FlexplanError(f"{name} must be a number, not {value!r}") from None
-    if not low <= number <= high:
-        raise FlexplanError(f"{name} must be between {low:g} and {high:g}, not {value}")
-    return number
 
 
 def _commit_message(message: str | None, directory: Path) -> str:

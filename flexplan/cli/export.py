@@ -95,7 +95,6 @@ def command(
             conn.client,
             kinds,
             account_sid=conn.account_sid,
-            parallelism=parallelism,
             best_effort=not asked,
         )
     for skipped in account.unreadable:

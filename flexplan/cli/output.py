@@ -50,7 +50,7 @@ def command(
         directory, manifest, sandbox=sandbox, api_base=api_base, parallelism=parallelism
     ) as conn:
         plan = compute_plan(
-            conn.client, manifest, account_sid=conn.account_sid, parallelism=parallelism
+            conn.client, manifest, account_sid=conn.account_sid
         )
     outputs = collect_outputs(manifest, plan)
     if as_json or output_format == "json":

@@ -71,7 +71,6 @@ def command(
             conn.client,
             manifest,
             account_sid=conn.account_sid,
-            parallelism=parallelism,
             remote_validate=not no_remote_validate,
         )
     click.echo(_render(plan, output_format, use_color(no_color)), nl=False)

@@ -14,6 +14,7 @@ import click
 
 from flexplan.errors import FlexplanError
 from flexplan.sandbox import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, SandboxServer
+from flexplan.sandbox.faults import ANSWER_FAULTS, AnswerFault
 from flexplan.sandbox.retired import RETIRABLE
 
 
@@ -59,6 +60,15 @@ def command() -> None:
     is_flag=True,
     help="Answer SIDs for values given by name (a Flex Flow's task channel), as Twilio may.",
 )
+@click.option(
+    "--retry-after", type=click.IntRange(0), default=1, show_default=True,
+    help="Seconds sent as Retry-After with each 429.",
+)  # fmt: skip
+@click.option(
+    "--answer-fault", "answer_faults", multiple=True, metavar="KIND[=ROUTE]",
+    help=f"Mangle answers ({', '.join(ANSWER_FAULTS)}), of one route such as "
+    "'GET /studio/v2/Flows' or of all. Repeatable.",
+)  # fmt: skip
 def serve(
     host: str,
     port: int,
@@ -72,6 +82,8 @@ def serve(
     retired: tuple[str, ...],
     drop_fields: tuple[str, ...],
     echo_sids: bool,
+    retry_after: int,
+    answer_faults: tuple[str, ...],
 ) -> None:
     """Serve the sandbox until interrupted (Ctrl-C)."""
     server = SandboxServer(
@@ -87,6 +99,8 @@ def serve(
         retired=retired,
         drop_fields=drop_fields,
         echo_sids=echo_sids,
+        retry_after=retry_after,
+        answer_faults=[_answer_fault(text) for text in answer_faults],
     )
     try:
         server.bind()
@@ -137,3 +151,12 @@ def replay_command(recording: Path, seed: int | None) -> None:
     )
     if count:
         raise click.exceptions.Exit(1)
+
+
+def _answer_fault(text: str) -> AnswerFault:
+    kind, _, route = text.partition("=")
+    if kind not in ANSWER_FAULTS:
+        raise FlexplanError(
+            f"--answer-fault {text!r}: the kind must be one of {', '.join(ANSWER_FAULTS)}"
+        )
+    return AnswerFault(kind, route.strip() or None)

@@ -19,22 +19,19 @@ def compute_plan(
     manifest: Any,
     *,
     account_sid: str,
-    parallelism: int = 10,
     remote_validate: bool = False,
 ) -> Plan:
-    """Read the account and diff it against ``manifest``.
+    """Read the account and diff it against ``manifest`` (concurrency: the client's).
 
     With ``remote_validate``, every resource the plan would write is also checked
     by the account (Studio's Validate, one read-only request per changed flow, all
     concurrently); its problems fail the plan at the place they point to.
     """
     with _no_cycle_collection():
-        snapshot = read_live(
-            client, manifest, KINDS, account_sid=account_sid, parallelism=parallelism
-        )
+        snapshot = read_live(client, manifest, KINDS, account_sid=account_sid)
         plan = build_plan(manifest, snapshot, KINDS)
     if remote_validate:
-        reader = Reader(client, parallelism)
+        reader = Reader(client)
         try:
             warnings = check_remotely(client, plan, manifest, KINDS, reader)
         finally:

@@ -1,14 +1,19 @@
 """Execute a plan: dependency order, bounded concurrency, careful retries, exact report.
 
-Independent actions run concurrently up to ``parallelism``; an action starts
-when everything it depends on is done, with the SIDs of resources created
-earlier filled into its references. On the first failure nothing new starts,
-running actions finish, and the result says what was done, what failed and
-what was not attempted. Writes are retried on 429/5xx/connection errors with
-exponential backoff and jitter, bounded in attempts and in total waiting time
-(``RetryPolicy``); a create whose answer was lost is first looked for by its
-natural key, so no duplicate is ever made. 4xx answers are never retried. (The
-HTTP client below already honours ``Retry-After`` on 429s.)
+Independent actions run concurrently, as many as the client has request slots
+(``--parallelism``; its gate adapts the requests in flight to the account's
+429s); an action starts when everything it depends on is done, with the SIDs
+of resources created earlier filled into its references. On the first failure
+nothing new starts, running actions finish, and the result says what was done,
+what failed and what was not attempted.
+
+Retrying is the HTTP client's job (one layer: 429s and unsent requests, until
+the request's deadline). What it hands back here is a write whose outcome is
+unknown: a 5xx, a lost answer, an unusable answer (``TransportError`` with
+``may_have_happened``). ``_Resolver`` settles those within the same deadline and
+backoff: a create is first looked for by its natural key (so no duplicate is
+ever made) and sent again only when it is not there; an update or delete
+(idempotent) is sent again. 4xx answers and 429s past the deadline are final.
 
 A replace runs in the order its plan says: create then destroy where old and new
 cannot collide (``create_first``), else destroy then create; either way an
@@ -21,6 +26,7 @@ them out.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import random
 import threading
 import time
@@ -30,16 +36,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flexplan.engine.model import RELEASE_STEP, Plan, ResourceChange
-from flexplan.engine.read import Reader, limit_requests
+from flexplan.engine.read import Reader
 from flexplan.errors import FlexplanError
 from flexplan.redact import redact
 from flexplan.resources._sdk import api_failure, http_status
 from flexplan.resources.base import ResourceKind
 from flexplan.resources.live import LiveObject, Unknown
-from flexplan.twilio_client import RetryPolicy, TransportError
-
-# Writes: 4 tries, waits of about 0.5 s, 1 s, 2 s (full jitter), at most 60 s of waiting.
-WRITE_RETRY = RetryPolicy(attempts=4, base_delay=0.5, max_delay=8.0, budget=60.0)
+from flexplan.twilio_client import RetryPolicy, TransportError, request_slots, retry_policy
 
 
 @dataclass(frozen=True)
@@ -59,7 +62,7 @@ class ActionResult:
     sid: str | None = None
     error: str | None = None
     note: str | None = None
-    retries: int = 0  # write retries after 429/5xx/lost answers (the HTTP client's not counted)
+    retries: int = 0  # writes sent again after an unknown outcome (not the HTTP client's)
 
 
 @dataclass
@@ -99,22 +102,19 @@ def apply_plan(
     plan: Plan,
     kinds: Sequence[ResourceKind],
     *,
-    parallelism: int = 10,
     commit_message: str = "flexplan apply",
     message_given: bool = False,
     on_event: Event | None = None,
-    retry: RetryPolicy = WRITE_RETRY,
 ) -> ApplyResult:
     """Carry out ``plan``'s changes; never raises for an API failure (see the result)."""
-    limit_requests(client, parallelism)
     runner = _Runner(
         client,
         plan,
         {k.section: k for k in kinds},
-        parallelism=parallelism,
+        parallelism=request_slots(client),
         on_event=on_event,
         ctx=ApplyContext(commit_message, message_given),
-        retry=_Retrier(retry),
+        retry=_Resolver(retry_policy(client)),
     )
     return runner.run()
 
@@ -129,7 +129,7 @@ class _Runner:
         parallelism: int,
         on_event: Event | None,
         ctx: ApplyContext,
-        retry: _Retrier,
+        retry: _Resolver,
     ):
         self.client = client
         self.kinds = kinds
@@ -261,10 +261,10 @@ class _Runner:
 
         def find_then_create() -> Any:
             found = self._find(kind, change)
-            return found if found is not None else kind.create(self.client, desired, ctx)
+            return found if found is not None else create()
 
         def create() -> Any:
-            return kind.create(self.client, desired, ctx)
+            return _with_sid(kind, kind.create(self.client, desired, ctx))
 
         return self.retry.run(create, after_ambiguous=find_then_create)
 
@@ -336,8 +336,20 @@ class _Retryable(Exception):
         self.ambiguous = ambiguous  # the request may have been carried out
 
 
-class _Retrier:
-    """Bounded retries with exponential backoff and jitter; counts retries per thread
+class _UnusableAnswer(FlexplanError):
+    """A create was answered without the new resource's SID: it may have been carried out."""
+
+
+def _with_sid(kind: ResourceKind, created: Any) -> Any:
+    if kind.has_sid and isinstance(created, LiveObject) and not created.sid:
+        raise _UnusableAnswer("Twilio's answer carried no SID (the request may have been "
+                              "carried out)")  # fmt: skip
+    return created
+
+
+class _Resolver:
+    """Settles writes whose outcome is unknown, within the HTTP client's deadline and
+    backoff (not a retry policy of its own); counts the writes sent again, per thread
     (an apply thread carries out one action at a time)."""
 
     def __init__(self, policy: RetryPolicy):
@@ -355,25 +367,25 @@ class _Retrier:
     def run(
         self, call: Callable[[], Any], *, after_ambiguous: Callable[[], Any] | None = None
     ) -> Any:
-        """``call`` until it succeeds; after an ambiguous failure, ``after_ambiguous`` instead."""
+        """``call``; after an unknown outcome, ``after_ambiguous`` (or ``call``) again,
+        until it settles or the deadline would pass."""
         started = time.monotonic()
         attempt_call = call
-        for attempt in range(self.policy.attempts):
+        for attempt in itertools.count():
             try:
                 return _classified(attempt_call)
             except _Retryable as exc:
-                if attempt == self.policy.attempts - 1 or not self._wait(attempt, started):
+                if not self._wait(attempt, started):
                     raise exc.cause from None
                 self._local.count = self.count + 1
                 if exc.ambiguous and after_ambiguous is not None:
                     attempt_call = after_ambiguous
-        raise AssertionError("unreachable")
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def _wait(self, attempt: int, started: float) -> bool:
-        """Sleep before the next try; False when that would pass the time budget."""
-        ceiling = min(self.policy.max_delay, self.policy.base_delay * 2**attempt)
-        delay = self._rng.uniform(ceiling / 2, ceiling)
-        if time.monotonic() - started + delay > self.policy.budget:
+        """Back off before the next try; False when that would pass the deadline."""
+        delay = self.policy.backoff(attempt, self._rng)
+        if time.monotonic() - started + delay >= self.policy.deadline:
             return False
         time.sleep(delay)
         return True
@@ -401,11 +413,15 @@ def _classified(call: Callable[[], Any]) -> Any:
 
 
 def _nature(exc: BaseException) -> tuple[bool, bool]:
-    """(worth retrying, may have been carried out) for a failed write."""
+    """(worth sending again, may have been carried out) for a failed write.
+
+    429s were already retried by the HTTP client until the deadline: final here."""
     status = http_status(exc)
     if status is not None:
-        return status == 429 or status >= 500, status >= 500
-    if isinstance(exc, TransportError):  # the HTTP client gave up: the request may have landed
+        return status >= 500, status >= 500
+    if isinstance(exc, TransportError):
+        return exc.may_have_happened, exc.may_have_happened
+    if isinstance(exc, _UnusableAnswer):
         return True, True
     if isinstance(exc, FlexplanError):
         return False, False
@@ -425,7 +441,7 @@ def _describe(exc: BaseException, change: ResourceChange) -> str:
     if isinstance(exc, _HalfReplaced):
         suffix = exc.suffix()
         exc = exc.cause
-    if _nature(exc)[1] and not suffix:
+    if _nature(exc)[1] and not suffix and "may have been carried out" not in str(exc):
         suffix = " (the request may have been carried out; `flexplan plan` shows the account)"
     if isinstance(exc, FlexplanError):
         return redact(f"{doing} failed: {exc.message}{suffix}")

@@ -33,7 +33,7 @@ from typing import Any
 import yaml
 
 from flexplan.engine.model import Unreadable
-from flexplan.engine.read import Reader, answer_text, limit_requests, plural, skippable
+from flexplan.engine.read import Reader, answer_text, plural, skippable
 from flexplan.errors import FlexplanError
 from flexplan.lookups import read_candidates
 from flexplan.redact import register_secret
@@ -83,7 +83,6 @@ def read_export(
     kinds: Sequence[ResourceKind],
     *,
     account_sid: str,
-    parallelism: int = 10,
     best_effort: bool = False,
 ) -> AccountExport:
     """Every live object of ``kinds`` and every look-up list, read concurrently.
@@ -91,8 +90,7 @@ def read_export(
     ``best_effort`` (no kinds asked for by name): a kind whose read Twilio answers with an
     error other than 401 is skipped and listed in ``unreadable`` (a retired API).
     """
-    limit_requests(client, parallelism)
-    reader = Reader(client, parallelism)
+    reader = Reader(client)
     result = AccountExport(account_sid)
     try:
         with ThreadPoolExecutor(max_workers=len(kinds) + 1, thread_name_prefix="export") as pool:

@@ -2,12 +2,13 @@
 
 Plan cost is round trips, so independent request chains run in parallel:
 one thread per kind (each kind fans out further through ``ReadContext.map``)
-and one for the look-ups. ``parallelism`` bounds the requests in flight.
+and one for the look-ups. The HTTP client's gate bounds the requests in flight
+(``--parallelism``, adapted to the account's 429s); the pools here only need
+enough threads to keep it full.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -18,7 +19,7 @@ from flexplan.errors import Diagnostic, DiagnosticsError, FlexplanError
 from flexplan.lookups import LookupError_, resolve_lookups
 from flexplan.resources._sdk import api_failure, http_status
 from flexplan.resources.base import ResourceKind
-from flexplan.twilio_client import TransportError
+from flexplan.twilio_client import TransportError, request_slots
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -29,12 +30,12 @@ class Reader:
 
     complete = False  # True: read every live object completely (see ``_Complete``)
 
-    def __init__(self, client: Any, parallelism: int):
+    def __init__(self, client: Any, workers: int | None = None):
         self.client = client
-        self.parallelism = max(1, parallelism)
-        # twice the request gate: a worker busy parsing an answer does not hold a request
-        # slot idle (``limit_requests`` still bounds the requests in flight)
-        self._pool = ThreadPoolExecutor(max_workers=2 * self.parallelism, thread_name_prefix="read")
+        # twice the client's request slots: a worker busy parsing an answer does not hold
+        # a request slot idle (the client's gate still bounds the requests in flight)
+        self.workers = max(1, workers if workers is not None else 2 * request_slots(client))
+        self._pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="read")
 
     def map(self, fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
         if len(items) <= 1:
@@ -56,33 +57,15 @@ class _Complete:
         self.map = reader.map
 
 
-def limit_requests(client: Any, parallelism: int) -> None:
-    """Bound the HTTP requests in flight on ``client`` (idempotent)."""
-    http = client.http_client
-    if getattr(http, "_flexplan_limited", False):
-        return
-    gate = threading.BoundedSemaphore(max(1, parallelism))
-    original = http.request
-
-    def request(*args: Any, **kwargs: Any) -> Any:
-        with gate:
-            return original(*args, **kwargs)
-
-    http.request = request
-    http._flexplan_limited = True
-
-
 def read_live(
     client: Any,
     manifest: Any,
     kinds: Sequence[ResourceKind],
     *,
     account_sid: str,
-    parallelism: int = 10,
 ) -> LiveSnapshot:
-    """Everything the plan needs from the account, read with bounded concurrency."""
-    limit_requests(client, parallelism)
-    reader = Reader(client, parallelism)
+    """Everything the plan needs from the account, read concurrently."""
+    reader = Reader(client)
     try:
         return _read_all(reader, manifest, kinds, account_sid)
     finally:

@@ -127,7 +127,11 @@ def _hint_for(status: int, code: int | None) -> str | None:
             "TWILIO_API_SECRET)"
         )
     if status == 429:
-        return "Twilio is rate-limiting this account; lower --parallelism and try again"
+        return (
+            "Twilio kept answering 429 (too many concurrent requests) until the request's "
+            "deadline; try again later, with a longer FLEXPLAN_REQUEST_DEADLINE or a lower "
+            "--parallelism"
+        )
     if status >= 500:
         return "Twilio had a server error; try again in a moment"
     return None

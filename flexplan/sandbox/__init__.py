@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from flexplan.errors import FlexplanError
-from flexplan.sandbox.faults import Faults, FaultSettings
+from flexplan.sandbox.faults import AnswerFault, Faults, FaultSettings
 from flexplan.sandbox.httpd import App, SandboxHTTPServer, make_server
 from flexplan.sandbox.ids import derived_sid, is_sid
 from flexplan.sandbox.recorder import Recorder
@@ -42,6 +42,7 @@ __all__ = [
     "DEFAULT_API_KEY",
     "DEFAULT_API_SECRET",
     "DEFAULT_AUTH_TOKEN",
+    "AnswerFault",
     "SandboxServer",
     "embedded_sandbox",
     "running_sandbox",
@@ -75,6 +76,9 @@ class SandboxServer:
         drop_rate: float | None = None,
         concurrency_limit: int | None = None,
         seed: int | None = None,
+        retry_after: int | None = 1,
+        answer_faults: tuple[AnswerFault, ...] | list[AnswerFault] = (),
+        trickle_ms: float = 50.0,
         state_file: Path | str | None = None,
         record: bool = False,
         retired: Sequence[str] = (),
@@ -103,6 +107,9 @@ class SandboxServer:
             seed,
             drop_fields=frozenset(drop_fields),
             fail_routes=frozenset(fail_routes),
+            retry_after=retry_after,
+            answer_faults=tuple(answer_faults),
+            trickle_ms=trickle_ms,
         )
         users = {account_sid: auth_token, api_key: api_secret}
         self._app = App(

@@ -64,6 +64,8 @@ def unauthenticated() -> ApiError:
     )
 
 
-def too_many_requests() -> ApiError:
-    # https://www.twilio.com/docs/errors/20429 — "Too Many Requests".
-    return ApiError(429, 20429, "Too Many Requests")
+def too_many_requests(retry_after: int | None = None) -> ApiError:
+    # https://www.twilio.com/docs/errors/20429 — "Too Many Requests"; Retry-After: see
+    # docs/sandbox.md (Twilio does not document the header; the sandbox sends one).
+    headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
+    return ApiError(429, 20429, "Too Many Requests", headers=headers)

@@ -6,6 +6,11 @@ past the limit (https://www.twilio.com/docs/errors/20429); its edge sometimes
 answers 500/503 or drops a connection. ``Faults`` reproduces these, drawing
 from a ``random.Random(seed)`` under a lock so that one sequence of requests
 meets one sequence of faults for a given seed.
+
+``AnswerFault`` models what a proxy between flexplan and Twilio can do to an
+answer after Twilio carried the request out: cut it short, replace it by a
+page that is not JSON, empty it, redirect, drop a list page's list, or trickle
+it out a byte at a time.
 """
 
 from __future__ import annotations
@@ -19,6 +24,23 @@ from typing import Any
 FAULT_500 = "500"
 FAULT_503 = "503"
 FAULT_DROP = "drop"
+
+ANSWER_FAULTS = ("truncated", "not_json", "empty", "redirect", "missing_key", "trickle")
+THROTTLED = "throttled"  # answered 429 (with Retry-After) instead of being carried out
+
+
+@dataclass(frozen=True)
+class AnswerFault:
+    """Mangle the answers of ``route`` (a route key such as ``GET /studio/v2/Flows``;
+    None: every API route), the first ``times`` of them (None: all)."""
+
+    kind: str
+    route: str | None = None
+    times: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in (*ANSWER_FAULTS, THROTTLED):
+            raise ValueError(f"answer fault must be one of {', '.join(ANSWER_FAULTS)}, {THROTTLED}")
 
 
 @dataclass(frozen=True)
@@ -37,6 +59,11 @@ class FaultSettings:
     seed: int | None = None
     drop_fields: frozenset[str] = frozenset()
     fail_routes: frozenset[str] = frozenset()
+    retry_after: int | None = 1
+    """Seconds sent as ``Retry-After`` with each 429 (None: no header)."""
+    answer_faults: tuple[AnswerFault, ...] = ()
+    trickle_ms: float = 50.0
+    """Pause between the bytes of a trickled answer."""
 
 
 class Faults:
@@ -49,6 +76,7 @@ class Faults:
         self._rng = random.Random(settings.seed)
         self._lock = threading.Lock()
         self._in_flight = 0
+        self._mangled: dict[int, int] = {}
         # mutable, so that a test can change them between two commands
         self.drop_fields: set[str] = set(settings.drop_fields)
         self.fail_routes: set[str] = set(settings.fail_routes)
@@ -100,6 +128,24 @@ class Faults:
     def leave(self) -> None:
         with self._lock:
             self._in_flight -= 1
+
+    def answer_fault(self, route: str | None, *, throttled: bool = False) -> str | None:
+        """The answer fault for this answer of ``route``, if any (counted); with
+        ``throttled``, only a ``throttled`` fault (asked before the request is handled)."""
+        for index, fault in enumerate(self.settings.answer_faults):
+            if fault.route is not None and fault.route != route:
+                continue
+            if (fault.kind == THROTTLED) != throttled:
+                continue
+            if route is None and fault.route is None:
+                continue
+            with self._lock:
+                used = self._mangled.get(index, 0)
+                if fault.times is not None and used >= fault.times:
+                    continue
+                self._mangled[index] = used + 1
+            return fault.kind
+        return None
 
     def delay(self) -> None:
         if self.settings.latency_ms > 0:

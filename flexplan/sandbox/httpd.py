@@ -3,8 +3,9 @@
 The API is chosen by the first path segment (``/flex-api/v1/FlexFlows``, the
 form flexplan's client rewrites ``https://flex-api.twilio.com/v1/FlexFlows``
 to) or, failing that, by the Host header (``flex-api.twilio.com``). Each
-request goes: concurrency slot (429) -> latency -> injected fault -> Basic
-auth (401) -> route (404/405) -> handler under the store lock -> save.
+request goes: latency -> concurrency slot (429, after the latency as a real
+server answers it) -> injected fault -> Basic auth (401) -> route (404/405) ->
+handler under the store lock -> save -> answer (mangled by an answer fault).
 ``/__sandbox/stats`` and ``/__sandbox/reset`` are control endpoints.
 """
 
@@ -20,8 +21,9 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from flexplan.sandbox.errors import ApiError, not_found, too_many_requests, unauthenticated
-from flexplan.sandbox.faults import FAULT_500, FAULT_DROP, Faults
+from flexplan.sandbox.faults import FAULT_500, FAULT_DROP, THROTTLED, Faults
 from flexplan.sandbox.ids import API_HOSTS
+from flexplan.sandbox.mangle import send_mangled
 from flexplan.sandbox.params import Params
 from flexplan.sandbox.recorder import Exchange, Recorder
 from flexplan.sandbox.retired import retired_answer
@@ -149,22 +151,30 @@ class Handler(BaseHTTPRequestHandler):
             self._control(parts.path)
             return
         api, path = split_api(parts.path, self.headers.get("Host"))
-        if not self.app.faults.enter():
+        faults = self.app.faults
+        if not faults.enter():
+            faults.delay()  # a real server's 429 takes a round trip too
             matched = self.app.router.match(self.command, api, path) if api else None
             route = matched[0] if matched else None
-            self._finish(api, path, parts.query, body, route, too_many_requests())
+            refused = too_many_requests(faults.settings.retry_after)
+            self._finish(api, path, parts.query, body, route, refused)
             return
         try:
+            faults.delay()
             self._api(api, path, parts.query, body)
         finally:
-            self.app.faults.leave()
+            faults.leave()
 
     def _api(self, api: str | None, path: str, query: str, body: bytes) -> None:
         app = self.app
-        app.faults.delay()
         fault = app.faults.draw()
         matched = app.router.match(self.command, api, path) if api else None
         route = matched[0] if matched else None
+        if route is not None and app.faults.answer_fault(route.key, throttled=True):
+            app.stats.fault(THROTTLED)
+            refused = too_many_requests(app.faults.settings.retry_after)
+            self._finish(api, path, query, body, route, refused)
+            return
         if fault == FAULT_DROP:
             app.stats.fault(fault)
             app.stats.count(route.key if route else "(unmatched)", "dropped")
@@ -248,8 +258,14 @@ class Handler(BaseHTTPRequestHandler):
             status, payload, headers = outcome.status, outcome.body(), outcome.headers
         else:
             status, payload, headers = outcome.status, outcome.body, {}
-        sent = self._send(status, payload, headers)
-        self.app.stats.count(route.key if route else "(unmatched)", status)
+        mangle = self.app.faults.answer_fault(route.key if route else None)
+        self.app.stats.count(route.key if route else "(unmatched)", status)  # before a trickle
+        if mangle is None:
+            sent = self._send(status, payload, headers)
+        else:
+            self.app.stats.fault(mangle)
+            sent = json.dumps(payload).encode("utf-8") if payload is not None else b""
+            send_mangled(self, mangle, status, payload, self.app.faults.settings.trickle_ms)
         self.app.recorder.add(
             Exchange(
                 method=self.command,

@@ -20,7 +20,7 @@ from flexplan.twilio_client import RetryPolicy, build_client, client_stats, cred
 
 from .helpers import raw
 
-FAST_RETRY = RetryPolicy(attempts=6, base_delay=0.001, max_delay=0.01, budget=5.0)
+FAST_RETRY = RetryPolicy(deadline=5.0, base_delay=0.001, max_delay=0.01)
 
 
 def _outcomes(server: SandboxServer, count: int) -> list[str]:

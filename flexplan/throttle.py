@@ -1,0 +1,147 @@
+"""How hard and how long the HTTP client tries: deadlines, backoff and adaptive concurrency.
+
+One retry layer (``flexplan.twilio_client``) uses what is here:
+
+- ``RetryPolicy``: retries are bounded by a *deadline*, not a count (as
+  google-api-core's ``Retry(deadline=…)``): a request is tried again, after
+  exponential backoff with full jitter or the server's ``Retry-After``, until
+  ``deadline`` seconds have passed since its first try; every single try is
+  cut off after ``attempt_timeout`` seconds (connect, answer and the whole body,
+  so a trickled body cannot hold a run), and never runs past the deadline.
+- ``RequestGate``: the number of requests in flight, shared by every thread of
+  one client. ``--parallelism`` is its ceiling. With ``adaptive`` on (the
+  default) it is additive-increase / multiplicative-decrease, as TCP and the AWS
+  SDKs' adaptive retry mode: a 429 cuts the window to 0.7 of itself (at most
+  once per window: requests sent before the last cut do not cut again), every
+  success grows it by 1 / window (so by one request per window of successes),
+  back up to the ceiling. Twilio answers 429 (error 20429) when an account
+  exceeds its concurrency limit and asks clients to throttle the number of
+  concurrent requests (https://www.twilio.com/docs/api/errors/20429).
+
+Settings from the environment (``policy_from_env``): ``FLEXPLAN_REQUEST_DEADLINE``,
+``FLEXPLAN_ATTEMPT_TIMEOUT``, ``FLEXPLAN_RETRY_DELAY`` (seconds) and
+``FLEXPLAN_ADAPTIVE_CONCURRENCY`` (``false`` keeps the window at ``--parallelism``).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import random
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from flexplan.errors import FlexplanError
+
+DECREASE = 0.7  # the AWS SDKs' adaptive mode (CUBIC's beta) cuts to 0.7, TCP Reno to 0.5
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Retry until ``deadline`` s after the first try; each try at most ``attempt_timeout`` s."""
+
+    deadline: float = 120.0
+    attempt_timeout: float = 30.0
+    base_delay: float = 0.25
+    max_delay: float = 8.0
+    adaptive: bool = True
+
+    def backoff(self, retry: int, rng: random.Random) -> float:
+        """Full jitter: uniform in [0, min(max_delay, base_delay * 2**retry)]."""
+        return rng.uniform(0, min(self.max_delay, self.base_delay * 2**retry))
+
+
+class RequestGate:
+    """Requests in flight for one client: at most ``window`` (AIMD), never above ``ceiling``."""
+
+    def __init__(self, ceiling: int, *, adaptive: bool = True) -> None:
+        self.ceiling = max(1, ceiling)
+        self.adaptive = adaptive
+        self.window = float(self.ceiling)
+        self.in_flight = 0
+        self.cuts = 0
+        self.lowest = float(self.ceiling)
+        self._generation = 0
+        self._changed = threading.Condition()
+
+    def _allowed(self) -> int:
+        return max(1, math.floor(self.window))
+
+    def acquire(self) -> int:
+        """Wait for a free slot; returns the window generation the request was sent in."""
+        with self._changed:
+            while self.in_flight >= self._allowed():
+                self._changed.wait()
+            self.in_flight += 1
+            return self._generation
+
+    def release(self, generation: int, *, throttled: bool, succeeded: bool) -> None:
+        """Free the slot; a 429 shrinks the window, a success grows it."""
+        with self._changed:
+            self.in_flight -= 1
+            if self.adaptive and throttled and generation == self._generation:
+                self.window = max(1.0, self.window * DECREASE)
+                self.lowest = min(self.lowest, self.window)
+                self._generation += 1
+                self.cuts += 1
+            elif self.adaptive and succeeded and self.window < self.ceiling:
+                self.window = min(float(self.ceiling), self.window + 1.0 / self.window)
+            self._changed.notify_all()
+
+
+class Deadline:
+    """The time left for one request, counted from its first try."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.started = time.monotonic()
+
+    @property
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+    @property
+    def remaining(self) -> float:
+        return self.seconds - self.elapsed
+
+
+def _number(env: Mapping[str, str], name: str, default: float, low: float, high: float) -> float:
+    value = env.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        raise FlexplanError(f"{name} must be a number, not {value!r}") from None
+    if not low <= number <= high:
+        raise FlexplanError(f"{name} must be between {low:g} and {high:g}, not {value}")
+    return number
+
+
+def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    value = env.get(name, "").strip().lower()
+    if not value:
+        return default
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise FlexplanError(f"{name} must be true or false, not {value!r}")
+
+
+def policy_from_env(env: Mapping[str, str] | None = None) -> RetryPolicy:
+    """``RetryPolicy`` with the ``FLEXPLAN_*`` settings of the environment applied."""
+    env = os.environ if env is None else env
+    default = RetryPolicy()
+    delay = _number(env, "FLEXPLAN_RETRY_DELAY", default.base_delay, 0, 60)
+    return RetryPolicy(
+        deadline=_number(env, "FLEXPLAN_REQUEST_DEADLINE", default.deadline, 0.01, 3600),
+        attempt_timeout=_number(
+            env, "FLEXPLAN_ATTEMPT_TIMEOUT", default.attempt_timeout, 0.01, 600
+        ),
+        base_delay=delay,
+        max_delay=default.max_delay * delay / default.base_delay,
+        adaptive=_flag(env, "FLEXPLAN_ADAPTIVE_CONCURRENCY", default.adaptive),
+    )
