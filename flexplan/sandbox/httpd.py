@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import json
 import secrets
+import sys
 import threading
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -298,6 +299,13 @@ class SandboxHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     request_queue_size = 128
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hung up (its try timed out, a trickle was cut off) is normal
+        traffic, not a server error: no traceback on the terminal of `--sandbox`."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
 
 def make_server(host: str, port: int, app: App) -> SandboxHTTPServer:

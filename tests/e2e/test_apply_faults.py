@@ -141,7 +141,7 @@ def _label(address: str) -> str:
         ),
         # a deadline of a few tries, so that runs stop part-way and report
         pytest.param(
-            "0.3", marks=pytest.mark.sandbox_knobs(fail_rate=0.2, seed=13), id="short-deadline"
+            "1", marks=pytest.mark.sandbox_knobs(fail_rate=0.2, seed=13), id="short-deadline"
         ),
     ],
 )

@@ -66,7 +66,7 @@ def test_parallelism_10_against_a_limit_of_2_converges_in_one_run(
     (20 definition GETs) and an apply of 20 updates at --parallelism 10 both finish."""
     flows = 20
     config = write_config(tmp_path / "cfg", _manifest(flows))
-    env = {**sandbox_env, **QUICK}
+    env = {**sandbox_env, **QUICK, "FLEXPLAN_REQUEST_DEADLINE": "120"}  # the default
     first = run_flexplan("apply", str(config), "--auto-approve", env=env)
     assert first.exit_code == 0, first
     (config / "flexplan.yaml").write_text(_manifest(flows).replace("hello ", "hi "))

@@ -115,7 +115,8 @@ def test_network_error(
     with socket.socket() as probe:  # a port nothing listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    env = {**sandbox_env, "FLEXPLAN_API_BASE": f"http://127.0.0.1:{port}"}
+    env = {**sandbox_env, "FLEXPLAN_API_BASE": f"http://127.0.0.1:{port}",
+           "FLEXPLAN_REQUEST_DEADLINE": "1"}  # fmt: skip
     result = run_flexplan("plan", str(_config(tmp_path)), env=env)
     message = assert_clean_failure(result, env)
     assert re.fullmatch(
