@@ -212,6 +212,7 @@ class _Attempt:
     unsent: bool = False  # the request provably never reached the server
     throttled: bool = False  # 429: not processed (Twilio error 20429)
     headers: Mapping[str, str] | None = None
+    cut: bool = False  # ran out of time (the try's timeout or the request's deadline)
 
     @property
     def status(self) -> str:
@@ -315,6 +316,7 @@ class FlexplanHttpClient(TwilioHttpClient):  # type: ignore[misc]
         """Try until the answer is usable, not worth retrying, or the deadline is near."""
         deadline: Deadline | None = None
         tries = 0
+        telling: _Attempt | None = None  # the last try that did not merely run out of time
         while True:
             generation = self.gate.acquire()
             deadline = deadline or Deadline(self.retry.deadline)  # queueing is not counted
@@ -325,12 +327,13 @@ class FlexplanHttpClient(TwilioHttpClient):  # type: ignore[misc]
                 succeeded = attempt.response is not None and attempt.response.status_code < 400
                 self.gate.release(generation, throttled=attempt.throttled, succeeded=succeeded)
             tries += 1
+            telling = telling if attempt.cut else attempt
             retry = self._worth_retrying(method, attempt)
             delay = self._delay(tries - 1, attempt.headers) if retry else 0.0
             retry = retry and delay < deadline.remaining
             self.stats.record(call, attempt.status, retry=retry)
             if not retry:
-                return self._outcome(method, call, attempt, tries, deadline)
+                return self._outcome(method, call, attempt, tries, deadline, telling)
             if attempt.headers is not None and _retry_after(attempt.headers) is not None:
                 self.stats.waited(delay)
             time.sleep(delay)
@@ -354,12 +357,22 @@ class FlexplanHttpClient(TwilioHttpClient):  # type: ignore[misc]
         return self.retry.backoff(retry, self._rng)
 
     def _outcome(
-        self, method: str, call: str, attempt: _Attempt, tries: int, deadline: Deadline
+        self,
+        method: str,
+        call: str,
+        attempt: _Attempt,
+        tries: int,
+        deadline: Deadline,
+        telling: _Attempt | None,
     ) -> Response:
         if attempt.problem is None and attempt.response is not None:
             self._test_only_last_response = attempt.response
             return attempt.response
         tried = f"{tries} {'try' if tries == 1 else 'tries'} in {deadline.elapsed:.1f} s"
+        if attempt.cut and telling is not None and telling.problem is not None:
+            # the deadline cut the last try short: say what the earlier ones got
+            tried += "; the last one ran out of time"
+            attempt = dataclasses.replace(attempt, problem=telling.problem)
         unknown = method != "GET" and not attempt.unsent
         if unknown:
             message = f"{call} {attempt.problem} ({tried}); the request may have been carried out"
@@ -384,15 +397,18 @@ class FlexplanHttpClient(TwilioHttpClient):  # type: ignore[misc]
                 timeout=(min(10.0, budget), budget), **kwargs,
             )  # fmt: skip
         except requests.RequestException as exc:
-            return _Attempt(problem=_failure(exc, budget, target), unsent=_provably_unsent(exc))
+            return _Attempt(problem=_failure(exc, budget, target), unsent=_provably_unsent(exc),
+                            cut=isinstance(exc, requests.Timeout))  # fmt: skip
         try:
             content = _read_body(raw, cut_at)
         except _DeadlineCut:
             return _Attempt(problem=f"sent no complete answer within {budget:.1f} s "
-                            f"(HTTP {raw.status_code}, the body was still arriving)")  # fmt: skip
+                            f"(HTTP {raw.status_code}, the body was still arriving)",
+                            cut=True)  # fmt: skip
         except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
             return _Attempt(problem=f"answered HTTP {raw.status_code}, then the body broke off "
-                            f"({_failure(exc, budget, target)})")  # fmt: skip
+                            f"({_failure(exc, budget, target)})",
+                            cut=isinstance(exc, urllib3.exceptions.ReadTimeoutError))  # fmt: skip
         finally:
             raw.close()
         text = content.decode(raw.encoding or "utf-8", errors="replace")

@@ -87,7 +87,7 @@ def test_parallelism_10_against_a_limit_of_2_converges_in_one_run(
 
 def _plan_with(sandbox_env: dict[str, str], run_flexplan: Any, tmp_path: Path) -> Any:
     config = write_config(tmp_path / "cfg", _manifest(2))
-    env = {**sandbox_env, **QUICK, "FLEXPLAN_REQUEST_DEADLINE": "0.5"}
+    env = {**sandbox_env, **QUICK, "FLEXPLAN_REQUEST_DEADLINE": "1.5"}
     result = run_flexplan("plan", str(config), env=env)
     assert_sane(result, env)
     return result
@@ -115,7 +115,8 @@ def test_each_malformed_read_is_one_message_naming_the_request(
     pattern = (
         r"error: reading the account's Studio flows failed: GET https://studio.twilio.com/v2/Flows "
         + MALFORMED[kind]
-        + r".* \(\d+ tries in \d+\.\d s, request deadline 0.5 s\)\n  hint: check the network"
+        + r".* \(\d+ tries in \d+\.\d s(; the last one ran out of time)?, request deadline 1.5 s\)"
+        + r"\n  hint: check the network"
     )
     assert re.match(pattern, result.stderr), result.stderr
     assert result.stderr.count("error:") == 1
