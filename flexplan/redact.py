@@ -8,8 +8,11 @@ replaced wherever they appear; URL userinfo is masked by pattern.
 
 from __future__ import annotations
 
+import html
+import json
 import re
 import threading
+from urllib.parse import quote, quote_plus, unquote_plus
 
 MASK = "(sensitive)"
 _URL_USERINFO = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<userinfo>[^/@\s]+)@")
@@ -17,11 +20,31 @@ _secrets: set[str] = set()
 _lock = threading.Lock()
 
 
-def register_secret(value: str | None) -> None:
-    """Remember a secret value so that ``redact`` masks it everywhere."""
-    if value and len(value) >= 4:
+MIN_LENGTH = 4  # shorter values are masked where they stand, never by search and replace
+
+
+def encoded_forms(value: str) -> set[str]:
+    """The ways a value can appear in output: as is, JSON-escaped (once, twice, ASCII-only),
+    URL-encoded (path, query, form), URL-decoded and HTML-escaped."""
+    forms = {value, unquote_plus(value), html.escape(value), html.escape(value, quote=False)}
+    for text in list(forms):
+        forms.add(quote(text, safe=""))
+        forms.add(quote(text))
+        forms.add(quote_plus(text))
+    for text in list(forms):
+        for ascii_only in (True, False):
+            once = json.dumps(text, ensure_ascii=ascii_only)[1:-1]
+            forms.add(once)
+            forms.add(json.dumps(once, ensure_ascii=ascii_only)[1:-1])
+    return {f for f in forms if len(f) >= MIN_LENGTH}
+
+
+def register_secret(value: str | None, *, min_length: int = MIN_LENGTH) -> None:
+    """Remember a secret value (and its encoded forms) so that ``redact`` masks it everywhere."""
+    if value and len(value) >= max(min_length, MIN_LENGTH) and value != MASK:
+        forms = encoded_forms(value)
         with _lock:
-            _secrets.add(value)
+            _secrets.update(forms)
 
 
 def url_has_credentials(url: str) -> bool:

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flexplan.engine.diff import diff_states, get_path, leaves, project
+from flexplan.engine.masking import mark_detected_secrets
 from flexplan.engine.model import Plan, ResourceChange, Unmanaged, Unreadable
 from flexplan.engine.order import order_changes
 from flexplan.errors import Diagnostic, DiagnosticsError
@@ -43,6 +44,7 @@ def build_plan(manifest: Any, snapshot: LiveSnapshot, kinds: Sequence[ResourceKi
     """Compute the plan; raises DiagnosticsError naming every resource that cannot be planned."""
     planner = _Planner(manifest, snapshot, kinds)
     changes = planner.run()
+    mark_detected_secrets(changes)
     ordered = order_changes(changes, planner.dependencies)
     planner.notes.extend(_staging_note(c, ordered) for c in ordered if c.staged)
     return Plan(

@@ -8,6 +8,7 @@ from typing import Any
 from flexplan.engine.model import ResourceChange
 from flexplan.redact import MASK, redact, url_has_credentials
 from flexplan.resources.live import Named, Unknown
+from flexplan.sensitive import looks_secret
 
 KNOWN_AFTER_APPLY = "(known after apply)"
 
@@ -41,7 +42,9 @@ def is_sensitive(change: ResourceChange, path: str, value: Any = None) -> bool:
         # the path itself, a field inside it, or a leaf (a list) that holds it
         if path == p or path.startswith(p + ".") or p.startswith(path + "."):
             return True
-    return isinstance(value, str) and url_has_credentials(value)
+    if isinstance(value, str) and url_has_credentials(value):
+        return True
+    return value is not None and looks_secret(value, key=path.rsplit(".", 1)[-1])
 
 
 def show(value: Any, *, sensitive: bool = False) -> str:

@@ -18,6 +18,7 @@ from deepdiff import DeepDiff
 
 from flexplan.resources.base import FieldChange
 from flexplan.resources.live import Named, Unknown
+from flexplan.sensitive import secret_paths, secrets_in
 
 ABSENT: Any = None
 
@@ -54,22 +55,14 @@ class DefinitionDiff:
 
     def masked(self, widget_paths: set[tuple[str, str]], flow_paths: set[str]) -> DefinitionDiff:
         """This diff with the values at the given (widget, property path)s masked."""
-
-        def hide(change: FieldChange, hidden: bool) -> FieldChange:
-            return FieldChange(change.path, SENSITIVE, SENSITIVE) if hidden else change
-
-        def under(path: str, roots: set[str]) -> bool:
-            return any(path == r or path.startswith((r + ".", r + "[")) for r in roots)
-
         widgets = tuple(
             WidgetChange(
                 w.action, w.widget, w.widget_type,
-                tuple(hide(c, under(c.path, {p for n, p in widget_paths if n == w.widget}))
-                      for c in w.fields),
+                _hide(w.fields, {p for n, p in widget_paths if n == w.widget}),
             )
             for w in self.widgets
         )  # fmt: skip
-        flow = tuple(hide(c, under(c.path, flow_paths)) for c in self.flow_fields)
+        flow = _hide(self.flow_fields, flow_paths)
         return DefinitionDiff(widgets, flow, self.layout_changed, self.layout_widgets)
 
     def to_json(self) -> dict[str, Any]:
@@ -114,6 +107,35 @@ class DefinitionDiff:
             plural = "widget" if self.layout_changed == 1 else "widgets"
             out.append(f"layout changed for {self.layout_changed} {plural}")
         return out
+
+
+def _under(path: str, roots: set[str]) -> bool:
+    """``path`` is a root, inside one, or holds one (a list item added whole)."""
+    return any(
+        path == r or path.startswith((r + ".", r + "[")) or r.startswith((path + ".", path + "["))
+        for r in roots
+    )
+
+
+def _hide(changes: Iterable[FieldChange], roots: set[str]) -> tuple[FieldChange, ...]:
+    """Mask both sides of every change at or around ``roots``, or holding a secret itself."""
+
+    def secret(change: FieldChange) -> bool:
+        key = change.path.rsplit(".", 1)[-1].split("[", 1)[0]
+        return _under(change.path, roots) or any(
+            v not in (ABSENT, SENSITIVE) and secrets_in(v, key=key)
+            for v in (change.before, change.after)
+        )
+
+    return tuple(FieldChange(c.path, SENSITIVE, SENSITIVE) if secret(c) else c for c in changes)
+
+
+def _secret_roots(prefix: str, *values: Any) -> set[str]:
+    """Dotted paths (as the diff writes them) of the strings holding secrets in any value."""
+    roots: set[str] = set()
+    for value in values:
+        roots.update(_dotted(prefix, list(path)) for path in secret_paths(value))
+    return roots
 
 
 def _show(value: Any) -> str:
@@ -166,7 +188,8 @@ def diff_definitions(before: Mapping[str, Any] | None, after: Mapping[str, Any])
     for name, state in old_states.items():
         if name not in new_states:
             widgets.append(WidgetChange("remove", name, str(state.get("type", "?"))))
-    flow_fields = tuple(_diff_flow_fields(before, after))
+    rest = [{k: v for k, v in d.items() if k != "states"} for d in (before, after)]
+    flow_fields = _hide(_diff_flow_fields(before, after), _secret_roots("", *rest))
     return DefinitionDiff(tuple(widgets), flow_fields, len(layout), tuple(layout))
 
 
@@ -202,7 +225,9 @@ def _diff_widget(
     moved = old_layout != new_layout
     if not fields:
         return None, moved
-    return WidgetChange("change", name, str(new.get("type", "?")), tuple(fields)), moved
+    roots = _secret_roots("", old, new)
+    hidden = _hide(fields, roots)
+    return WidgetChange("change", name, str(new.get("type", "?")), hidden), moved
 
 
 _WIDGET_KEYS = frozenset({"name", "type", "properties", "transitions"})
@@ -301,6 +326,11 @@ def _nested_changes(prefix: str, old: Any, new: Any) -> list[FieldChange]:
 
 def _missing(value: Any) -> bool:
     return type(value).__name__ == "NotPresent"
+
+
+def dotted_path(parts: Iterable[Any]) -> str:
+    """A path inside a widget as the diff writes it: ``properties.parameters[0].value``."""
+    return _dotted("", list(parts))
 
 
 def _dotted(prefix: str, parts: list[Any]) -> str:

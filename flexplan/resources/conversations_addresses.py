@@ -14,7 +14,7 @@ from typing import Annotated, Any, ClassVar, Literal, get_args
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from flexplan.redact import url_has_credentials
+from flexplan.sensitive import looks_secret
 from flexplan.resources._sdk import drop_none, to_dict
 from flexplan.resources.base import (
     Claim,
@@ -243,8 +243,8 @@ def _export_auto(given: dict[str, Any], where: str, names: ExportNames) -> dict[
             value = names.ref("studio_flows", value)
         elif field == "conversation_service":
             value = names.lookup("conversation_service", value)
-        elif field == "webhook_url" and url_has_credentials(value):
-            value = names.secret(f"{where}.auto_creation.webhook_url", value)
+        elif isinstance(value, str) and looks_secret(value, key=field):
+            value = names.secret(f"{where}.auto_creation.{field}", value)
         out[field] = value
     if all(_AUTO_DEFAULTS.get(f) == v for f, v in out.items()):
         return {}  # nothing but defaults

@@ -13,7 +13,7 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from flexplan.redact import url_has_credentials
+from flexplan.sensitive import looks_secret
 from flexplan.resources._sdk import drop_none, to_dict
 from flexplan.resources.base import (
     Claim,
@@ -237,8 +237,8 @@ def _export_integration(raw: dict[str, Any], where: str, names: ExportNames) -> 
             continue
         if field == "studio_flow":
             value = names.ref("studio_flows", value)
-        elif field == "url" and url_has_credentials(str(value)):
-            value = names.secret(f"{where}.integration.url", str(value))
+        elif isinstance(value, str) and looks_secret(value, key=field):
+            value = names.secret(f"{where}.integration.{field}", value)
         elif field in ("workspace", "workflow"):
             value = names.lookup(field, value, workspace_sid=workspace)
         elif field == "channel" and is_sid(str(value), "TC"):  # an account may answer the SID

@@ -17,9 +17,10 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import Field, model_validator
 
 from flexplan.errors import FlexplanError
-from flexplan.redact import redact, url_has_credentials
+from flexplan.redact import redact
 from flexplan.resources._sdk import drop_none, error_details, http_status, to_dict
-from flexplan.resources._studio_diff import diff_definitions
+from flexplan.resources._studio_diff import diff_definitions, dotted_path
+from flexplan.sensitive import secret_paths
 from flexplan.resources.base import (
     Exported,
     ExportNames,
@@ -230,9 +231,9 @@ class StudioFlowKind(ResourceKind):
                 if rel[1] >= len(states):
                     return None  # cannot tell which widget: hide the whole diff
                 name = str(states[rel[1]].get("name"))
-                widget_paths.add((name, ".".join(str(p) for p in rel[2:])))
+                widget_paths.add((name, dotted_path(rel[2:])))
             elif rel:
-                flow_paths.add(".".join(str(p) for p in rel))
+                flow_paths.add(dotted_path(rel))
             else:
                 return None
         return detail.masked(widget_paths, flow_paths)
@@ -337,7 +338,7 @@ def _export_definition(
     definition: dict[str, Any], where: str, names: ExportNames, *, own_sid: str | None = None
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Workflow / task channel SIDs become look-up ``vars``, exported flows' SIDs
-    ``{studio_flow: NAME}`` vars; URLs with credentials, secrets."""
+    ``{studio_flow: NAME}`` vars; strings holding secrets, ``${env:…}``."""
     found: dict[str, Any] = {}  # SID -> look-up mapping
 
     def collect(text: str, _path: FieldPath) -> str:
@@ -356,10 +357,12 @@ def _export_definition(
     map_strings(definition, collect)
     var_names = _var_names(found, taken=placeholders(definition))
 
+    holding = secret_paths(definition)  # credentials in URLs, tokens, secret-named keys
+
     def replace(text: str, path: FieldPath) -> str:
         if text in var_names:
             return Placeholder("${" + var_names[text] + "}")
-        if url_has_credentials(text):
+        if path in holding:
             return names.secret(f"{where}.definition.{_place(definition, path)}", text)
         return text
 
