@@ -56,7 +56,9 @@ _WEBHOOK_PATHS = (
     re.compile(r"\.webhook\.office\.com/webhookb2/(?P<token>[A-Za-z0-9@/_\-]+)"),
 )
 _SCHEME = re.compile(r"\b(?:Bearer|Basic|Token|Digest|Bot)\s+(?P<token>[A-Za-z0-9._~+/=\-]{8,})")
-_HEADER_LINE = re.compile(r"(?:^|[\n\r])\s*(?P<name>[A-Za-z][A-Za-z0-9_\-]*)\s*:\s*(?P<value>\S[^\r\n]*)")
+_HEADER_LINE = re.compile(
+    r"(?:^|[\n\r])\s*(?P<name>[A-Za-z][A-Za-z0-9_\-]*)\s*:\s*(?P<value>\S[^\r\n]*)"
+)
 _PREFIXED = re.compile(
     r"\b(?:xox[abposr]-[A-Za-z0-9\-]{8,}|sk_(?:live|test)_[A-Za-z0-9]{8,}|"
     r"gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|AKIA[0-9A-Z]{16}|"
@@ -156,7 +158,7 @@ def _walk(value: Any, key: str | None, path: FieldPath) -> Iterator[tuple[FieldP
     elif isinstance(value, Mapping):
         pair = _pair_name(value)
         for k, v in value.items():
-            name = pair if pair is not None and k == "value" else str(k)
+            name: str | None = pair if pair is not None and k == "value" else str(k)
             if pair is not None and k in ("key", "name"):
                 name = None  # the pair's name field names the secret, it is not one
             inherited = key if key is not None and secret_name(key) else None
@@ -176,3 +178,8 @@ def _pair_name(value: Mapping[str, Any]) -> str | None:
         if isinstance(name, str):
             return name
     return None
+
+
+def secret_variable(name: str, value: str) -> bool:
+    """A ``--var NAME=VALUE`` whose name or value says it is a secret."""
+    return (secret_name(name) and literal(value)) or looks_secret(value)

@@ -20,7 +20,7 @@ from flexplan.connect import connect, connect_for
 from flexplan.engine import compute_plan
 from flexplan.engine.apply import ActionResult, ApplyResult, apply_plan
 from flexplan.engine.model import Plan, ResourceChange
-from flexplan.engine.saved import read_saved_plan
+from flexplan.engine.saved import read_saved_plan, saved_variables
 from flexplan.engine.stale import check_account as check_saved_account
 from flexplan.engine.stale import check_digest, check_fresh
 from flexplan.errors import FlexplanError
@@ -52,7 +52,7 @@ def command(
 ) -> None:
     """Make the account match the manifest in TARGET (a directory), or apply a saved plan file."""
     if target.is_file():
-        result = _apply_saved(target, sandbox, api_base, parallelism, message)
+        result = _apply_saved(target, variables, sandbox, api_base, parallelism, message)
     else:
         result = _apply_directory(
             target, env, variables, sandbox, api_base, parallelism, auto_approve, message, no_color
@@ -93,7 +93,12 @@ def _apply_directory(
 
 
 def _apply_saved(
-    path: Path, sandbox: bool, api_base: str | None, parallelism: int, message: str | None
+    path: Path,
+    variables: dict[str, str],
+    sandbox: bool,
+    api_base: str | None,
+    parallelism: int,
+    message: str | None,
 ) -> ApplyResult | None:
     saved = read_saved_plan(path)
     directory = Path(saved.get("directory") or ".")
@@ -103,7 +108,7 @@ def _apply_saved(
             hint="run apply from the directory where `flexplan plan --out` ran",
         )
     manifest = load_manifest(
-        directory, env=saved.get("environment"), variables=saved.get("variables") or {}
+        directory, env=saved.get("environment"), variables=saved_variables(saved, variables)
     )
     check_digest(saved, manifest.digest)
     with connect(

@@ -10,6 +10,9 @@ from typing import Any, TypeVar
 
 import click
 
+from flexplan.redact import register_secret
+from flexplan.sensitive import secret_variable
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -22,6 +25,8 @@ def _parse_vars(
         if not sep or not name.strip():
             raise click.BadParameter(f"{item!r} is not NAME=VALUE", ctx=ctx, param=param)
         parsed[name.strip()] = value
+        if secret_variable(name.strip(), value):
+            register_secret(value)  # masked in every output, and never saved in a plan
     return parsed
 
 

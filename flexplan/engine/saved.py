@@ -18,6 +18,7 @@ from flexplan.engine.model import Plan, ResourceChange
 from flexplan.errors import FlexplanError
 from flexplan.redact import redact
 from flexplan.render.json_plan import plan_to_json
+from flexplan.sensitive import secret_variable
 
 SAVED_FORMAT = "flexplan-saved-plan/1"
 
@@ -43,7 +44,12 @@ def saved_plan_document(
         item["fingerprint"] = change.fingerprint
         item["live_version"] = live_version(change)
     body["directory"] = directory
-    body["variables"] = dict(variables or {})
+    given = dict(variables or {})
+    # --var values are needed to plan again at apply time; secret ones are not written:
+    # apply asks for them again, and the manifest digest refuses different values
+    withheld = sorted(name for name, value in given.items() if secret_variable(name, value))
+    body["variables"] = {k: v for k, v in given.items() if k not in withheld}
+    body["withheld_variables"] = withheld
     # redact before the digest: the file holds exactly what was digested
     body = json.loads(redact(json.dumps(body, default=str)))
     return {"format": SAVED_FORMAT, "integrity": _digest(body), "plan": body}
@@ -74,6 +80,19 @@ def write_saved_plan(
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
         raise FlexplanError(f"cannot write the plan to {path}: {exc.strerror}") from None
+
+
+def saved_variables(saved: dict[str, Any], given: dict[str, str]) -> dict[str, str]:
+    """The ``--var`` values to plan again with: the saved ones, and the secret ones given again."""
+    missing = [n for n in saved.get("withheld_variables") or [] if n not in given]
+    if missing:
+        flags = " ".join(f"--var {n}=…" for n in missing)
+        raise FlexplanError(
+            f"the plan was made with secret --var values that a saved plan never holds: "
+            f"{', '.join(missing)}",
+            hint=f"pass them again to apply: `flexplan apply PLANFILE {flags}`",
+        )
+    return {**(saved.get("variables") or {}), **given}
 
 
 def read_saved_plan(path: Path) -> dict[str, Any]:

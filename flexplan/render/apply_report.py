@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flexplan.engine.apply import ActionResult, ApplyResult
 from flexplan.engine.model import ResourceChange
+from flexplan.render.escape import visible
 
 _STARTING = {
     "create": "Creating...",
@@ -20,6 +21,10 @@ _DONE = {
 
 
 def event_line(event: str, change: ResourceChange, result: ActionResult | None) -> str:
+    return visible(_event_line(event, change, result))
+
+
+def _event_line(event: str, change: ResourceChange, result: ActionResult | None) -> str:
     if event == "start" or result is None:
         sid = f" [sid={change.sid}]" if change.sid and change.action != "create" else ""
         starting = _STARTING[change.action]
@@ -65,7 +70,7 @@ def final_report(result: ApplyResult) -> str:
     lines.append(
         "Fix the cause and run `flexplan apply` again: it converges from where this stopped."
     )
-    return "\n".join(lines) + "\n"
+    return visible("\n".join(lines) + "\n", keep="\n")
 
 
 def _section(title: str, items: list[ActionResult], describe: object) -> list[str]:

@@ -7,6 +7,7 @@ from typing import Any
 
 from flexplan.engine.model import ResourceChange
 from flexplan.redact import MASK, redact, url_has_credentials
+from flexplan.render.escape import visible
 from flexplan.resources.live import Named, Unknown
 from flexplan.sensitive import looks_secret
 
@@ -57,7 +58,8 @@ def show(value: Any, *, sensitive: bool = False) -> str:
         return redact(value.show())  # chat (TC…): a look-up's name beside its SID
     if value is None:
         return "null"
-    return redact(json.dumps(value, ensure_ascii=False, sort_keys=True, default=str))
+    text = redact(json.dumps(value, ensure_ascii=False, sort_keys=True, default=str))
+    return visible(text)  # bidi, zero-width and line separators shown as \u escapes
 
 
 def summary_line(add: int, change: int, destroy: int) -> str:

@@ -6,6 +6,8 @@ head and its tail and says what was cut in between.
 
 from __future__ import annotations
 
+import html
+import re
 from typing import Any
 
 from flexplan.engine.model import Plan, ResourceChange
@@ -19,6 +21,7 @@ from flexplan.render.common import (
     symbol,
     under_detail,
 )
+from flexplan.render.escape import md_code, md_prose, visible
 
 GITHUB_LIMIT = 65_536
 MARKER = "<!-- flexplan plan -->"
@@ -26,8 +29,8 @@ MARKER = "<!-- flexplan plan -->"
 
 def render_markdown(plan: Plan, *, limit: int = GITHUB_LIMIT) -> str:
     s = plan.summary()
-    env = f" · environment `{plan.environment}`" if plan.environment else ""
-    parts = [MARKER, f"### flexplan plan · account `{plan.account_sid}`{env}", ""]
+    env = f" · environment {md_code(plan.environment)}" if plan.environment else ""
+    parts = [MARKER, f"### flexplan plan · account {md_code(plan.account_sid)}{env}", ""]
     actionable = plan.actionable
     parts.append(f"**{summary_line(s.add, s.change, s.destroy) if actionable else NO_CHANGES}**")
     parts.append("")
@@ -43,8 +46,9 @@ def render_markdown(plan: Plan, *, limit: int = GITHUB_LIMIT) -> str:
 def _table(changes: list[ResourceChange]) -> list[str]:
     rows = ["| | Resource | Action | Live SID |", "|---|---|---|---|"]
     for c in changes:
-        sid = f"`{c.sid}`" if c.sid else ""
-        rows.append(f"| `{symbol(c)}` | `{c.address}` | {HEADLINE[c.action]} | {sid} |")
+        sid = md_code(c.sid, in_table=True) if c.sid else ""
+        address = md_code(c.address, in_table=True)
+        rows.append(f"| `{symbol(c)}` | {address} | {HEADLINE[c.action]} | {sid} |")
     return [*rows, ""]
 
 
@@ -54,17 +58,25 @@ def _warning(changes: list[ResourceChange]) -> list[str]:
         return []
     lines = ["> [!WARNING]", f"> This plan destroys {len(destroyed)} live resource(s):"]
     for c in destroyed:
-        why = f" — {c.reason}" if c.reason else ""
-        lines.append(f"> - `{c.address}` ({c.title} {c.label!r}{why})")
+        why = f" — {md_prose(c.reason)}" if c.reason else ""
+        lines.append(f"> - {md_code(c.address)} ({c.title} {md_code(c.label)}{why})")
     return [*lines, ""]
 
 
 def _details(change: ResourceChange) -> list[str]:
-    summary = f"<code>{symbol(change)} {change.address}</code> {HEADLINE[change.action]}"
-    lines = ["<details>", f"<summary>{summary}</summary>", "", "```diff"]
-    lines.extend(_body(change))
-    lines += ["```", "", "</details>", ""]
+    address = html.escape(visible(change.address))
+    summary = f"<code>{symbol(change)} {address}</code> {HEADLINE[change.action]}"
+    body = [visible(line) for line in _body(change)]  # one line each: no value opens a line
+    fence = "`" * max(3, 1 + max((len(r) for r in _runs(body)), default=0))
+    lines = ["<details>", f"<summary>{summary}</summary>", "", f"{fence}diff"]
+    lines.extend(body)
+    lines += [fence, "", "</details>", ""]
     return lines
+
+
+def _runs(lines: list[str]) -> list[str]:
+    """Runs of backticks in ``lines`` (the code fence must be longer than any of them)."""
+    return [run for line in lines for run in re.findall(r"`+", line)]
 
 
 def _body(change: ResourceChange) -> list[str]:
@@ -119,15 +131,15 @@ def _information(plan: Plan) -> list[str]:
             "",
         ]
         for u in sorted(plan.unmanaged, key=lambda u: (u.address_kind, u.label)):
-            sid = f" (`{u.sid}`)" if u.sid else ""
-            lines.append(f"- `{u.address_kind}` {u.label!r}{sid}")
+            sid = f" ({md_code(u.sid)})" if u.sid else ""
+            lines.append(f"- `{u.address_kind}` {md_code(u.label)}{sid}")
         lines += ["", "</details>", ""]
     if plan.unreadable:
         lines += ["**Not managed** (information only):", ""]
-        lines += [f"- {u.text}" for u in plan.unreadable]
+        lines += [f"- {md_prose(u.text)}" for u in plan.unreadable]
         lines.append("")
     for note in plan.notes:
-        lines.append(f"> {note}")
+        lines.append(f"> {md_prose(note)}")
     return lines
 
 

@@ -21,6 +21,7 @@ from flexplan.render.common import (
     symbol,
     under_detail,
 )
+from flexplan.render.escape import visible
 
 _COLOURS = {"+": "green", "~": "yellow", "-": "red", "-/+": "red", "+/-": "red"}
 Style = Callable[[str, str], str]
@@ -47,7 +48,8 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
     out.extend(_information(plan))
     s = plan.summary()
     out.append(summary_line(s.add, s.change, s.destroy) if actionable else NO_CHANGES)
-    return redact("\n".join(out) + "\n")  # a last guard: every known secret masked
+    # last guards: every known secret masked, every invisible character shown
+    return visible(redact("\n".join(out) + "\n"), keep="\n", colours=color)
 
 
 def _env(plan: Plan) -> str:

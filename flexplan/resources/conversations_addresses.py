@@ -14,7 +14,6 @@ from typing import Annotated, Any, ClassVar, Literal, get_args
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from flexplan.sensitive import looks_secret
 from flexplan.resources._sdk import drop_none, to_dict
 from flexplan.resources.base import (
     Claim,
@@ -34,6 +33,7 @@ from flexplan.resources.fields import (
     number_claim_key,
 )
 from flexplan.resources.live import LiveObject
+from flexplan.sensitive import looks_secret
 
 AddressType = Literal["sms", "whatsapp", "messenger", "gbm", "email", "rcs", "apple", "chat"]
 WebhookFilter = Literal[

@@ -13,7 +13,6 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from flexplan.sensitive import looks_secret
 from flexplan.resources._sdk import drop_none, to_dict
 from flexplan.resources.base import (
     Claim,
@@ -37,6 +36,7 @@ from flexplan.resources.fields import (
     number_claim_key,
 )
 from flexplan.resources.live import LiveObject
+from flexplan.sensitive import looks_secret
 
 ChannelType = Literal["web", "sms", "facebook", "whatsapp", "line", "custom"]
 IntegrationType = Literal["studio", "external", "task"]

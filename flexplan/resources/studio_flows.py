@@ -338,7 +338,7 @@ def _export_definition(
     definition: dict[str, Any], where: str, names: ExportNames, *, own_sid: str | None = None
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Workflow / task channel SIDs become look-up ``vars``, exported flows' SIDs
-    ``{studio_flow: NAME}`` vars; strings holding secrets, ``${env:…}``."""
+    ``{studio_flow: NAME}`` vars; secrets become ``${env:…}``."""
     found: dict[str, Any] = {}  # SID -> look-up mapping
 
     def collect(text: str, _path: FieldPath) -> str:
