@@ -97,9 +97,9 @@ def secrets_in_text(text: str, *, key: str | None = None) -> set[str]:
     """The secret substrings of one string (``key``: the name it is stored under)."""
     if not text or not isinstance(text, str):
         return set()
-    if key is not None and secret_name(key) and literal(text):
-        return {text}
     found: set[str] = set()
+    if key is not None and secret_name(key) and literal(text):
+        found.add(text)  # the whole value, and below what is inside it (a bare token)
     if "://" in text and "@" in text:
         found.update(m.group("userinfo") for m in _URL_USERINFO.finditer(text))
     if "=" in text:

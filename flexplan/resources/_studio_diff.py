@@ -10,6 +10,7 @@ counted: "layout changed for N widgets".
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -96,11 +97,12 @@ class DefinitionDiff:
         out: list[str] = []
         for change in self.flow_fields:
             if change.before is ABSENT:
-                out.append(f"+ {change.path} = {_show(change.after)}")
+                out.append(f"+ {_one_line(change.path)} = {_show(change.after)}")
             elif change.after is ABSENT:
-                out.append(f"- {change.path} = {_show(change.before)}")
+                out.append(f"- {_one_line(change.path)} = {_show(change.before)}")
             else:
-                out.append(f"{change.path}: {_show(change.before)} -> {_show(change.after)}")
+                path = _one_line(change.path)
+                out.append(f"{path}: {_show(change.before)} -> {_show(change.after)}")
         for widget in self.widgets:
             out.extend(_widget_lines(widget))
         if self.layout_changed:
@@ -139,8 +141,6 @@ def _secret_roots(prefix: str, *values: Any) -> set[str]:
 
 
 def _show(value: Any) -> str:
-    import json
-
     if value is ABSENT:
         return "(none)"
     if value is SENSITIVE:
@@ -154,13 +154,19 @@ def _show(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
+def _one_line(text: str) -> str:
+    """Names read from a definition never start a line of their own."""
+    return json.dumps(text, ensure_ascii=False)[1:-1]
+
+
 def _widget_lines(widget: WidgetChange) -> list[str]:
     symbol = {"add": "+", "remove": "-", "change": "~"}[widget.action]
-    head = f'{symbol} widget "{widget.widget}" ({widget.widget_type})'
+    kind = _one_line(widget.widget_type)
+    head = f"{symbol} widget {json.dumps(widget.widget, ensure_ascii=False)} ({kind})"
     body = [
-        f"    {c.path} = {_show(c.after)}"
+        f"    {_one_line(c.path)} = {_show(c.after)}"
         if c.before is ABSENT and widget.action == "add"
-        else f"    {c.path}: {_show(c.before)} -> {_show(c.after)}"
+        else f"    {_one_line(c.path)}: {_show(c.before)} -> {_show(c.after)}"
         for c in widget.fields
     ]
     return [head, *body]

@@ -1,0 +1,276 @@
+"""Secrets on the live side, and in ``${env:…}``, never reach any output (issue 10 item 1).
+
+The account holds recognisable secrets where Studio widgets, Conversations
+addresses and Flex Flows keep them (a Slack webhook path, ``Authorization``
+and ``X-Api-Key`` parameters, ``api_key=``/``sig=``/``access_token=``/``code=``
+query parameters, a password inside a JSON request body held in a string),
+and the manifest fills the same places from ``${env:…}`` with new values
+(some with quotes, backslashes and URL-reserved characters). Every plan format,
+the job summary, the saved plan, apply from it, the export tree, the error
+messages and the URLs the sandbox saw are searched for every secret, raw,
+JSON-escaped and URL-encoded.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, quote_plus
+
+import pytest
+from plankit import write_config
+
+LIVE = {
+    "slack": "T0LIVE/B0LIVE/liveSlackSecret0001",
+    "bearer": "liveBearerToken0002",
+    "query": "liveQueryKey0003",
+    "sig": "liveSigValue0004",
+    "body": 'liveBody"Secret\\0005',
+    "api_key": "liveApiKey0007",
+    "addr": "liveAddrToken0008",
+    "code": "liveAzureCode0010",
+}
+NEW = {
+    "SLACK_URL": "https://hooks.slack.com/services/T0NEW/B0NEW/newSlackSecret0101",
+    "BEARER": "newBearerToken0102",
+    "QKEY": "new/Query+Key=0103",
+    "BODY_SECRET": 'new"Body\\Secret/0104&x',
+    "API_KEY": "newApiKey0105",
+    "ADDR_TOKEN": "newAddrToken0106",
+    "FF_CODE": "newAzureCode0107",
+}
+
+
+def _widgets(url: str, bearer: str, api_key: str, body: str, query_url: str) -> list[Any]:
+    return [
+        {"name": "Trigger", "type": "trigger", "properties": {"offset": {"x": 0, "y": 0}},
+         "transitions": [{"event": "incomingMessage", "next": "notify"}]},
+        {"name": "notify", "type": "make-http-request",
+         "transitions": [{"event": "success", "next": "lookup"}, {"event": "failed"}],
+         "properties": {"offset": {"x": 0, "y": 200}, "method": "POST",
+                        "content_type": "application/json;charset=utf-8", "url": url,
+                        "body": body,
+                        "parameters": [{"key": "Authorization", "value": bearer},
+                                       {"key": "X-Api-Key", "value": api_key}]}},
+        {"name": "lookup", "type": "make-http-request",
+         "transitions": [{"event": "success"}, {"event": "failed"}],
+         "properties": {"offset": {"x": 0, "y": 400}, "method": "GET",
+                        "content_type": "application/json;charset=utf-8", "url": query_url}},
+    ]  # fmt: skip
+
+
+def _live_definition() -> dict[str, Any]:
+    body = json.dumps({"user": "bot", "password": LIVE["body"]})
+    query = f"https://api.example.com/v1/find?api_key={LIVE['query']}&sig={LIVE['sig']}"
+    states = _widgets(f"https://hooks.slack.com/services/{LIVE['slack']}",
+                      f"Bearer {LIVE['bearer']}", LIVE["api_key"], body, query)  # fmt: skip
+    return {"description": "calls out", "initial_state": "Trigger", "states": states}
+
+
+def _manifest_definition() -> dict[str, Any]:
+    body = '{"user": "bot", "password": "${env:BODY_SECRET}"}'
+    query = "https://api.example.com/v1/find?api_key=${env:QKEY}&sig=fixed-signature-9"
+    states = _widgets("${env:SLACK_URL}", "Bearer ${env:BEARER}", "${env:API_KEY}", body, query)
+    return {"description": "calls out", "initial_state": "Trigger", "states": states}
+
+
+MANIFEST = """\
+version: 1
+studio_flows:
+  hooked:
+    friendly_name: Hooked Flow
+    status: published
+    definition_file: hooked.json
+conversations_addresses:
+  hook:
+    type: chat
+    address: secrets-hook
+    friendly_name: Secrets hook
+    auto_creation:
+      enabled: true
+      type: webhook
+      webhook_url: https://hooks.example.com/in?access_token=${env:ADDR_TOKEN}
+      webhook_method: POST
+flex_flows:
+  outbound:
+    friendly_name: Outbound Hook
+    channel_type: custom
+    chat_service: Flex Chat Service
+    enabled: false
+    integration: {type: external, url: "https://fn.example.net/api/hook?code=${env:FF_CODE}"}
+"""
+
+
+def forms(secret: str) -> set[str]:
+    """A secret as it could appear: raw, JSON-escaped (once, twice), URL-encoded."""
+    once = json.dumps(secret)[1:-1]
+    return {secret, once, json.dumps(once)[1:-1], quote(secret, safe=""), quote_plus(secret),
+            json.dumps(secret, ensure_ascii=False)[1:-1]}  # fmt: skip
+
+
+def secret_values(env: dict[str, str]) -> list[str]:
+    values = [*LIVE.values(), *NEW.values(), NEW["SLACK_URL"].rsplit("/services/", 1)[1]]
+    return values + [env[k] for k in ("TWILIO_AUTH_TOKEN", "TWILIO_API_SECRET") if k in env]
+
+
+def assert_no_secret(where: str, text: str, env: dict[str, str]) -> None:
+    for secret in secret_values(env):
+        for form in forms(secret):
+            assert form not in text, f"{where} shows {form!r}:\n{text}"
+
+
+def _seed(store: Any) -> None:
+    store.add_studio_flow(friendly_name="Hooked Flow", status="published",
+                          definition=_live_definition())  # fmt: skip
+    store.add_address(type="chat", address="secrets-hook", friendly_name="Secrets hook",
+                      auto_creation={"enabled": True, "type": "webhook", "webhook_method": "POST",
+                                     "webhook_url": "https://hooks.example.com/in?access_token="
+                                     + LIVE["addr"]})  # fmt: skip
+    service = store.items("chat_services")[0]["sid"]
+    store.add_flex_flow(friendly_name="Outbound Hook", chat_service_sid=service,
+                        channel_type="custom", enabled=False, integration_type="external",
+                        integration={"url": "https://fn.example.net/api/hook?code="
+                                     + LIVE["code"]})  # fmt: skip
+
+
+@pytest.fixture
+def seeded(
+    tmp_path: Path, sandbox: Any, sandbox_env: dict[str, str]
+) -> tuple[Path, dict[str, str]]:
+    _seed(sandbox.store)
+    files = {"hooked.json": json.dumps(_manifest_definition(), indent=2)}
+    config = write_config(tmp_path / "config", MANIFEST, files)
+    return config, {**sandbox_env, **NEW}
+
+
+def _errors_and_traffic(
+    config: Path, env: dict[str, str], saved: Path, sandbox: Any, run_flexplan: Any
+) -> None:
+    """Error messages on the paths most likely to echo a value, and every URL requested."""
+    rotated = run_flexplan("apply", str(saved), env={**env, "BEARER": "rotatedBearer0201"})
+    assert rotated.exit_code == 1 and "manifest changed" in rotated.stderr, rotated
+    wrong = {**env, "TWILIO_AUTH_TOKEN": "f" * 32}
+    for where, result in {
+        "apply with a rotated secret": rotated,
+        "plan with a wrong token": run_flexplan("plan", str(config), env=wrong),
+        "validate": run_flexplan("validate", str(config), "--format", "json", env=env),
+    }.items():
+        assert result.exit_code == 1 or where == "validate", result
+        assert "Traceback" not in result.output
+        assert_no_secret(where, result.output, env)
+    for exchange in sandbox.recorder.take():
+        assert_no_secret("a URL the sandbox saw", f"{exchange.path}?{exchange.query}", env)
+
+
+@pytest.mark.invalid_requests  # the wrong-token plan
+def test_plan_formats_summary_saved_plan_and_errors_hold_no_secret(
+    seeded: tuple[Path, dict[str, str]], tmp_path: Path, sandbox: Any, run_flexplan: Any
+) -> None:
+    config, env = seeded
+    summary = tmp_path / "summary.md"
+    saved = tmp_path / "plan.json"
+    texts: dict[str, str] = {}
+    for fmt in ("text", "json", "markdown"):
+        result = run_flexplan("plan", str(config), "--format", fmt, "--out", str(saved),
+                              env={**env, "GITHUB_STEP_SUMMARY": str(summary)})  # fmt: skip
+        assert result.exit_code == 0, result
+        texts[fmt] = result.output
+        texts[f"{fmt} stdout"] = result.stdout
+        texts[f"saved plan after --format {fmt}"] = saved.read_text()
+    texts["GITHUB_STEP_SUMMARY"] = summary.read_text()
+    for where, text in texts.items():
+        assert_no_secret(where, text, env)
+    # the widget's changed secrets are masked on both sides, the rest stays readable
+    assert "    properties.parameters[0].value: (sensitive) -> (sensitive)" in texts["text"]
+    assert "    properties.parameters[1].value: (sensitive) -> (sensitive)" in texts["text"]
+    assert "    properties.url: (sensitive) -> (sensitive)" in texts["text"]
+    assert "    properties.body: (sensitive) -> (sensitive)" in texts["text"]
+    assert "auto_creation.webhook_url = (sensitive) -> (sensitive)" in texts["text"]
+    assert "integration.url = (sensitive) -> (sensitive)" in texts["text"]
+    plan = json.loads(texts["json stdout"])
+    hook = next(c for c in plan["resource_changes"] if c["address"] == "conversations_address.hook")
+    assert hook["change"]["before_sensitive"] == {"auto_creation": {"webhook_url": True}}
+    assert hook["change"]["before"]["auto_creation"]["webhook_url"] is None
+
+    _errors_and_traffic(config, env, saved, sandbox, run_flexplan)
+    applied = run_flexplan("apply", str(saved), env=env)
+    assert applied.exit_code == 0, applied
+    assert "Apply complete: 0 added, 3 changed" in applied.stdout
+    assert_no_secret("apply of the saved plan", applied.output, env)
+
+
+def test_export_writes_env_placeholders_for_every_live_secret(
+    seeded: tuple[Path, dict[str, str]], tmp_path: Path, run_flexplan: Any
+) -> None:
+    _, env = seeded
+    out = tmp_path / "exported"
+    result = run_flexplan("export", "--out", str(out), env=env)
+    assert result.exit_code == 0, result
+    assert_no_secret("export's messages", result.output, env)
+    tree = {p.relative_to(out).as_posix(): p.read_text() for p in out.rglob("*") if p.is_file()}
+    for name, text in tree.items():
+        assert_no_secret(f"exported {name}", text, env)
+    root = tree["flexplan.yaml"]
+    variables = sorted(line.split(":")[0].strip("# ") for line in root.splitlines()
+                       if line.startswith("#   "))  # fmt: skip
+    assert variables == [
+        "CONVERSATIONS_ADDRESSES_SECRETS_HOOK_AUTO_CREATION_WEBHOOK_URL",
+        "FLEX_FLOWS_OUTBOUND_HOOK_INTEGRATION_URL",
+        "STUDIO_FLOWS_HOOKED_FLOW_DEFINITION_LOOKUP_PROPERTIES_URL",
+        "STUDIO_FLOWS_HOOKED_FLOW_DEFINITION_NOTIFY_PROPERTIES_BODY",
+        "STUDIO_FLOWS_HOOKED_FLOW_DEFINITION_NOTIFY_PROPERTIES_PARAMETERS_0_VALUE",
+        "STUDIO_FLOWS_HOOKED_FLOW_DEFINITION_NOTIFY_PROPERTIES_PARAMETERS_1_VALUE",
+        "STUDIO_FLOWS_HOOKED_FLOW_DEFINITION_NOTIFY_PROPERTIES_URL",
+    ]
+    # with the variables set to the live values, the export plans clean
+    definition = _live_definition()
+    notify, lookup = definition["states"][1]["properties"], definition["states"][2]["properties"]
+    values = {
+        variables[0]: f"https://hooks.example.com/in?access_token={LIVE['addr']}",
+        variables[1]: f"https://fn.example.net/api/hook?code={LIVE['code']}",
+        variables[2]: lookup["url"],
+        variables[3]: notify["body"],
+        variables[4]: notify["parameters"][0]["value"],
+        variables[5]: notify["parameters"][1]["value"],
+        variables[6]: notify["url"],
+    }
+    plan = run_flexplan("plan", str(out), env={**env, **values})
+    assert plan.exit_code == 0, plan
+    assert "No changes." in plan.stdout, plan.stdout
+    assert_no_secret("plan of the export", plan.output, env)
+
+
+@pytest.mark.parametrize("value", ["tok-3f9a77c2e1", "https://u:pw-7788aa@hooks.example.com/x"])
+def test_secret_cli_vars_are_not_saved_and_apply_asks_again(
+    tmp_path: Path, sandbox_env: dict[str, str], run_flexplan: Any, value: str
+) -> None:
+    manifest = """\
+version: 1
+vars: {api_token: none}
+conversations_addresses:
+  hook:
+    type: chat
+    address: var-hook
+    friendly_name: Var hook
+    auto_creation:
+      enabled: true
+      type: webhook
+      webhook_url: https://hooks.example.com/in?t=${var.api_token}
+"""
+    config = write_config(tmp_path / "config", manifest)
+    saved = tmp_path / "plan.json"
+    plan = run_flexplan("plan", str(config), "--var", f"api_token={value}", "--out", str(saved),
+                        env=sandbox_env)  # fmt: skip
+    assert plan.exit_code == 0, plan
+    body = json.loads(saved.read_text())["plan"]
+    assert body["variables"] == {} and body["withheld_variables"] == ["api_token"]
+    for text in (saved.read_text(), plan.output):
+        assert all(form not in text for form in forms(value))
+    missing = run_flexplan("apply", str(saved), env=sandbox_env)
+    assert missing.exit_code == 1
+    assert "api_token" in missing.stderr and "--var api_token=" in missing.stderr
+    again = run_flexplan("apply", str(saved), "--var", f"api_token={value}", env=sandbox_env)
+    assert again.exit_code == 0, again
+    assert "Apply complete: 1 added" in again.stdout
+    assert all(form not in again.output for form in forms(value))
