@@ -16,6 +16,7 @@ import click
 
 from flexplan import __version__
 from flexplan.errors import DiagnosticsError, FlexplanError
+from flexplan.redact import redact
 
 COMMAND_MODULES = ("validate", "schema", "plan", "apply", "export", "output", "sandbox")
 
@@ -50,17 +51,15 @@ def main(argv: list[str] | None = None) -> None:
         exc.show()
         sys.exit(exc.exit_code)
     except FlexplanError as exc:
-        click.echo(exc.as_diagnostic().render(), err=True)
+        click.echo(redact(exc.as_diagnostic().render()), err=True)
         sys.exit(1)
     except DiagnosticsError as exc:
-        click.echo(str(exc), err=True)
+        click.echo(redact(str(exc)), err=True)  # a last guard: no known secret in a message
         sys.exit(1)
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
         sys.exit(130)
     except Exception as exc:  # a bug in flexplan, not a user mistake
-        from flexplan.redact import redact
-
         click.echo(f"flexplan: internal error: {redact(repr(exc))}", err=True)
         click.echo("  hint: this is a bug in flexplan; please report it.", err=True)
         if os.environ.get("FLEXPLAN_DEBUG"):
