@@ -26,9 +26,10 @@ literal secrets. Secret values are returned as the substrings to mask.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 FieldPath = tuple[str | int, ...]
@@ -37,13 +38,13 @@ FieldPath = tuple[str | int, ...]
 _SECRET_WORDS = frozenset(
     {
         "token", "secret", "password", "passwd", "pwd", "passphrase", "pass",
-        "signature", "sig", "auth", "authorization", "apikey", "key", "credential",
+        "signature", "sig", "auth", "authorization", "apikey", "credential",
         "credentials", "bearer", "jwt", "cookie", "oauth", "privatekey", "accesstoken",
         "authtoken", "webhookkey", "sas",
     }
 )  # fmt: skip
-# Only as a query parameter: ``?code=`` (Azure Functions keys), ``?k=``.
-_QUERY_WORDS = frozenset({"code", "k"})
+# Alone, only as a query parameter: ``?code=`` (Azure Functions), ``?key=`` (Google).
+_QUERY_WORDS = frozenset({"code", "key"})
 # Trailing words that still describe the secret itself (``token_value``, ``password2``).
 _VALUE_SUFFIXES = frozenset({"value", "val", "str", "string", "b64", "base64", "hash", "hex"})
 
@@ -64,6 +65,10 @@ _PREFIXED = re.compile(
     r"gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|AKIA[0-9A-Z]{16}|"
     r"eyJ[A-Za-z0-9_\-]{5,}\.eyJ[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]+)"
 )
+# A cheap first look: a string with none of these holds none of the shapes above.
+_SUSPECT = re.compile(
+    r"[=@:]|^\s*[\[{]|Bearer|Basic|Token|Digest|Bot|xox|sk_|gh[pousr]_|github_pat_|AKIA|eyJ"
+)
 _TEMPLATE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\$\{[^}]*\}")
 _MASK = "(sensitive)"
 _NOT_SECRET_VALUES = frozenset({"true", "false", "null", "none", "yes", "no", "on", "off"})
@@ -71,6 +76,11 @@ _NOT_SECRET_VALUES = frozenset({"true", "false", "null", "none", "yes", "no", "o
 
 def secret_name(name: str, *, query: bool = False) -> bool:
     """True when a key, header or parameter name says its value is a secret."""
+    return _secret_name(name, query)
+
+
+@functools.lru_cache(maxsize=8192)
+def _secret_name(name: str, query: bool) -> bool:
     words = [w.lower() for w in _WORD.findall(name)]
     while words and (words[-1].isdigit() or words[-1] in _VALUE_SUFFIXES):
         words.pop()
@@ -81,6 +91,7 @@ def secret_name(name: str, *, query: bool = False) -> bool:
     return (
         last in _SECRET_WORDS
         or joined in _SECRET_WORDS
+        or (last == "key" and len(words) > 1)  # api_key, X-Api-Key, private_key; not "key"
         or (query and last in _QUERY_WORDS and len(words) == 1)
     )
 
@@ -97,17 +108,25 @@ def secrets_in_text(text: str, *, key: str | None = None) -> set[str]:
     """The secret substrings of one string (``key``: the name it is stored under)."""
     if not text or not isinstance(text, str):
         return set()
+    return set(_text_secrets(text, key is not None and secret_name(key)))
+
+
+@functools.lru_cache(maxsize=65536)  # definitions repeat their strings, and plans read both sides
+def _text_secrets(text: str, secret_key: bool) -> frozenset[str]:
     found: set[str] = set()
-    if key is not None and secret_name(key) and literal(text):
+    if secret_key and literal(text):
         found.add(text)  # the whole value, and below what is inside it (a bare token)
+    if not _SUSPECT.search(text):
+        return frozenset(found)
     if "://" in text and "@" in text:
         found.update(m.group("userinfo") for m in _URL_USERINFO.finditer(text))
     if "=" in text:
         for m in _PARAM.finditer(text):
             if secret_name(m.group("name"), query=True) and literal(m.group("value")):
                 found.add(m.group("value"))
-    for pattern in _WEBHOOK_PATHS:
-        found.update(m.group("token") for m in pattern.finditer(text))
+    if "hook" in text:
+        for pattern in _WEBHOOK_PATHS:
+            found.update(m.group("token") for m in pattern.finditer(text))
     found.update(m.group("token") for m in _SCHEME.finditer(text) if literal(m.group("token")))
     if ":" in text:
         for m in _HEADER_LINE.finditer(text):
@@ -116,10 +135,11 @@ def secrets_in_text(text: str, *, key: str | None = None) -> set[str]:
                 found.add(value)
     found.update(_PREFIXED.findall(text))
     found.update(_in_json_string(text))
-    return {s for s in found if s and s != _MASK}
+    return frozenset(s for s in found if s and s != _MASK)
 
 
 def _in_json_string(text: str) -> set[str]:
+    """Secrets inside JSON held in a string (a request body)."""
     stripped = text.strip()
     if not stripped or stripped[0] not in "{[" or len(stripped) < 2:
         return set()
@@ -127,46 +147,94 @@ def _in_json_string(text: str) -> set[str]:
         parsed = json.loads(stripped)
     except (ValueError, RecursionError):
         return set()
-    found: set[str] = set()
-    for _path, secrets in _walk(parsed, None, ()):
-        found |= secrets
-    return found
+    return secrets_in(parsed)
 
 
 def secrets_in(value: Any, *, key: str | None = None) -> set[str]:
     """Every secret substring anywhere in a JSON value."""
     found: set[str] = set()
-    for _path, secrets in _walk(value, key, ()):
-        found |= secrets
+    _collect(value, key is not None and secret_name(key), key, found)
     return found
+
+
+def _collect(value: Any, inherited: bool, key: str | None, found: set[str]) -> None:
+    """``_walk`` without paths, for the common question "is there any?" (plans ask it a lot).
+
+    Written for speed: plans ask it of every Studio widget on both sides."""
+    below = inherited or (key is not None and _key_is_secret(key))
+    kind = type(value)
+    if kind is str:
+        if value:
+            found.update(_text_secrets(value, below))
+        return
+    if kind is list or kind is tuple:
+        items: Iterable[tuple[str | None, Any]] = ((None, item) for item in value)
+    elif isinstance(value, Mapping):
+        pair = _pair_name(value) if "value" in value else None
+        if pair is None:
+            items = value.items()
+        else:
+            items = ((pair if k == "value" else k, v) for k, v in value.items()
+                     if k not in ("key", "name"))  # fmt: skip
+    else:
+        return
+    for name, item in items:
+        if type(item) is str:
+            if item:
+                secret = below or (name is not None and _key_is_secret(name))
+                hit = _text_secrets(item, secret)
+                if hit:
+                    found.update(hit)
+        elif type(item) in (dict, list):
+            _collect(item, below, name, found)
+        elif isinstance(item, (Mapping, tuple)):
+            _collect(item, below, None if name is None else str(name), found)
+
+
+_KEY_SECRET: dict[str, bool] = {}
+
+
+def _key_is_secret(name: Any) -> bool:
+    known = _KEY_SECRET.get(name)
+    if known is None:
+        known = _secret_name(str(name), False)
+        if len(_KEY_SECRET) < 65536:
+            _KEY_SECRET[name] = known
+    return known
 
 
 def secret_paths(value: Any, *, key: str | None = None) -> dict[FieldPath, set[str]]:
     """The paths of the strings in a JSON value that hold secrets, with the secrets."""
-    return dict(_walk(value, key, ()))
+    found: dict[FieldPath, set[str]] = {}
+    _walk(value, key is not None and secret_name(key), key, (), found)
+    return found
 
 
 def looks_secret(value: Any, *, key: str | None = None) -> bool:
     return bool(secrets_in(value, key=key))
 
 
-def _walk(value: Any, key: str | None, path: FieldPath) -> Iterator[tuple[FieldPath, set[str]]]:
+def _walk(
+    value: Any, inherited: bool, key: str | None, path: FieldPath, found: dict[FieldPath, set[str]]
+) -> None:
+    """``inherited``: a key above this value named a secret (everything below is one)."""
     if isinstance(value, str):
-        found = secrets_in_text(value, key=key)
-        if found:
-            yield path, found
+        if value:
+            secrets = _text_secrets(value, inherited or (key is not None and secret_name(key)))
+            if secrets:
+                found[path] = set(secrets)
     elif isinstance(value, Mapping):
+        below = inherited or (key is not None and secret_name(key))
         pair = _pair_name(value)
         for k, v in value.items():
             name: str | None = pair if pair is not None and k == "value" else str(k)
             if pair is not None and k in ("key", "name"):
                 name = None  # the pair's name field names the secret, it is not one
-            inherited = key if key is not None and secret_name(key) else None
-            yield from _walk(v, inherited or name, (*path, k))
+            _walk(v, below, name, (*path, k), found)
     elif isinstance(value, (list, tuple)):
+        below = inherited or (key is not None and secret_name(key))
         for i, item in enumerate(value):
-            yield from _walk(item, key if key is not None and secret_name(key) else None,
-                             (*path, i))  # fmt: skip
+            _walk(item, below, None, (*path, i), found)
 
 
 def _pair_name(value: Mapping[str, Any]) -> str | None:

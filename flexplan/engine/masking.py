@@ -11,6 +11,7 @@ short ones, which are masked only where they stand.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from flexplan.engine.diff import leaves
 from flexplan.engine.model import ResourceChange
@@ -24,11 +25,18 @@ def mark_detected_secrets(changes: Iterable[ResourceChange]) -> None:
     """Add every leaf that holds a secret on either side to ``sensitive_paths``."""
     for change in changes:
         found = set(change.sensitive_paths)
-        for state in (change.before, change.after):
-            for path, value in leaves(state or {}):
-                secrets = secrets_in(value, key=path.rsplit(".", 1)[-1])
-                if secrets:
-                    found.add(path)
-                    for secret in secrets:
-                        register_secret(secret, min_length=GUARD_MIN_LENGTH)
+        after = dict(leaves(change.after or {}))
+        for path, value in after.items():
+            _check(path, value, found)
+        for path, value in leaves(change.before or {}):
+            if path not in after or after[path] != value:  # an unchanged value is read once
+                _check(path, value, found)
         change.sensitive_paths = sorted(found)
+
+
+def _check(path: str, value: Any, found: set[str]) -> None:
+    secrets = secrets_in(value, key=path.rsplit(".", 1)[-1])
+    if secrets:
+        found.add(path)
+        for secret in secrets:
+            register_secret(secret, min_length=GUARD_MIN_LENGTH)

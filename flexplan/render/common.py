@@ -9,7 +9,6 @@ from flexplan.engine.model import ResourceChange
 from flexplan.redact import MASK, redact, url_has_credentials
 from flexplan.render.escape import visible
 from flexplan.resources.live import Named, Unknown
-from flexplan.sensitive import looks_secret
 
 KNOWN_AFTER_APPLY = "(known after apply)"
 
@@ -43,9 +42,8 @@ def is_sensitive(change: ResourceChange, path: str, value: Any = None) -> bool:
         # the path itself, a field inside it, or a leaf (a list) that holds it
         if path == p or path.startswith(p + ".") or p.startswith(path + "."):
             return True
-    if isinstance(value, str) and url_has_credentials(value):
-        return True
-    return value is not None and looks_secret(value, key=path.rsplit(".", 1)[-1])
+    # values that look secret were added to sensitive_paths by the plan (engine.masking)
+    return isinstance(value, str) and url_has_credentials(value)
 
 
 def show(value: Any, *, sensitive: bool = False) -> str:

@@ -18,9 +18,10 @@ TOKEN = st.text(string.ascii_letters + string.digits + "_-", min_size=8, max_siz
 )
 SECRET_NAMES = ["token", "api_key", "apiKey", "X-Api-Key", "access_token", "secret",
                 "client_secret", "password", "sig", "signature", "auth", "Authorization",
-                "apikey", "X-Amz-Signature", "authToken", "webhook_key", "key", "pwd"]  # fmt: skip
+                "apikey", "X-Amz-Signature", "authToken", "webhook_key", "private_key",
+                "pwd"]  # fmt: skip
 PLAIN_NAMES = ["name", "url", "method", "payment_token_type", "token_type", "key_id",
-               "language", "keyword", "monkey", "timeout", "body", "channel"]  # fmt: skip
+               "language", "keyword", "monkey", "timeout", "body", "channel", "key"]  # fmt: skip
 
 
 @pytest.mark.parametrize("name", SECRET_NAMES)
@@ -39,6 +40,7 @@ def test_names_that_do_not(name: str) -> None:
         ("https://hooks.slack.com/services/T1/B1/OLDSECRET", "T1/B1/OLDSECRET"),
         ("https://api.example.com/x?api_key=k3y-value&x=1", "k3y-value"),
         ("https://fn.example.net/api/hook?code=azureFunctionKey", "azureFunctionKey"),
+        ("https://maps.example.com/v1?key=googleStyleKey1", "googleStyleKey1"),
         ("https://example.com/cb#access_token=frag-token-1", "frag-token-1"),
         ("https://bot:hunter2@hooks.example.com/mail", "bot:hunter2"),
         ("Bearer eyJhbGciOi.payload-1234", "eyJhbGciOi.payload-1234"),
