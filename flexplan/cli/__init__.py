@@ -17,6 +17,7 @@ import click
 from flexplan import __version__
 from flexplan.errors import DiagnosticsError, FlexplanError
 from flexplan.redact import redact
+from flexplan.render.escape import visible
 
 COMMAND_MODULES = ("validate", "schema", "plan", "apply", "export", "output", "sandbox")
 
@@ -37,6 +38,11 @@ for _name in COMMAND_MODULES:
     cli.add_command(_module.command)
 
 
+def _shown(message: str) -> str:
+    """A message as printed: no known secret, no invisible or control character."""
+    return visible(redact(message), keep="\n")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: run the CLI; report flexplan errors without a traceback."""
     try:
@@ -51,10 +57,10 @@ def main(argv: list[str] | None = None) -> None:
         exc.show()
         sys.exit(exc.exit_code)
     except FlexplanError as exc:
-        click.echo(redact(exc.as_diagnostic().render()), err=True)
+        click.echo(_shown(exc.as_diagnostic().render()), err=True)
         sys.exit(1)
     except DiagnosticsError as exc:
-        click.echo(redact(str(exc)), err=True)  # a last guard: no known secret in a message
+        click.echo(_shown(str(exc)), err=True)
         sys.exit(1)
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
