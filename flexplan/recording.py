@@ -27,7 +27,8 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from flexplan.errors import FlexplanError
-from flexplan.redact import redact, register_secret
+from flexplan.redact import encoded_forms, redact, register_secret
+from flexplan.sensitive import secrets_in
 
 ACCOUNT_PLACEHOLDER = "AC" + "0" * 32
 REDACTED = "(redacted)"
@@ -41,16 +42,31 @@ class RecordingError(FlexplanError):
 
 
 def scrub(value: Any, account_sid: str | None = None) -> Any:
-    """``value`` (JSON data) with every secret removed and the account SID replaced."""
+    """``value`` (JSON data) with every secret removed and the account SID replaced.
+
+    Secrets nobody registered are found by ``flexplan.sensitive`` (a Studio widget's
+    webhook token, a ``?api_key=`` in a URL, a bearer token in a request parameter)."""
+    detected = sorted(
+        {form for secret in secrets_in(value) for form in encoded_forms(secret)},
+        key=len,
+        reverse=True,
+    )
+    return _scrub(value, account_sid, detected)
+
+
+def _scrub(value: Any, account_sid: str | None, detected: list[str]) -> Any:
     if isinstance(value, Mapping):
         return {
-            str(k): REDACTED if _secret_name(str(k), v) else scrub(v, account_sid)
+            str(k): REDACTED if _secret_name(str(k), v) else _scrub(v, account_sid, detected)
             for k, v in value.items()
         }
     if isinstance(value, (list, tuple)):
-        return [scrub(v, account_sid) for v in value]
+        return [_scrub(v, account_sid, detected) for v in value]
     if isinstance(value, str):
-        text = redact(value).replace("(sensitive)", REDACTED)
+        text = redact(value)
+        for secret in detected:
+            text = text.replace(secret, REDACTED)
+        text = text.replace("(sensitive)", REDACTED)
         return text.replace(account_sid, ACCOUNT_PLACEHOLDER) if account_sid else text
     return value
 

@@ -8,7 +8,8 @@ and the manifest fills the same places from ``${env:…}`` with new values
 (some with quotes, backslashes and URL-reserved characters). Every plan format,
 the job summary, the saved plan, apply from it, the export tree, the error
 messages and the URLs the sandbox saw are searched for every secret, raw,
-JSON-escaped and URL-encoded.
+JSON-escaped and URL-encoded, and so is a recording of the plan's API traffic
+(``FLEXPLAN_RECORD``), which holds the live definitions the account answered with.
 """
 
 from __future__ import annotations
@@ -171,6 +172,13 @@ def test_plan_formats_summary_saved_plan_and_errors_hold_no_secret(
     summary = tmp_path / "summary.md"
     saved = tmp_path / "plan.json"
     texts: dict[str, str] = {}
+    # first, before any plan in this process has seen (and registered) the live secrets
+    recording = tmp_path / "recording"
+    recorded = run_flexplan("plan", str(config), env={**env, "FLEXPLAN_RECORD": str(recording)})
+    assert recorded.exit_code == 0, recorded
+    files = sorted(recording.glob("*.jsonl"))
+    assert files, "FLEXPLAN_RECORD wrote nothing"
+    texts.update({f"recording {f.name}": f.read_text() for f in files})
     for fmt in ("text", "json", "markdown"):
         result = run_flexplan("plan", str(config), "--format", fmt, "--out", str(saved),
                               env={**env, "GITHUB_STEP_SUMMARY": str(summary)})  # fmt: skip
