@@ -16,7 +16,9 @@ import unicodedata
 # Control, format (bidi, zero-width, soft hyphen), separator and private-use characters.
 _INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs", "Co"})
 _SGR = re.compile(r"\x1b\[[0-9;]*m")  # colours flexplan itself writes
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~&@$])")  # what could start markup mid-line
+# What could start markup mid-line (an underscore only at a word's edge: GFM ignores
+# intraword ones, so ``studio_flows`` stays readable); ``>`` matters only at a line start.
+_MD_SPECIAL = re.compile(r"([\\`*\[\]<#|~&@$]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9]))")
 _CODE_SEGMENT = re.compile(r"`([^`]+)`")
 _BACKTICKS = re.compile(r"`+")
 
