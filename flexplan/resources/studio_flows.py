@@ -20,7 +20,6 @@ from flexplan.errors import FlexplanError
 from flexplan.redact import redact
 from flexplan.resources._sdk import drop_none, error_details, http_status, to_dict
 from flexplan.resources._studio_diff import diff_definitions, dotted_path
-from flexplan.sensitive import secret_paths
 from flexplan.resources.base import (
     Exported,
     ExportNames,
@@ -33,6 +32,7 @@ from flexplan.resources.base import (
 )
 from flexplan.resources.fields import FLOW_VAR_REF, SID_HEX, FlowVar, Lookup, ResourceRef, Sid
 from flexplan.resources.live import LiveObject, Unknown, fingerprint_of
+from flexplan.sensitive import secret_paths
 from flexplan.studio import (
     check_definition,
     fill_placeholders,
