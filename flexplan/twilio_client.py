@@ -231,9 +231,11 @@ def _check_answer(method: str, status: int, text: str, headers: Mapping[str, str
     """What makes a 2xx/3xx answer unusable, or None when the SDK can use it."""
     if 300 <= status < 400:
         where = headers.get("Location")
-        return f"answered {_describe_status(status)}, a redirect" + (
-            f" to {_origin(where)}" if where else ""
-        ) + " (Twilio's API does not redirect)"
+        return (
+            f"answered {_describe_status(status)}, a redirect"
+            + (f" to {_origin(where)}" if where else "")
+            + " (Twilio's API does not redirect)"
+        )
     if not 200 <= status < 300 or method == "DELETE" or status == 204:
         return None
     if not text.strip():

@@ -31,6 +31,18 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """``slow`` tests run only when asked for: ``-m slow`` or FLEXPLAN_SLOW=1."""
+    import os
+
+    if "slow" in (config.getoption("-m") or "") or os.environ.get("FLEXPLAN_SLOW"):
+        return
+    skip = pytest.mark.skip(reason="slow: run with -m slow (or FLEXPLAN_SLOW=1)")
+    for item in items:
+        if item.get_closest_marker("slow") is not None:
+            item.add_marker(skip)
+
+
 @pytest.fixture(autouse=True)
 def _fresh_secret_registry() -> Iterator[None]:
     """Secrets registered by one test (credentials, ${env:} values) never mask another's output."""

@@ -19,7 +19,9 @@ from flexplan.errors import DiagnosticsError, FlexplanError
 from flexplan.redact import redact
 from flexplan.render.escape import visible
 
-COMMAND_MODULES = ("validate", "schema", "plan", "apply", "export", "output", "sandbox")
+COMMAND_MODULES = (
+    "validate", "schema", "plan", "apply", "export", "output", "sandbox", "force_unlock",
+)  # fmt: skip
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -1,5 +1,9 @@
 """``flexplan apply``: make the account match the manifest, or carry out a saved plan.
 
+The account lock is taken before the plan is read and given back at the end
+(``flexplan.cli.locking``), so two applies never interleave; a first interrupt
+finishes what is in flight and reports, a second exits at once.
+
 Retries and deadlines are the HTTP client's (``flexplan.throttle``, set by the
 ``FLEXPLAN_*`` variables the README lists); writes whose outcome is unknown are
 resolved by the apply engine.
@@ -12,13 +16,22 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 import click
 
-from flexplan.cli.options import account_options, echo_warnings, manifest_options, use_color
+from flexplan.cli.locking import Interrupts, account_lock, interrupts
+from flexplan.cli.options import (
+    account_options,
+    echo_warnings,
+    lock_options,
+    manifest_options,
+    use_color,
+)
 from flexplan.connect import connect, connect_for
 from flexplan.engine import compute_plan
 from flexplan.engine.apply import ActionResult, ApplyResult, apply_plan
+from flexplan.engine.lock import AccountLock
 from flexplan.engine.model import Plan, ResourceChange
 from flexplan.engine.saved import read_saved_plan, saved_variables
 from flexplan.engine.stale import check_account as check_saved_account
@@ -36,6 +49,7 @@ PROGRESS_FROM = 10  # actions: a shorter apply needs no progress bar
 @click.argument("target", default=".", type=click.Path(path_type=Path))
 @manifest_options
 @account_options
+@lock_options
 @click.option("--auto-approve", is_flag=True, help="Apply without asking for confirmation.")
 @click.option("--message", metavar="TEXT", help="Commit message for Studio flow revisions.")
 @click.option("--no-color", is_flag=True, help="No colour (also: NO_COLOR).")
@@ -46,19 +60,39 @@ def command(
     sandbox: bool,
     api_base: str | None,
     parallelism: int,
+    lock: bool,
+    lock_timeout: float,
     auto_approve: bool,
     message: str | None,
     no_color: bool,
 ) -> None:
     """Make the account match the manifest in TARGET (a directory), or apply a saved plan file."""
-    if target.is_file():
-        result = _apply_saved(target, variables, sandbox, api_base, parallelism, message)
-    else:
-        result = _apply_directory(
-            target, env, variables, sandbox, api_base, parallelism, auto_approve, message, no_color
-        )
+    with interrupts() as handling:
+        locking = _Locking(lock, lock_timeout, handling)
+        if target.is_file():
+            result = _apply_saved(target, variables, sandbox, api_base, parallelism, message,
+                                  locking)  # fmt: skip
+        else:
+            result = _apply_directory(
+                target, env, variables, sandbox, api_base, parallelism, auto_approve, message,
+                no_color, locking,
+            )  # fmt: skip
+    if handling.signum is not None:
+        raise click.exceptions.Exit(handling.exit_code)
     if result is not None and not result.ok:
         raise click.exceptions.Exit(1)
+
+
+class _Locking:
+    """The lock settings and the interrupt handling of one apply."""
+
+    def __init__(self, enabled: bool, timeout: float, handling: Interrupts) -> None:
+        self.enabled, self.timeout, self.handling = enabled, timeout, handling
+
+    def hold(self, client: object) -> Any:
+        return account_lock(
+            client, "apply", enabled=self.enabled, timeout=self.timeout, handling=self.handling
+        )
 
 
 def _apply_directory(
@@ -71,6 +105,7 @@ def _apply_directory(
     auto_approve: bool,
     message: str | None,
     no_color: bool,
+    locking: _Locking,
 ) -> ApplyResult | None:
     if not directory.exists():
         raise FlexplanError(
@@ -78,18 +113,19 @@ def _apply_directory(
         )
     manifest = load_manifest(directory, env=env, variables=variables)
     echo_warnings(manifest)
-    with connect_for(
-        directory, manifest, sandbox=sandbox, api_base=api_base, parallelism=parallelism
-    ) as conn:
-        plan = compute_plan(
-            conn.client, manifest, account_sid=conn.account_sid
-        )
+    with (
+        connect_for(
+            directory, manifest, sandbox=sandbox, api_base=api_base, parallelism=parallelism
+        ) as conn,
+        locking.hold(conn.client) as held,
+    ):
+        plan = compute_plan(conn.client, manifest, account_sid=conn.account_sid)
         click.echo(render_text(plan, color=use_color(no_color)), nl=False)
         if not plan.has_changes:
             return None
         if not auto_approve:
             _confirm()
-        return _run(conn.client, plan, message, directory)
+        return _run(conn.client, plan, message, directory, locking.handling, held)
 
 
 def _apply_saved(
@@ -99,6 +135,7 @@ def _apply_saved(
     api_base: str | None,
     parallelism: int,
     message: str | None,
+    locking: _Locking,
 ) -> ApplyResult | None:
     saved = read_saved_plan(path)
     directory = Path(saved.get("directory") or ".")
@@ -119,15 +156,27 @@ def _apply_saved(
         account_sid=manifest.account_sid,
     ) as conn:
         check_saved_account(saved, conn.account_sid)
-        fresh = compute_plan(
-            conn.client, manifest, account_sid=conn.account_sid
-        )
+        return _apply_fresh(conn, saved, manifest, path, message, locking)
+
+
+def _apply_fresh(
+    conn: Any,
+    saved: dict[str, Any],
+    manifest: Any,
+    path: Path,
+    message: str | None,
+    locking: _Locking,
+) -> ApplyResult | None:
+    """Under the lock: plan again, refuse when the saved plan is stale, apply."""
+    directory = Path(saved.get("directory") or ".")
+    with locking.hold(conn.client) as held:
+        fresh = compute_plan(conn.client, manifest, account_sid=conn.account_sid)
         check_fresh(saved, fresh)
         if not fresh.has_changes:
             click.echo("No changes. The account matches the manifest.")
             return None
         click.echo(f"Applying the saved plan {path} ({len(fresh.actionable)} actions).")
-        return _run(conn.client, fresh, message, directory)
+        return _run(conn.client, fresh, message, directory, locking.handling, held)
 
 
 def _confirm() -> None:
@@ -144,22 +193,57 @@ def _confirm() -> None:
         raise FlexplanError("Apply cancelled.")
 
 
-def _run(client: object, plan: Plan, message: str | None, directory: Path) -> ApplyResult:
+def _run(
+    client: object,
+    plan: Plan,
+    message: str | None,
+    directory: Path,
+    handling: Interrupts,
+    held: AccountLock | None,
+) -> ApplyResult:
     steps = len(plan.actionable) + sum(c.staged for c in plan.actionable)  # staged: two writes
     progress = _Progress(steps, enabled=_on_terminal())
     click.echo("")
-    result = apply_plan(
+
+    def stop() -> str | None:
+        if handling.reason:
+            return handling.reason
+        return "the account lock was lost" if held is not None and held.lost.is_set() else None
+
+    handling.writing = True
+    try:
+        result = _carry_out(client, plan, message, directory, progress, stop)
+    finally:
+        handling.writing = False
+    progress.close()
+    click.echo("")
+    click.echo(final_report(result), nl=False)
+    if result.stopped and handling.signum is None:  # the lock was lost, not an interrupt
+        click.echo(
+            "error: the account lock was lost (its lease could not be renewed), so nothing new "
+            "was started: another run may now hold it",
+            err=True,
+        )
+    return result
+
+
+def _carry_out(
+    client: object,
+    plan: Plan,
+    message: str | None,
+    directory: Path,
+    progress: _Progress,
+    stop: Any,
+) -> ApplyResult:
+    return apply_plan(
         client,
         plan,
         KINDS,
         commit_message=_commit_message(message, directory),
         message_given=message is not None,
         on_event=progress.event,
+        stop=stop,
     )
-    progress.close()
-    click.echo("")
-    click.echo(final_report(result), nl=False)
-    return result
 
 
 class _Progress:

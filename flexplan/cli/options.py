@@ -96,3 +96,29 @@ def echo_warnings(manifest: Any) -> None:
     """The manifest's warnings (values beyond documented limits) on stderr; never fatal."""
     for warning in getattr(manifest, "warnings", ()):
         click.echo(warning.render(), err=True)
+
+
+def lock_options(func: F) -> F:
+    """--lock and --lock-timeout: the account lock (docs/locking.md)."""
+    from flexplan.cli.locking import parse_duration
+
+    func = click.option(
+        "--lock-timeout",
+        "lock_timeout",
+        default="0s",
+        show_default=True,
+        metavar="DURATION",
+        envvar="FLEXPLAN_LOCK_TIMEOUT",
+        callback=lambda ctx, param, value: parse_duration(value),
+        help="How long to wait for the account lock another run holds (30s, 5m; env "
+        "FLEXPLAN_LOCK_TIMEOUT).",
+    )(func)
+    return click.option(
+        "--lock",
+        "lock",
+        type=click.BOOL,
+        default=True,
+        show_default=True,
+        metavar="BOOLEAN",
+        help="Hold the account lock while applying; --lock=false skips it (unsafe).",
+    )(func)

@@ -49,9 +49,7 @@ def command(
     with connect_for(
         directory, manifest, sandbox=sandbox, api_base=api_base, parallelism=parallelism
     ) as conn:
-        plan = compute_plan(
-            conn.client, manifest, account_sid=conn.account_sid
-        )
+        plan = compute_plan(conn.client, manifest, account_sid=conn.account_sid)
     outputs = collect_outputs(manifest, plan)
     if as_json or output_format == "json":
         click.echo(json.dumps(outputs, indent=2, sort_keys=False))

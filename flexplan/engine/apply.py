@@ -5,7 +5,11 @@ Independent actions run concurrently, as many as the client has request slots
 429s); an action starts when everything it depends on is done, with the SIDs
 of resources created earlier filled into its references. On the first failure
 nothing new starts, running actions finish, and the result says what was done,
-what failed and what was not attempted.
+what failed and what was not attempted. A ``stop`` callable (an interrupt, a
+lost account lock) is asked before each start: once it gives a reason, nothing
+new starts and the result carries that reason. Right before each create the
+natural key is looked up again (another writer may have made it since the
+plan): when found, it is updated instead, never created twice.
 
 Retrying is the HTTP client's job (one layer: 429s and unsent requests, until
 the request's deadline). What it hands back here is a write whose outcome is
@@ -68,10 +72,11 @@ class ActionResult:
 @dataclass
 class ApplyResult:
     results: list[ActionResult] = field(default_factory=list)
+    stopped: str | None = None  # why nothing new was started (an interrupt, a lost lock)
 
     @property
     def ok(self) -> bool:
-        return all(r.status == "done" for r in self.results)
+        return self.stopped is None and all(r.status == "done" for r in self.results)
 
     @property
     def retries(self) -> int:
@@ -95,6 +100,8 @@ class ApplyResult:
 
 
 Event = Callable[[str, ResourceChange, ActionResult | None], None]
+Stop = Callable[[], str | None]
+EXISTED_NOTE = "found already (made by another writer since the plan): updated, not created again"
 
 
 def apply_plan(
@@ -105,6 +112,7 @@ def apply_plan(
     commit_message: str = "flexplan apply",
     message_given: bool = False,
     on_event: Event | None = None,
+    stop: Stop | None = None,
 ) -> ApplyResult:
     """Carry out ``plan``'s changes; never raises for an API failure (see the result)."""
     runner = _Runner(
@@ -115,6 +123,7 @@ def apply_plan(
         on_event=on_event,
         ctx=ApplyContext(commit_message, message_given),
         retry=_Resolver(retry_policy(client)),
+        stop=stop or (lambda: None),
     )
     return runner.run()
 
@@ -130,8 +139,11 @@ class _Runner:
         on_event: Event | None,
         ctx: ApplyContext,
         retry: _Resolver,
+        stop: Stop,
     ):
         self.client = client
+        self.stop = stop
+        self.stopped: str | None = None
         self.kinds = kinds
         self.parallelism = max(1, parallelism)
         self.on_event = on_event or (lambda *_: None)
@@ -150,7 +162,8 @@ class _Runner:
         with ThreadPoolExecutor(max_workers=self.parallelism, thread_name_prefix="apply") as pool:
             running: dict[Future[ActionResult], str] = {}
             while True:
-                if not failed:
+                self.stopped = self.stopped or self.stop()
+                if not failed and self.stopped is None:
                     self._start_ready(pool, waiting, running, order)
                 if not running:
                     break
@@ -167,7 +180,7 @@ class _Runner:
                 self.results[step.address] = ActionResult(
                     step.address, step.action, "not attempted"
                 )
-        return ApplyResult([self._result_of(c) for c in self.changes])
+        return ApplyResult([self._result_of(c) for c in self.changes], self.stopped)
 
     def _result_of(self, change: ResourceChange) -> ActionResult:
         """A staged change's result: its release step's when that did not succeed."""
@@ -228,7 +241,7 @@ class _Runner:
         if change.action == "delete":
             return None, self._delete(kind, change, ctx)
         if change.action == "replace" and change.create_first:
-            created = self._create(kind, change, desired, ctx)
+            created, note = self._create(kind, change, desired, ctx)
             new_sid = created.sid if isinstance(created, LiveObject) else None
             if new_sid:
                 self.created[change.address] = new_sid
@@ -236,14 +249,14 @@ class _Runner:
                 self._delete(kind, change, ctx)
             except Exception as exc:
                 raise _HalfReplaced(exc, created_first=True, new_sid=new_sid) from exc
-            return created, None
+            return created, note
         if change.action == "replace":
             self._delete(kind, change, ctx)
             try:
-                return self._create(kind, change, desired, ctx), None
+                return self._create(kind, change, desired, ctx)
             except Exception as exc:
                 raise _HalfReplaced(exc) from exc
-        return self._create(kind, change, desired, ctx), None
+        return self._create(kind, change, desired, ctx)
 
     def _delete(self, kind: ResourceKind, change: ResourceChange, ctx: ApplyContext) -> str | None:
         try:
@@ -256,8 +269,8 @@ class _Runner:
 
     def _create(
         self, kind: ResourceKind, change: ResourceChange, desired: dict[str, Any], ctx: ApplyContext
-    ) -> Any:
-        """Create; after an answer that may hide a success, look for the resource first."""
+    ) -> tuple[Any, str | None]:
+        """Create (and a note); after an answer that may hide a success, look for it first."""
 
         def find_then_create() -> Any:
             found = self._find(kind, change)
@@ -266,7 +279,19 @@ class _Runner:
         def create() -> Any:
             return _with_sid(kind, kind.create(self.client, desired, ctx))
 
-        return self.retry.run(create, after_ambiguous=find_then_create)
+        if kind.has_sid:  # a keyed kind: another writer may have made it since the plan
+            existing = self._recheck(kind, change)
+            if existing is not None:
+                updated = self.retry.run(lambda: kind.update(self.client, existing, desired, ctx))
+                return (updated if updated is not None else existing), EXISTED_NOTE
+        return self.retry.run(create, after_ambiguous=find_then_create), None
+
+    def _recheck(self, kind: ResourceKind, change: ResourceChange) -> LiveObject | None:
+        """The natural key looked up right before a create: directly where the kind can."""
+        found = kind.find(self.client, change.key)
+        if found is NotImplemented:
+            return self._find(kind, change)
+        return found if isinstance(found, LiveObject) else None
 
     def _find(self, kind: ResourceKind, change: ResourceChange) -> LiveObject | None:
         reader = Reader(self.client, 1)

@@ -59,16 +59,18 @@ def final_report(result: ApplyResult) -> str:
     if result.ok:
         return f"Apply complete: {done_text}.\n"
     failed, skipped = result.of("failed"), result.of("not attempted")
+    head = f"Apply stopped ({result.stopped})" if result.stopped else "Apply failed"
     lines = [
-        f"Apply failed: {len(failed)} action(s) failed, {len(skipped)} not attempted; "
-        f"done: {done_text}.",
+        f"{head}: {len(failed)} action(s) failed, {len(skipped)} not attempted; done: {done_text}.",
         "",
     ]
     lines += _section("Done", result.of("done"), lambda r: f"{r.action} {r.address}")
     lines += _section("Failed", failed, lambda r: f"{r.action} {r.address}: {r.error}")
     lines += _section("Not attempted", skipped, lambda r: f"{r.action} {r.address}")
     lines.append(
-        "Fix the cause and run `flexplan apply` again: it converges from where this stopped."
+        "Run `flexplan apply` again to finish: it converges from where this stopped."
+        if result.stopped and not failed
+        else "Fix the cause and run `flexplan apply` again: it converges from where this stopped."
     )
     return visible("\n".join(lines) + "\n", keep="\n")
 

@@ -194,9 +194,7 @@ class ResourceKind:
         """Every live resource of this kind (``LiveObject``s); ``specs`` are the managed ones."""
         raise NotImplementedError
 
-    def desired_state(
-        self, name: str, spec: ResourceSpec, resolver: Resolver
-    ) -> dict[str, Any]:
+    def desired_state(self, name: str, spec: ResourceSpec, resolver: Resolver) -> dict[str, Any]:
         """The managed fields of ``spec`` in manifest terms, references resolved."""
         raise NotImplementedError
 
@@ -232,6 +230,12 @@ class ResourceKind:
         only known after apply (``Unknown``) may be in ``desired``.
         """
         return ()
+
+    def find(self, client: Any, key: tuple[Any, ...]) -> Any:
+        """The live resource with natural ``key``, read directly (a ``LiveObject``, or
+        ``None`` when there is none); ``NotImplemented`` (the default) when the kind can only
+        be searched by reading it whole. Apply asks right before each create."""
+        return NotImplemented
 
     def create(self, client: Any, desired: dict[str, Any], ctx: Any) -> Any:
         raise NotImplementedError

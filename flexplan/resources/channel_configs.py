@@ -15,6 +15,7 @@ from typing import Any, ClassVar, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from flexplan.errors import FlexplanError
 from flexplan.resources._sdk import to_dict
 from flexplan.resources.base import Exported, ExportNames, Problem, ResourceKind, ResourceSpec
 from flexplan.resources.fields import Size, format_size
@@ -161,26 +162,29 @@ class ChannelConfigKind(ResourceKind):
     def _write(
         self, client: Any, address_type: str, desired: dict[str, Any] | None
     ) -> LiveObject | None:
-        """Re-read, change only this entry, send the array back whole."""
+        """Re-read, change only this entry, send the array back whole, read it back.
+
+        Flex Configuration has no conditional update, so another writer (the
+        Console, a run with --lock=false) can slip in between the read and the
+        write. The read-back catches what it can: when this entry is not what
+        was written, or an entry this write did not touch changed, the write is
+        merged again onto the newer configuration and sent again.
+        """
         with _WRITE_LOCK:
-            config = to_dict(client.flex_api.v1.configuration().fetch())
-            entries = list(config.get("channel_configs") or [])
-            index = next(
-                (i for i, e in enumerate(entries) if e.get("address_type") == address_type), None
-            )
-            if desired is None:
-                if index is not None:
-                    entries.pop(index)
-                new_entry = None
+            for _ in range(WRITE_ATTEMPTS):
+                config = to_dict(client.flex_api.v1.configuration().fetch())
+                entries, new_entry = _with_entry(config, address_type, desired)
+                body = {"account_sid": config.get("account_sid"), "channel_configs": entries}
+                client.flex_api.v1.configuration().update(body=JsonBody(body))
+                after = to_dict(client.flex_api.v1.configuration().fetch())
+                if _settled(config, after, address_type, desired):
+                    break
             else:
-                current = entries[index] if index is not None else {"address_type": address_type}
-                new_entry = _merged(current, desired)
-                if index is None:
-                    entries.append(new_entry)
-                else:
-                    entries[index] = new_entry
-            body = {"account_sid": config.get("account_sid"), "channel_configs": entries}
-            client.flex_api.v1.configuration().update(body=JsonBody(body))
+                raise FlexplanError(
+                    f"Flex Configuration kept changing while channel_config {address_type} "
+                    f"was written ({WRITE_ATTEMPTS} tries): another writer is changing it",
+                    hint="stop the other writer (or the Console), then run apply again",
+                )
         return to_live(new_entry) if new_entry is not None else None
 
 
@@ -188,6 +192,50 @@ class ChannelConfigKind(ResourceKind):
 # example Flex Configuration has sms at 10 files of 150 MB): a value beyond one is a
 # warning, and Twilio decides.
 LIMITS_PAGE = "https://www.twilio.com/docs/flex/developer/conversations/limits"
+
+
+WRITE_ATTEMPTS = 3
+
+
+def _with_entry(
+    config: dict[str, Any], address_type: str, desired: dict[str, Any] | None
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """``channel_configs`` with this entry merged in (or removed), and the new entry."""
+    entries = list(config.get("channel_configs") or [])
+    index = next((i for i, e in enumerate(entries) if e.get("address_type") == address_type), None)
+    if desired is None:
+        if index is not None:
+            entries.pop(index)
+        return entries, None
+    current = entries[index] if index is not None else {"address_type": address_type}
+    new_entry = _merged(current, desired)
+    if index is None:
+        entries.append(new_entry)
+    else:
+        entries[index] = new_entry
+    return entries, new_entry
+
+
+def _settled(
+    before: dict[str, Any], after: dict[str, Any], address_type: str, desired: dict[str, Any] | None
+) -> bool:
+    """The read-back has this entry as written, and every other entry as it was when read."""
+
+    def others(config: dict[str, Any]) -> dict[Any, Any]:
+        entries = config.get("channel_configs") or []
+        return {e.get("address_type"): e for e in entries if isinstance(e, dict)}
+
+    mine = others(after).pop(address_type, None)
+    untouched_before, untouched_after = others(before), others(after)
+    untouched_before.pop(address_type, None)
+    untouched_after.pop(address_type, None)
+    if untouched_before != untouched_after:
+        return False
+    if desired is None:
+        return mine is None
+    wanted = desired.get("attachments") or {}
+    given = (mine or {}).get("cbm_attachments") or {}
+    return mine is not None and all(given.get(k) == v for k, v in wanted.items())
 
 
 def _check_attachments(kind: str, att: Attachments) -> Iterable[Problem]:

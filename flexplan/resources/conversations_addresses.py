@@ -14,7 +14,7 @@ from typing import Annotated, Any, ClassVar, Literal, get_args
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from flexplan.resources._sdk import drop_none, to_dict
+from flexplan.resources._sdk import drop_none, http_status, to_dict
 from flexplan.resources.base import (
     Claim,
     Exported,
@@ -205,6 +205,19 @@ class ConversationsAddressKind(ResourceKind):
 
     def fetch(self, client: Any, live: LiveObject) -> LiveObject:
         return to_live(to_dict(client.conversations.v1.address_configurations(live.sid).fetch()))
+
+    def find(self, client: Any, key: tuple[Any, ...]) -> LiveObject | None:
+        """By the address itself: the API fetches an Address Configuration by SID or address."""
+        kind, address = key
+        if not address:
+            return None
+        try:
+            found = to_dict(client.conversations.v1.address_configurations(address).fetch())
+        except Exception as exc:
+            if http_status(exc) == 404:
+                return None
+            raise
+        return to_live(found) if found.get("type") == kind else None
 
     def export_name(self, live: LiveObject) -> str:
         kind, address = str(live.raw.get("type")), str(live.raw.get("address"))

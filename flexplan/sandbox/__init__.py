@@ -51,10 +51,10 @@ __all__ = [
 
 
 def build_router() -> Router:
-    from flexplan.sandbox import api_conversations, api_flex, api_readonly, api_studio
+    from flexplan.sandbox import api_conversations, api_flex, api_readonly, api_studio, api_sync
 
     router = Router()
-    for module in (api_flex, api_conversations, api_studio, api_readonly):
+    for module in (api_flex, api_conversations, api_studio, api_readonly, api_sync):
         module.register(router)
     return router
 

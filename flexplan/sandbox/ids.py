@@ -20,6 +20,7 @@ API_HOSTS = {
     "studio": "https://studio.twilio.com",
     "taskrouter": "https://taskrouter.twilio.com",
     "chat": "https://chat.twilio.com",
+    "sync": "https://sync.twilio.com",
 }
 
 

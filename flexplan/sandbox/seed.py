@@ -326,6 +326,8 @@ def fresh_account(account: str) -> dict[str, Any]:
             ),
         },
         **_taskrouter(account),
+        "sync_services": {},  # flexplan's lock creates its own service when it needs one
+        "sync_documents": {},
         **_conversations_singletons(account),
         "flex_configuration": flex_configuration(account, _ids()),
     }

@@ -30,6 +30,8 @@ COLLECTIONS = (
     "workspaces",
     "workflows",
     "task_channels",
+    "sync_services",
+    "sync_documents",
 )
 SINGLETONS = ("flex_configuration", "conversations_configuration", "conversations_webhooks")
 
@@ -51,6 +53,8 @@ class Store:
         self.state: dict[str, Any] = {}
         if state_file is not None and state_file.exists():
             self.state = _load(state_file, account_sid)
+            for kind in COLLECTIONS:  # a state file from before a collection existed
+                self.state.setdefault(kind, {})
         else:
             self.reset()
 

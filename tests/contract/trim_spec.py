@@ -3,7 +3,9 @@
 Keeps only the operations flexplan and the sandbox use, the components they
 reference, and drops examples, descriptions and vendor extensions. Twilio's
 specs are MIT-licensed (twilio/twilio-oai); ``openapi/LICENSE`` carries the
-notice. Run: ``python tests/contract/trim_spec.py [SOURCE_DIR]``.
+notice. Run: ``python tests/contract/trim_spec.py [SOURCE_DIR]`` (SOURCE_DIR
+holds Twilio's full specs: /work/shared/twilio/openapi, plus twilio_sync_v1.json
+from twilio/twilio-oai's spec/json/).
 
 One patch is applied, and listed in ``PATCHES``: the request enum
 ``configuration_address_enum_method`` is ``[get, post]`` in the spec while
@@ -48,6 +50,12 @@ OPERATIONS: dict[str, dict[str, list[str]]] = {
         "/v1/Workspaces/{WorkspaceSid}/TaskChannels/{Sid}": ["get"],
     },
     "twilio_chat_v2.json": {"/v2/Services": ["get"], "/v2/Services/{Sid}": ["get"]},
+    "twilio_sync_v1.json": {  # the account lock (flexplan/engine/lock.py)
+        "/v1/Services": ["get", "post"],
+        "/v1/Services/{Sid}": ["get", "delete"],
+        "/v1/Services/{ServiceSid}/Documents": ["get", "post"],
+        "/v1/Services/{ServiceSid}/Documents/{Sid}": ["get", "post", "delete"],
+    },
 }
 DROP_KEYS = {"examples", "example", "description", "summary", "x-twilio", "tags", "headers"}
 PATCHES = {

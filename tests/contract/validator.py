@@ -33,6 +33,7 @@ SPEC_OF_API = {
     "studio": "twilio_studio_v2.json",
     "taskrouter": "twilio_taskrouter_v1.json",
     "chat": "twilio_chat_v2.json",
+    "sync": "twilio_sync_v1.json",
 }
 # Twilio's error body (https://www.twilio.com/docs/usage/twilios-response).
 ERROR_SCHEMA: dict[str, Any] = {

@@ -162,3 +162,32 @@ def test_gitlab_jobs_and_pre_commit_hook(tmp_path: Path, sandbox_env: dict[str, 
     hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
     assert [h["id"] for h in hooks] == ["flexplan-validate"]
     assert hooks[0]["entry"].split()[:2] == ["flexplan", "validate"]
+
+
+def test_github_apply_step_waits_for_another_runs_account_lock(
+    tmp_path: Path, sandbox: Any, sandbox_env: dict[str, str], sandbox_client: Any
+) -> None:
+    """The apply job relies on the account lock (not only on `concurrency:`): another
+    run's lock makes it wait (FLEXPLAN_LOCK_TIMEOUT in the workflow), then it applies."""
+    from lockkit import release_once_refused
+
+    from flexplan.engine.lock import AccountLock, new_holder
+
+    checkout = _checkout(tmp_path, sandbox_env)
+    planned = checkout.run_step("flexplan.yml", _steps("flexplan.yml", "plan")["plan"])
+    assert planned.returncode == 0, planned.stderr
+    apply_step = _steps("flexplan.yml", "apply")["apply"]
+    assert apply_step["env"]["FLEXPLAN_LOCK_TIMEOUT"] == "10m"
+    other = AccountLock(sandbox_client, new_holder("apply", {"CI_JOB_URL": "https://ci/job/7"}))
+    sandbox.clear_stats()
+    other.acquire()
+    releaser = release_once_refused(sandbox, other)
+    try:
+        applied = checkout.run_step("flexplan.yml", apply_step)
+    finally:
+        releaser.join()
+    assert applied.returncode == 0, applied.stderr
+    assert "Waiting for the account lock" in applied.stderr
+    assert "CI run:    https://ci/job/7" in applied.stderr
+    assert "Apply complete: 4 added" in applied.stdout
+    assert sandbox.store.items("sync_documents") == []

@@ -107,8 +107,11 @@ def test_a_secret_is_found_in_every_shape(token: str, name: str, shape: str) -> 
 
 
 @settings(max_examples=100, deadline=None)
-@given(hexes=st.text("0123456789abcdef", min_size=32, max_size=32), prefix=st.sampled_from(
-    ["FW", "IG", "FO", "WW", "TC", "IS", "AC"]), name=st.sampled_from(PLAIN_NAMES))
+@given(
+    hexes=st.text("0123456789abcdef", min_size=32, max_size=32),
+    prefix=st.sampled_from(["FW", "IG", "FO", "WW", "TC", "IS", "AC"]),
+    name=st.sampled_from(PLAIN_NAMES),
+)
 def test_sids_and_plain_fields_are_never_secrets(hexes: str, prefix: str, name: str) -> None:
     assert secrets_in({name: prefix + hexes, "friendly_name": "Support " + hexes[:6]}) == set()
 

@@ -1,0 +1,65 @@
+"""``flexplan force-unlock LOCK_ID``: break the account lock a run left behind.
+
+Only the lease with that ID is deleted (the ID is in the message of every run
+that waited for or was refused the lock), so a lock someone has taken since is
+never broken by mistake. As with ``terraform force-unlock``, it asks first
+unless ``--force``: breaking the lock of a run that is still writing lets two
+runs write at once.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from flexplan.cli.options import account_options, directory_argument, manifest_options
+from flexplan.connect import connect_for
+from flexplan.engine.lock import force_unlock
+from flexplan.errors import FlexplanError
+from flexplan.manifest import load_manifest
+
+
+@click.command(name="force-unlock")
+@click.argument("lock_id")
+@directory_argument
+@manifest_options
+@account_options
+@click.option("--force", is_flag=True, help="Do not ask for confirmation.")
+def command(
+    lock_id: str,
+    directory: Path,
+    env: str | None,
+    variables: dict[str, str],
+    sandbox: bool,
+    api_base: str | None,
+    parallelism: int,
+    force: bool,
+) -> None:
+    """Delete the account lock LOCK_ID (of the account the manifest in DIRECTORY names)."""
+    manifest = load_manifest(directory, env=env, variables=variables)
+    if not force:
+        _confirm(lock_id)
+    with connect_for(
+        directory, manifest, sandbox=sandbox, api_base=api_base, parallelism=parallelism
+    ) as conn:
+        holder = force_unlock(conn.client, lock_id)
+    who = f" (held by {holder.who}@{holder.host} since {holder.started_at})" if holder else ""
+    click.echo(f"The account lock {lock_id} was deleted{who}. The account is unlocked.")
+
+
+def _confirm(lock_id: str) -> None:
+    if not sys.stdin.isatty():
+        raise FlexplanError(
+            "refusing to force-unlock without confirmation: standard input is not a terminal",
+            hint=f"make sure the run holding it is gone, then `flexplan force-unlock {lock_id} "
+            "--force`",
+        )
+    click.echo(
+        "Do you really want to force-unlock the account?\n"
+        "  If the run holding the lock is still writing, two runs will write at once.\n"
+        "  Only 'yes' will be accepted to confirm.\n"
+    )
+    if click.prompt("  Enter a value", default="", show_default=False).strip() != "yes":
+        raise FlexplanError("Force-unlock cancelled.")

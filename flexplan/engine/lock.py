@@ -1,0 +1,463 @@
+"""The account lock: a lease that lives in the account, so every machine sees it.
+
+flexplan keeps no state file, so there is no file to lock; the lock is a Twilio
+Sync Document with a fixed unique name (``flexplan-lock``) and a TTL, in a Sync
+Service named ``flexplan`` (found by friendly name, created when missing).
+Creating the document takes the lock: Twilio refuses a second document with
+the same unique name (error 54301), which means someone else holds it. The
+document records who holds it (``Holder``). While the lock is held a thread
+renews the TTL; a holder that crashed stops renewing, and its lease expires
+``ttl`` seconds later. Releasing deletes the document by its SID, so a lease
+that expired and was taken by someone else is never deleted by mistake.
+
+Two runs that both create the service at the same moment each make one (a
+service has no unique name to refuse the second). So every run, after taking
+the lock in the oldest ``flexplan`` service, checks that no other ``flexplan``
+service holds a live lease, and gives its own back when one does: of two
+leases the later one always sees the earlier (both back off on a tie).
+Services are never deleted, so that check cannot miss one.
+
+A document past its ``date_expires`` (plus ``EXPIRY_MARGIN`` for clock skew
+between this machine and Twilio) is no lease even if Twilio has not deleted it
+yet ("might not be deleted immediately after it expires", the Sync API).
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import random
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from typing import Any, TypeVar
+
+from flexplan import __version__
+from flexplan.errors import FlexplanError
+from flexplan.resources._sdk import api_failure, http_status, to_dict
+from flexplan.twilio_client import TransportError
+
+SERVICE_NAME = "flexplan"
+DOCUMENT_NAME = "flexplan-lock"
+DEFAULT_TTL = 120  # seconds a crashed holder keeps the lock
+EXPIRY_MARGIN = 15.0  # seconds
+DUPLICATE_UNIQUE_NAME = 54301  # https://www.twilio.com/docs/api/errors/54301
+_ISO = "%Y-%m-%dT%H:%M:%SZ"
+
+
+@dataclass(frozen=True)
+class Holder:
+    """Who holds the lock, as recorded in the lock document."""
+
+    lock_id: str
+    operation: str
+    who: str
+    host: str
+    pid: int
+    started_at: str
+    flexplan_version: str
+    ci_run: str | None = None
+    expires: str | None = None  # the document's date_expires (not stored in data)
+
+    def describe(self) -> str:
+        lines = [
+            f"  Lock ID:   {self.lock_id}",
+            f"  Holder:    {self.who}@{self.host} (pid {self.pid})",
+            f"  Operation: {self.operation}",
+            f"  Started:   {self.started_at}{_ago(self.started_at)}",
+            f"  Version:   flexplan {self.flexplan_version}",
+        ]
+        if self.ci_run:
+            lines.insert(3, f"  CI run:    {self.ci_run}")
+        if self.expires:
+            lines.append(f"  Expires:   {self.expires} unless its holder renews it")
+        return "\n".join(lines)
+
+    def data(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if k != "expires"}
+
+
+class LockHeld(FlexplanError):
+    """The account lock is held by someone else."""
+
+    def __init__(self, holder: Holder | None, waited: float) -> None:
+        waited_text = f" (waited {waited:.0f} s)" if waited >= 1 else ""
+        shown = holder.describe() if holder else "  (the holder did not say who it is)"
+        lock_id = holder.lock_id if holder else "LOCK_ID"
+        super().__init__(
+            f"the account is locked by another flexplan run{waited_text}:\n{shown}",
+            hint=(
+                "wait for it (--lock-timeout 5m waits up to 5 minutes); if that run is gone, "
+                f"its lease expires by itself, or break it with `flexplan force-unlock {lock_id}`"
+            ),
+        )
+        self.holder = holder
+
+
+def ci_run_url(env: Mapping[str, str]) -> str | None:
+    """The URL of the CI run this process belongs to, when the CI says."""
+    server, repo, run = (env.get(n) for n in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY",
+                                              "GITHUB_RUN_ID"))  # fmt: skip
+    if server and repo and run:
+        return f"{server}/{repo}/actions/runs/{run}"
+    for name in ("CI_JOB_URL", "BUILD_URL", "CIRCLE_BUILD_URL"):
+        if env.get(name):
+            return env[name]
+    return None
+
+
+def new_holder(operation: str, env: Mapping[str, str] | None = None) -> Holder:
+    env = os.environ if env is None else env
+    try:
+        who = getpass.getuser()
+    except (OSError, KeyError):
+        who = "unknown"
+    return Holder(
+        lock_id=str(uuid.uuid4()),
+        operation=operation,
+        who=who,
+        host=socket.gethostname(),
+        pid=os.getpid(),
+        started_at=datetime.now(timezone.utc).strftime(_ISO),
+        flexplan_version=__version__,
+        ci_run=ci_run_url(env),
+    )
+
+
+def _ago(started: str) -> str:
+    try:
+        at = datetime.strptime(started, _ISO).replace(tzinfo=timezone.utc)
+    except ValueError:
+        return ""
+    seconds = max(0, int(time.time() - at.timestamp()))
+    return f" ({seconds} s ago)" if seconds < 120 else f" ({seconds // 60} min ago)"
+
+
+def _holder_of(doc: dict[str, Any]) -> Holder | None:
+    data = doc.get("data")
+    if not isinstance(data, dict):
+        return None
+    try:
+        return Holder(
+            lock_id=str(data["lock_id"]),
+            operation=str(data.get("operation", "?")),
+            who=str(data.get("who", "?")),
+            host=str(data.get("host", "?")),
+            pid=int(data.get("pid", 0)),
+            started_at=str(data.get("started_at", "?")),
+            flexplan_version=str(data.get("flexplan_version", "?")),
+            ci_run=data.get("ci_run") if isinstance(data.get("ci_run"), str) else None,
+            expires=_text_date(doc.get("date_expires")),
+        )
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _text_date(value: Any) -> str | None:
+    if isinstance(value, datetime):
+        return value.strftime(_ISO)
+    return str(value) if value else None
+
+
+def _expired(doc: dict[str, Any]) -> bool:
+    """Past its ``date_expires``: Twilio may not have deleted it yet, but it is no lease."""
+    value = doc.get("date_expires")
+    if not value:
+        return False
+    if isinstance(value, str):
+        try:
+            value = datetime.strptime(value, _ISO).replace(tzinfo=timezone.utc)
+        except ValueError:
+            return False
+    return bool(value.timestamp() + EXPIRY_MARGIN <= time.time())
+
+
+def _failure(exc: Exception, doing: str) -> Exception:
+    failure = api_failure(exc, doing)
+    if failure is None:
+        return exc
+    return FlexplanError(
+        f"{getattr(failure, 'message', failure)}",
+        hint="the account lock is a Twilio Sync document: the credentials need access to Sync "
+        "(an auth token or a Standard API key has it), or run with --lock=false (not safe "
+        "when two runs may overlap)",
+    )
+
+
+def _status(exc: BaseException) -> int | None:
+    """The HTTP status of a failed call, also of a list page ("Unable to fetch page", response)."""
+    status = http_status(exc)
+    if status is None and len(getattr(exc, "args", ())) == 2:
+        found = getattr(exc.args[1], "status_code", None)
+        status = found if isinstance(found, int) else None
+    return status
+
+
+def _transient(exc: BaseException) -> bool:
+    """A failure worth another try: a 5xx, or the request or its answer lost (the HTTP
+    client already waited out 429s until its deadline, and retries what was never sent)."""
+    status = _status(exc)
+    if status is not None:
+        return status >= 500
+    if isinstance(exc, TransportError):
+        return True
+    return not isinstance(exc, FlexplanError) and api_failure(exc, "") is not None
+
+
+T = TypeVar("T")
+
+
+def _again(call: Callable[[], T], *, attempts: int = 6, delay: float = 0.2) -> T:
+    """``call``, tried again after transient failures (for calls that are safe to repeat)."""
+    for attempt in range(attempts):
+        try:
+            return call()
+        except Exception as exc:
+            if attempt == attempts - 1 or not _transient(exc):
+                raise
+            time.sleep(random.uniform(delay, 2 * delay) * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
+class SyncStore:
+    """The lock's few Sync calls, through the twilio client; the repeatable ones retried."""
+
+    def __init__(self, client: Any) -> None:
+        self.sync = client.sync.v1
+
+    def services(self) -> list[dict[str, Any]]:
+        found = _again(lambda: [to_dict(s) for s in self.sync.services.list(page_size=100)])
+        mine = [s for s in found if s.get("friendly_name") == SERVICE_NAME]
+        return sorted(mine, key=lambda s: (str(s.get("date_created")), str(s.get("sid"))))
+
+    def create_service(self) -> str:
+        """A new service (a duplicate made by a lost answer is harmless: see above)."""
+        return str(_again(lambda: self.sync.services.create(friendly_name=SERVICE_NAME)).sid)
+
+    def create(self, service: str, data: dict[str, Any], ttl: int) -> dict[str, Any]:
+        """Create the lock document; after a lost answer, it is ours if it carries our ID."""
+
+        def create() -> Any:
+            return self.sync.services(service).documents.create(
+                unique_name=DOCUMENT_NAME, data=data, ttl=ttl
+            )
+
+        try:
+            return to_dict(create())
+        except Exception as exc:
+            if not _transient(exc):
+                raise
+            first = exc
+        current = self.fetch(service)
+        if current is not None and (current.get("data") or {}).get("lock_id") == data["lock_id"]:
+            return current
+        if current is not None:
+            raise first
+        return to_dict(_again(create))
+
+    def fetch(self, service: str, name: str = DOCUMENT_NAME) -> dict[str, Any] | None:
+        try:
+            return to_dict(_again(lambda: self.sync.services(service).documents(name).fetch()))
+        except Exception as exc:
+            if http_status(exc) == 404:
+                return None
+            raise
+
+    def renew(self, service: str, sid: str, ttl: int) -> None:
+        _again(lambda: self.sync.services(service).documents(sid).update(ttl=ttl), attempts=3)
+
+    def delete(self, service: str, sid: str) -> bool:
+        try:
+            _again(lambda: self.sync.services(service).documents(sid).delete())
+        except Exception as exc:
+            if http_status(exc) == 404:  # gone already (or a retry after a lost answer)
+                return False
+            raise
+        return True
+
+
+Waiting = Callable[[Holder | None, float], None]
+UNKNOWN_HOLDER = Holder("?", "?", "?", "?", 0, "?", "?")
+
+
+class AccountLock:
+    """Acquire, renew in the background, release. ``lost`` is set if renewing fails."""
+
+    def __init__(self, client: Any, holder: Holder, *, ttl: int = DEFAULT_TTL) -> None:
+        self.store = SyncStore(client)
+        self.holder = holder
+        self.ttl = max(1, ttl)
+        self.lost = threading.Event()
+        self._service: str | None = None
+        self._sid: str | None = None
+        self._stop = threading.Event()
+        self._renewer: threading.Thread | None = None
+        self._rng = random.Random()
+
+    @property
+    def held(self) -> bool:
+        return self._sid is not None
+
+    def acquire(self, *, timeout: float = 0.0, on_wait: Waiting | None = None,
+                stop: Callable[[], bool] | None = None, poll: float = 0.5,
+                notify_every: float = 5.0) -> None:  # fmt: skip
+        """Take the lock, waiting up to ``timeout`` seconds; ``LockHeld`` when it stays held.
+
+        ``stop`` (an interrupt) ends the wait without the lock and without an error.
+        """
+        started = time.monotonic()
+        last_notice = -notify_every
+        while stop is None or not stop():
+            try:
+                holder = self._try_once()
+            except FlexplanError:
+                raise
+            except Exception as exc:
+                raise _failure(exc, "taking the account lock") from None
+            if self.held:
+                self._start_renewing()
+                return
+            waited = time.monotonic() - started
+            if waited >= timeout:
+                raise LockHeld(holder, waited)
+            if on_wait is not None and waited - last_notice >= notify_every:
+                on_wait(holder, waited)
+                last_notice = waited
+            time.sleep(min(poll * self._rng.uniform(0.5, 1.5), max(0.05, timeout - waited)))
+
+    def _try_once(self) -> Holder | None:
+        """One attempt: the lock taken (``held``), or the holder seen."""
+        for _ in range(3):
+            service = self._service_sid()
+            doc, holder = self._create_or_see(service)
+            if holder is not None:
+                return holder
+            if doc is None:
+                continue
+            self._sid = str(doc["sid"])
+            other = self._held_elsewhere(service)
+            if other is not None:  # a duplicate service holds a lease taken before ours
+                self.store.delete(service, self._sid)
+                self._sid = None
+            return other
+        return None
+
+    def _create_or_see(self, service: str) -> tuple[dict[str, Any] | None, Holder | None]:
+        """(our new lease, None), (None, its holder), or (None, None): try again."""
+        try:
+            return self.store.create(service, self.holder.data(), self.ttl), None
+        except Exception as exc:
+            if http_status(exc) == 404:  # the service was deleted by hand: find it again
+                self._service = None
+                return None, None
+            if not _is_duplicate(exc):
+                raise
+        current = self.store.fetch(service)
+        if current is None:  # released in the meantime
+            return None, None
+        if (current.get("data") or {}).get("lock_id") == self.holder.lock_id:
+            return current, None  # our own create, answered late
+        if _expired(current):
+            self.store.delete(service, str(current["sid"]))
+            return None, None
+        return None, _holder_of(current) or UNKNOWN_HOLDER
+
+    def _service_sid(self) -> str:
+        """The oldest ``flexplan`` Sync service, created when there is none."""
+        if self._service is None:
+            services = self.store.services()
+            self._service = str(services[0]["sid"]) if services else self.store.create_service()
+        return self._service
+
+    def _held_elsewhere(self, mine: str) -> Holder | None:
+        for service in self.store.services():
+            if service["sid"] == mine:
+                continue
+            doc = self.store.fetch(str(service["sid"]))
+            if doc is not None and not _expired(doc):
+                return _holder_of(doc) or self.holder
+        return None
+
+    # -- renewing -------------------------------------------------------------------
+    def _start_renewing(self) -> None:
+        self._stop.clear()
+        self._renewer = threading.Thread(target=self._renew_loop, name="lock-renew", daemon=True)
+        self._renewer.start()
+
+    def _renew_loop(self) -> None:
+        interval = max(0.2, self.ttl / 4)
+        deadline = time.monotonic() + self.ttl
+        while not self._stop.wait(interval):
+            if self._service is None or self._sid is None:
+                return
+            try:
+                self.store.renew(self._service, self._sid, self.ttl)
+                deadline = time.monotonic() + self.ttl
+            except Exception as exc:
+                if http_status(exc) == 404 or time.monotonic() + interval >= deadline:
+                    self.lost.set()  # expired, or broken: someone else may take it now
+                    return
+
+    # -- releasing ------------------------------------------------------------------
+    def release(self) -> bool:
+        """Delete the lease (by SID: never someone else's). False when it was already gone."""
+        self._stop.set()
+        if self._renewer is not None:
+            self._renewer.join(timeout=10)
+            self._renewer = None
+        if self._service is None or self._sid is None:
+            return False
+        sid, self._sid = self._sid, None
+        try:
+            return self.store.delete(self._service, sid)
+        except Exception as exc:
+            raise _failure(exc, "releasing the account lock") from None
+
+    def __enter__(self) -> AccountLock:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.held:
+            self.release()
+
+
+def _is_duplicate(exc: BaseException) -> bool:
+    return getattr(exc, "code", None) == DUPLICATE_UNIQUE_NAME or http_status(exc) == 409
+
+
+def current_holder(client: Any) -> tuple[Holder | None, dict[str, Any] | None, str | None]:
+    """(holder, document, service SID) of the current lease, or Nones when none is held."""
+    store = SyncStore(client)
+    for service in store.services():
+        doc = store.fetch(str(service["sid"]))
+        if doc is not None and not _expired(doc):
+            return _holder_of(doc), doc, str(service["sid"])
+    return None, None, None
+
+
+def force_unlock(client: Any, lock_id: str) -> Holder | None:
+    """Delete the lease with ``lock_id``; ``FlexplanError`` when no lease has that ID."""
+    try:
+        holder, doc, service = current_holder(client)
+    except Exception as exc:
+        raise _failure(exc, "reading the account lock") from None
+    if doc is None or service is None:
+        raise FlexplanError(
+            "the account is not locked: there is nothing to unlock",
+            hint="a lease also ends by itself when its holder stops renewing it",
+        )
+    if holder is None or holder.lock_id != lock_id:
+        shown = holder.describe() if holder else "  (a lock document flexplan cannot read)"
+        raise FlexplanError(
+            f"the account lock has another ID than {lock_id}:\n{shown}",
+            hint="copy the Lock ID from the message of the run that was refused",
+        )
+    try:
+        SyncStore(client).delete(service, str(doc["sid"]))
+    except Exception as exc:
+        raise _failure(exc, "deleting the account lock") from None
+    return holder

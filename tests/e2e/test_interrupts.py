@@ -1,0 +1,66 @@
+"""SIGINT / SIGTERM during apply, as Terraform handles them (issue 9, item 8).
+
+The first signal is reported at once; the changes in flight finish, nothing
+new starts, the done / failed / not attempted report is printed, the account
+lock is given back and the exit code is 130 (SIGINT) or 143 (SIGTERM). A
+second signal exits at once and says the report may be incomplete. The
+quickstart's two addresses wait for its two flows, so an interrupt while the
+flows are being created leaves the addresses not attempted.
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+from pathlib import Path
+
+import pytest
+from applykit import copy_example, duplicates
+from lockkit import cli_env, finish, lock_documents, read_line_with, start
+
+SLOW_WRITES = pytest.mark.sandbox_knobs(latency_ms=300)
+
+
+def _apply_until_first_create(sandbox, config: Path):
+    process = start(["apply", str(config), "--auto-approve"], cli_env(sandbox))
+    before = read_line_with(process, ": Creating...")
+    return process, before
+
+
+@SLOW_WRITES
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_first_signal_finishes_what_is_in_flight_and_reports(
+    signum: int, code: int, tmp_path: Path, sandbox, sandbox_env, run_flexplan
+) -> None:
+    config = copy_example(tmp_path, "quickstart")
+    process, before = _apply_until_first_create(sandbox, config)
+    process.send_signal(signum)
+    status, out, err = finish(process)
+    out = "".join(before) + out
+    name = signal.Signals(signum).name
+    assert status == code, (out, err)
+    assert f"Interrupt received ({name}): starting nothing new, finishing the changes" in err
+    assert f"Apply stopped (interrupted by {name}): 0 action(s) failed, 2 not attempted; " \
+        "done: 2 added" in out, out  # fmt: skip
+    assert "Not attempted:\n  - create conversations_address." in out
+    assert out.count("Creation complete") == 2  # the two flows in flight finished
+    assert lock_documents(sandbox) == []  # the lock was given back
+    assert "Traceback" not in out + err
+    rerun = run_flexplan("apply", str(config), "--auto-approve", env=sandbox_env)
+    assert rerun.exit_code == 0 and "Apply complete: 2 added" in rerun.stdout, rerun
+    assert duplicates(sandbox) == {}
+
+
+@SLOW_WRITES
+def test_second_signal_exits_at_once(tmp_path: Path, sandbox) -> None:
+    config = copy_example(tmp_path, "quickstart")
+    process, _ = _apply_until_first_create(sandbox, config)
+    process.send_signal(signal.SIGINT)
+    time.sleep(0.1)
+    process.send_signal(signal.SIGTERM)
+    status, out, err = finish(process)
+    assert status == 143, (out, err)
+    assert "Second interrupt (SIGTERM): exiting at once. The report of this apply may be " \
+        "incomplete" in err, err  # fmt: skip
+    assert "flexplan force-unlock" in err  # the lease it leaves behind, and how to break it
+    assert "Apply stopped" not in out

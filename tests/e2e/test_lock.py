@@ -1,0 +1,195 @@
+"""The account lock seen from the CLI: refused with the holder shown, waiting, breaking it,
+a crashed holder's lease expiring by TTL, a live holder's lease renewed (issue 9, item 1)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+from applykit import assert_sane, copy_example, writes
+from lockkit import (
+    cli_env,
+    finish,
+    lock_documents,
+    release_once_refused,
+    start_on_terminal,
+    wait_until,
+)
+
+from flexplan.engine.lock import AccountLock, new_holder
+from flexplan.sandbox import SandboxServer
+
+CI_ENV = {
+    "GITHUB_SERVER_URL": "https://github.com",
+    "GITHUB_REPOSITORY": "acme/flex-config",
+    "GITHUB_RUN_ID": "4242",
+}
+
+
+def _held(client, *, operation: str = "apply", ttl: int = 60) -> AccountLock:
+    lock = AccountLock(client, new_holder(operation, CI_ENV), ttl=ttl)
+    lock.acquire()
+    assert lock.held
+    return lock
+
+
+def test_apply_is_refused_while_another_run_holds_the_lock(
+    tmp_path: Path, sandbox, sandbox_env, sandbox_client, run_flexplan
+) -> None:
+    config = copy_example(tmp_path, "quickstart")
+    lock = _held(sandbox_client)
+    try:
+        result = run_flexplan("apply", str(config), "--auto-approve", env=sandbox_env)
+    finally:
+        lock.release()
+    assert result.exit_code == 1, result
+    assert result.stdout == ""  # refused before the plan is even read
+    err = result.stderr
+    assert err.startswith("error: the account is locked by another flexplan run:"), err
+    holder = lock.holder
+    for shown in (holder.lock_id, f"{holder.who}@{holder.host} (pid {os.getpid()})",
+                  "https://github.com/acme/flex-config/actions/runs/4242", "Operation: apply",
+                  f"flexplan {holder.flexplan_version}", holder.started_at):  # fmt: skip
+        assert shown in err, (shown, err)
+    assert f"flexplan force-unlock {holder.lock_id}" in err
+    assert "--lock-timeout" in err
+    assert writes(sandbox) == []
+    assert_sane(result, sandbox_env)
+
+
+def test_lock_timeout_waits_for_the_holder_then_applies(
+    tmp_path: Path, sandbox, sandbox_env, sandbox_client, run_flexplan
+) -> None:
+    config = copy_example(tmp_path, "quickstart")
+    sandbox.clear_stats()
+    lock = _held(sandbox_client)
+    releaser = release_once_refused(sandbox, lock)
+    try:
+        result = run_flexplan(
+            "apply", str(config), "--auto-approve", "--lock-timeout", "1m", env=sandbox_env
+        )
+    finally:
+        releaser.join()
+    assert result.exit_code == 0, result
+    assert "Waiting for the account lock held by" in result.stderr
+    assert lock.holder.lock_id in result.stderr  # the holder is shown while waiting
+    assert "Apply complete: 4 added" in result.stdout
+    assert lock_documents(sandbox) == []  # given back at the end
+
+
+def test_lock_timeout_that_runs_out_is_refused(
+    tmp_path: Path, sandbox, sandbox_env, sandbox_client, run_flexplan
+) -> None:
+    config = copy_example(tmp_path, "quickstart")
+    lock = _held(sandbox_client)
+    try:
+        result = run_flexplan(
+            "apply", str(config), "--auto-approve", "--lock-timeout", "1s", env=sandbox_env
+        )
+    finally:
+        lock.release()
+    assert result.exit_code == 1, result
+    assert "the account is locked by another flexplan run (waited 1 s)" in result.stderr
+    assert writes(sandbox) == []
+
+
+def test_lock_false_applies_with_a_warning(
+    tmp_path: Path, sandbox, sandbox_env, sandbox_client, run_flexplan
+) -> None:
+    config = copy_example(tmp_path, "quickstart")
+    lock = _held(sandbox_client)
+    try:
+        result = run_flexplan(
+            "apply", str(config), "--auto-approve", "--lock=false", env=sandbox_env
+        )
+    finally:
+        lock.release()
+    assert result.exit_code == 0, result
+    assert "warning: --lock=false: this run does not take the account lock" in result.stderr
+
+
+@pytest.mark.parametrize("given", ["soon", "5x", ""])
+def test_a_bad_lock_timeout_is_one_message(
+    given: str, tmp_path: Path, sandbox_env, run_flexplan
+) -> None:
+    config = copy_example(tmp_path, "quickstart")
+    result = run_flexplan("apply", str(config), "--lock-timeout", given, env=sandbox_env)
+    assert result.exit_code == 2, result
+    assert "is not a duration such as 30s, 5m or 1m30s" in result.stderr
+
+
+def test_force_unlock_breaks_only_the_lock_with_that_id(
+    tmp_path: Path, sandbox, sandbox_env, sandbox_client, run_flexplan
+) -> None:
+    config = copy_example(tmp_path, "quickstart")
+    lock = _held(sandbox_client)
+    lock._stop.set()  # a holder that went away without giving the lock back
+    lock_id = lock.holder.lock_id
+
+    wrong = run_flexplan("force-unlock", "not-the-id", str(config), "--force", env=sandbox_env)
+    assert wrong.exit_code == 1, wrong
+    assert "the account lock has another ID than not-the-id" in wrong.stderr
+    assert lock_id in wrong.stderr and len(lock_documents(sandbox)) == 1
+
+    unconfirmed = run_flexplan("force-unlock", lock_id, str(config), env=sandbox_env)
+    assert unconfirmed.exit_code == 1
+    assert "refusing to force-unlock without confirmation" in unconfirmed.stderr
+    assert len(lock_documents(sandbox)) == 1
+
+    broken = run_flexplan("force-unlock", lock_id, str(config), "--force", env=sandbox_env)
+    assert broken.exit_code == 0, broken
+    assert f"The account lock {lock_id} was deleted" in broken.stdout
+    assert lock_documents(sandbox) == []
+
+    again = run_flexplan("force-unlock", lock_id, str(config), "--force", env=sandbox_env)
+    assert again.exit_code == 1 and "the account is not locked" in again.stderr
+    applied = run_flexplan("apply", str(config), "--auto-approve", env=sandbox_env)
+    assert applied.exit_code == 0, applied
+
+
+def _holder_at_prompt(sandbox: SandboxServer, config: Path, ttl: int):
+    """An apply that took the lock and waits at the confirmation prompt (a terminal)."""
+    env = cli_env(sandbox, FLEXPLAN_LOCK_TTL=str(ttl))
+    process, terminal = start_on_terminal(["apply", str(config)], env)
+    wait_until(lambda: len(lock_documents(sandbox)) == 1, "the first apply to take the lock")
+    return process, terminal
+
+
+def test_a_killed_holders_lease_expires_by_its_ttl(
+    tmp_path: Path, sandbox, sandbox_env, run_flexplan
+) -> None:
+    config = copy_example(tmp_path, "quickstart")
+    process, terminal = _holder_at_prompt(sandbox, config, ttl=2)
+    try:
+        process.send_signal(signal.SIGKILL)  # kill -9: no chance to give the lock back
+        finish(process)
+    finally:
+        os.close(terminal)
+    assert len(lock_documents(sandbox)) == 1  # left behind
+    result = run_flexplan(
+        "apply", str(config), "--auto-approve", "--lock-timeout", "30s", env=sandbox_env
+    )
+    assert result.exit_code == 0, result
+    assert f"(pid {process.pid})" in result.stderr  # the dead holder was shown while waiting
+    assert "Apply complete: 4 added" in result.stdout
+
+
+def test_a_live_holder_renews_its_lease(tmp_path: Path, sandbox, sandbox_env, run_flexplan) -> None:
+    config = copy_example(tmp_path, "quickstart")
+    process, terminal = _holder_at_prompt(sandbox, config, ttl=2)
+    try:
+        time.sleep(4.5)  # more than two TTLs
+        result = run_flexplan("apply", str(config), "--auto-approve", env=sandbox_env)
+        assert result.exit_code == 1, result
+        assert f"(pid {process.pid})" in result.stderr
+        process.send_signal(signal.SIGINT)  # at the prompt: stops, gives the lock back
+        code, out, err = finish(process)
+    finally:
+        os.close(terminal)
+    assert code == 130, (out, err)
+    assert "Interrupt received (SIGINT): stopping before any change was made." in err
+    assert "Nothing was changed." in err
+    assert lock_documents(sandbox) == []
