@@ -65,7 +65,7 @@ def test_a_recorded_plan_and_apply_replay_with_no_difference(
     files = sorted(recorded.glob("*.jsonl"))
     assert len(files) == 2  # one per command
     methods = {exchange["method"] for _, _, exchange in _lines(recorded)}
-    assert methods == {"GET", "POST"}
+    assert methods == {"GET", "POST", "DELETE"}  # DELETE: apply gives the account lock back
     result = run_flexplan("sandbox", "replay", str(recorded))
     assert result.exit_code == 0, result
     count = len(_lines(recorded))
