@@ -121,3 +121,43 @@ def test_retry_after_is_honoured() -> None:
     http_client = build_client(creds, api_base="http://127.0.0.1:1").http_client
     assert http_client._delay(0, {"Retry-After": "2"}) == 2.0
     assert 0 <= http_client._delay(3, {}) <= RetryPolicy().max_delay
+
+
+def test_the_request_gate_cuts_once_per_window_on_429_and_grows_back() -> None:
+    from flexplan.throttle import RequestGate
+
+    gate = RequestGate(10)
+    sent = [gate.acquire() for _ in range(10)]  # ten in flight, all in the first window
+    for generation in sent:  # every one of them refused: one cut, not ten
+        gate.release(generation, throttled=True, succeeded=False)
+    assert (gate.window, gate.cuts) == (7.0, 1)
+    second = [gate.acquire() for _ in range(7)]
+    gate.release(second[0], throttled=True, succeeded=False)  # sent after the cut: cuts again
+    assert gate.cuts == 2 and round(gate.window, 2) == 4.9
+    for generation in second[1:]:
+        gate.release(generation, throttled=False, succeeded=True)
+    assert 4.9 < gate.window < 6.2, "additive increase: about one per window of successes"
+    for _ in range(200):
+        gate.release(gate.acquire(), throttled=False, succeeded=True)
+    assert gate.window == 10.0, "back to the ceiling, never above it"
+
+
+def test_a_fixed_gate_never_moves() -> None:
+    from flexplan.throttle import RequestGate
+
+    gate = RequestGate(4, adaptive=False)
+    gate.release(gate.acquire(), throttled=True, succeeded=False)
+    assert (gate.window, gate.cuts) == (4.0, 0)
+
+
+def test_retry_settings_come_from_the_environment() -> None:
+    from flexplan.throttle import policy_from_env
+
+    policy = policy_from_env(
+        {"FLEXPLAN_REQUEST_DEADLINE": "7", "FLEXPLAN_ATTEMPT_TIMEOUT": "2",
+         "FLEXPLAN_RETRY_DELAY": "0.5", "FLEXPLAN_ADAPTIVE_CONCURRENCY": "false"}
+    )  # fmt: skip
+    assert (policy.deadline, policy.attempt_timeout, policy.base_delay, policy.max_delay,
+            policy.adaptive) == (7.0, 2.0, 0.5, 16.0, False)  # fmt: skip
+    with pytest.raises(FlexplanError, match="FLEXPLAN_ADAPTIVE_CONCURRENCY must be true or false"):
+        policy_from_env({"FLEXPLAN_ADAPTIVE_CONCURRENCY": "maybe"})
