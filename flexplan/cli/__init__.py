@@ -22,6 +22,9 @@ from flexplan.render.escape import visible
 COMMAND_MODULES = (
     "validate", "schema", "plan", "apply", "export", "output", "sandbox", "force_unlock",
 )  # fmt: skip
+# Terraform's rule: 1 for every error, usage errors included; 2 is only
+# `--detailed-exitcode`'s "changes" (click would exit 2 for a usage error).
+EXIT_ERROR = 1
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -55,9 +58,9 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(1)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
-    except click.ClickException as exc:
+    except click.ClickException as exc:  # usage errors, bad option values, unknown commands
         exc.show()
-        sys.exit(exc.exit_code)
+        sys.exit(EXIT_ERROR)
     except FlexplanError as exc:
         click.echo(_shown(exc.as_diagnostic().render()), err=True)
         sys.exit(1)
