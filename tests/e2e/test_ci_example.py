@@ -11,11 +11,14 @@ account drifts.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+import tarfile
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -156,8 +159,8 @@ def test_gitlab_jobs_and_pre_commit_hook(tmp_path: Path, sandbox_env: dict[str, 
         assert done.returncode == 0, (job, done.stderr)
     out = tmp_path / "flexplan-out" / f"plan-{ENVIRONMENT}"
     assert (out / "exitcode").read_text().strip() == "2" and (out / "plan.md").is_file()
-    for job in ("apply", "drift"):
-        assert all("$FLEXPLAN_SCRIPTS/" in line for line in document[job]["script"])
+    assert all("$FLEXPLAN_SCRIPTS/" in line for line in document["drift"]["script"])
+    assert any("$FLEXPLAN_SCRIPTS/apply.sh" in line for line in document["apply"]["script"])
 
     hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
     assert [h["id"] for h in hooks] == ["flexplan-validate"]
@@ -191,3 +194,120 @@ def test_github_apply_step_waits_for_another_runs_account_lock(
     assert "CI run:    https://ci/job/7" in applied.stderr
     assert "Apply complete: 4 added" in applied.stdout
     assert sandbox.store.items("sync_documents") == []
+
+
+# -- installing flexplan, and the workflows' own rules -----------------------------------
+
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+WORKFLOWS = sorted((CI / "github").glob("*.yml"))
+
+
+def _package_requirements() -> list[str]:
+    github = [_workflow_env(w.name)["FLEXPLAN_PACKAGE"] for w in WORKFLOWS]
+    gitlab = yaml.safe_load((CI / "gitlab-ci.yml").read_text())["variables"]["FLEXPLAN_PACKAGE"]
+    return [*github, gitlab]
+
+
+def test_examples_install_flexplan_under_its_own_name_at_this_release() -> None:
+    name, version = PYPROJECT["name"], PYPROJECT["version"]
+    assert name == "flexplan-twilio"  # PyPI's "flexplan" is someone else's project
+    assert PYPROJECT["scripts"] == {"flexplan": "flexplan.cli:main"}  # the command keeps its name
+    for requirement in _package_requirements():
+        assert requirement.startswith(f"{name} @ https://"), requirement
+        assert requirement.endswith(f"/archive/refs/tags/v{version}.tar.gz"), requirement
+    every_text = [p.read_text() for p in CI.rglob("*") if p.is_file()]
+    every_text.append((ROOT / "docs" / "ci.md").read_text())
+    assert not any(re.search(r"pip install [^\n]*\bflexplan[=\"' ]", t) for t in every_text)
+
+
+def _release_archive(tmp_path: Path) -> Path:
+    """What the tag's source archive holds: a top folder with the project's files."""
+    archive = tmp_path / "release.tar.gz"
+    top = f"flexplan-{PYPROJECT['version']}"
+    skip = shutil.ignore_patterns("__pycache__", "*.pyc")
+    staged = tmp_path / "staged" / top
+    shutil.copytree(ROOT / "flexplan", staged / "flexplan", ignore=skip)
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, staged / name)
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(staged, arcname=top)
+    return archive
+
+
+def test_install_step_resolves_to_flexplan(tmp_path: Path, sandbox_env: dict[str, str]) -> None:
+    """The install step's requirement, pointed at a local copy of the release archive.
+
+    `pip` is shimmed to a dry run (no index, no dependencies, nothing installed):
+    pip still downloads the archive, builds its metadata and refuses it when the
+    name in the requirement is not the distribution's.
+    """
+    checkout = _checkout(tmp_path, sandbox_env)
+    archive, report, shims = _release_archive(tmp_path), tmp_path / "report.json", tmp_path / "shims"
+    shims.mkdir()
+    (shims / "pip").write_text(
+        f'#!/bin/sh\nexec "{sys.executable}" -m pip "$@" --dry-run --no-deps --no-index '
+        f'--no-build-isolation --quiet --report "{report}"\n'
+    )
+    (shims / "pip").chmod(0o755)
+    checkout.base["PATH"] = f"{shims}{os.pathsep}{checkout.base['PATH']}"
+    install = _steps("flexplan.yml", "plan")["install"]
+    assert install["run"] == 'pip install "$FLEXPLAN_PACKAGE"'
+    requirement = _workflow_env("flexplan.yml")["FLEXPLAN_PACKAGE"]
+    local = re.sub(r"https://\S+", archive.as_uri(), requirement)
+    env = {**checkout.base, "FLEXPLAN_PACKAGE": local}
+    done = checkout.bash(install["run"], env)
+    assert done.returncode == 0, done.stderr
+    [installed] = json.loads(report.read_text())["install"]
+    assert installed["metadata"]["name"] == "flexplan-twilio"
+    assert installed["metadata"]["version"] == PYPROJECT["version"]
+
+    wrong = {**env, "FLEXPLAN_PACKAGE": local.replace("flexplan-twilio @", "flexplan @")}
+    assert checkout.bash(install["run"], wrong).returncode != 0  # the name is checked
+
+
+def _check_jsonschema(schema: str, files: list[Path]) -> subprocess.CompletedProcess[str]:
+    tool = Path(sys.executable).parent / "check-jsonschema"
+    return subprocess.run(
+        [str(tool), "--builtin-schema", schema, *map(str, files)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+
+
+def test_workflows_pass_the_github_and_gitlab_schemas(tmp_path: Path) -> None:
+    """check-jsonschema's vendored schemas (offline: the package ships them)."""
+    github = _check_jsonschema("vendor.github-workflows", WORKFLOWS)
+    assert github.returncode == 0, github.stdout + github.stderr
+    gitlab = _check_jsonschema("vendor.gitlab-ci", [CI / "gitlab-ci.yml"])
+    assert gitlab.returncode == 0, gitlab.stdout + gitlab.stderr
+    broken = tmp_path / "broken.yml"  # the lint does catch a mistake
+    broken.write_text((CI / "github" / "flexplan.yml").read_text().replace("runs-on:", "run-on:"))
+    assert _check_jsonschema("vendor.github-workflows", [broken]).returncode == 1
+
+
+def test_every_job_has_a_timeout_and_the_permissions_it_needs() -> None:
+    for workflow in WORKFLOWS:
+        for name, job in yaml.safe_load(workflow.read_text())["jobs"].items():
+            assert 0 < job.get("timeout-minutes", 0) <= 30, (workflow.name, name)
+    comment = yaml.safe_load((CI / "github" / "flexplan.yml").read_text())["jobs"]["comment"]
+    assert comment["permissions"] == {"contents": "read", "pull-requests": "write"}
+    gitlab = yaml.safe_load((CI / "gitlab-ci.yml").read_text())
+    assert gitlab[".flexplan"]["timeout"] == "15 minutes"
+    assert gitlab["apply"]["timeout"] == "30 minutes"
+
+
+def test_plan_and_apply_on_main_cannot_interleave() -> None:
+    """Back-to-back merges: the second plan must come after the first apply."""
+    document = yaml.safe_load((CI / "github" / "flexplan.yml").read_text())
+    # one workflow-wide group on main (no job-level group could let a plan slip in)
+    assert all("concurrency" not in job for job in document["jobs"].values())
+    group = document["concurrency"]["group"]
+    assert "github.event_name == 'push' && 'main'" in group
+    assert "github.sha" not in group and "github.run_id" not in group
+    assert "github.event_name == 'pull_request'" in document["concurrency"]["cancel-in-progress"]
+    # GitLab: the default branch plans inside the apply job, under the resource group
+    gitlab = yaml.safe_load((CI / "gitlab-ci.yml").read_text())
+    script = "\n".join(gitlab["apply"]["script"])
+    assert script.index("plan.sh") < script.index("apply.sh")
+    assert gitlab["apply"]["resource_group"] == "flexplan-$FLEXPLAN_ENV"
+    assert "needs" not in gitlab["apply"]
+    assert all("CI_DEFAULT_BRANCH" not in str(rule) for rule in gitlab["plan"]["rules"])
