@@ -1,8 +1,9 @@
-"""``flexplan schema``: write the JSON Schema of the manifest (for editors).
+"""``flexplan schema``: write the JSON Schemas of the manifest (for editors).
 
-The schema is generated from the pydantic models, so it can never disagree
-with what ``validate`` accepts; ``schemas/manifest.schema.json`` is the
-checked-in copy (a test keeps it in sync).
+The schemas are generated from the pydantic models, so they can never disagree
+with what ``validate`` accepts; ``schemas/manifest.schema.json`` (for
+``flexplan.yaml``) and ``schemas/include.schema.json`` (for included files)
+are the checked-in copies (a test keeps them in sync).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from flexplan.manifest.schema import SCHEMA_FILE, schema_text
+from flexplan.manifest.schema import schema_files
 
 
 @click.command(name="schema")
@@ -21,11 +22,16 @@ from flexplan.manifest.schema import SCHEMA_FILE, schema_text
     type=click.Path(file_okay=False, path_type=Path),
     default=Path("schemas"),
     show_default=True,
-    help="Directory to write manifest.schema.json into.",
+    help="Directory to write manifest.schema.json and include.schema.json into.",
 )
 def command(out_dir: Path) -> None:
-    """Write the manifest's JSON Schema into OUT (default: schemas/)."""
+    """Write the manifest's JSON Schemas into OUT (default: schemas/).
+
+    manifest.schema.json is for flexplan.yaml, include.schema.json for the
+    files it includes (resource sections only).
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
-    target = out_dir / SCHEMA_FILE
-    target.write_text(schema_text(), encoding="utf-8")
-    click.echo(f"Wrote {target}")
+    for name, text in schema_files().items():
+        target = out_dir / name
+        target.write_text(text, encoding="utf-8")
+        click.echo(f"Wrote {target}")

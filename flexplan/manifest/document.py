@@ -28,9 +28,11 @@ class Environment(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    vars: dict[str, VarValue] | None = None
+    vars: dict[str, VarValue] | None = Field(
+        default=None, description="values for ${var.NAME} in this environment (over the defaults)"
+    )
     account_sid: AccountSid | None = Field(
-        default=None, description="plan and apply refuse any other account"
+        default=None, description="the account of this environment: plan and apply refuse any other"
     )
 
 
@@ -39,7 +41,7 @@ class Settings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    version: Literal[1] | None = None
+    version: Literal[1] | None = Field(default=None, description="the manifest format: 1")
     include: list[str] | None = Field(
         default=None, description="globs of more YAML files, relative to flexplan.yaml"
     )
@@ -53,19 +55,45 @@ class Settings(BaseModel):
         default=None,
         description="sections whose live resources the manifest does not mention get deleted",
     )
-    account_sid: AccountSid | None = None
+    account_sid: AccountSid | None = Field(
+        default=None,
+        description="the account the manifest is for: plan and apply refuse any other "
+        "(an environment's account_sid wins)",
+    )
 
 
-def document_model() -> type[BaseModel]:
-    """The model of a whole manifest file (for the JSON Schema)."""
-    sections: dict[str, Any] = {
+def _section_fields() -> dict[str, Any]:
+    return {
         kind.section: (
             dict[LocalName, kind.spec_model] | None,  # type: ignore[name-defined]
-            Field(default=None, description=f"{kind.section.replace('_', ' ')}, by local name"),
+            Field(
+                default=None,
+                description=f"{kind.title} entries by local name (the key other entries use "
+                "to refer to one)",
+            ),
         )
         for kind in KINDS
     }
+
+
+class _Sections(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def document_model() -> type[BaseModel]:
+    """The model of a whole manifest file, ``flexplan.yaml`` (for the JSON Schema)."""
     model: type[BaseModel] = create_model(
-        "Manifest", __base__=Settings, __doc__="A flexplan manifest file.", **sections
+        "Manifest", __base__=Settings, __doc__="A flexplan manifest file.", **_section_fields()
+    )
+    return model
+
+
+def include_model() -> type[BaseModel]:
+    """The model of an included file: resource sections only (for the JSON Schema)."""
+    model: type[BaseModel] = create_model(
+        "IncludedFile",
+        __base__=_Sections,
+        __doc__="A file that flexplan.yaml includes: resource sections only.",
+        **_section_fields(),
     )
     return model

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 if TYPE_CHECKING:
     from flexplan.resources.live import ReadContext, Resolver
@@ -152,9 +152,17 @@ class ResourceSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    state: Literal["present", "absent"] = "present"
-    protect: bool = False
-    sid: str | None = None
+    state: Literal["present", "absent"] = Field(
+        default="present",
+        description="present: create or update it to match; absent: delete it if it exists",
+    )
+    protect: bool = Field(
+        default=False,
+        description="refuse any plan that would delete or replace the live resource",
+    )
+    sid: str | None = Field(
+        default=None, description="pin the live resource by its SID instead of by its name"
+    )
 
 
 class ResourceKind:

@@ -50,20 +50,35 @@ class Attachments(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    enabled: bool | None = None
-    number_of_attachments: int | None = Field(default=None, ge=0)
-    max_file_size: Size | None = None
-    max_total_file_size: Size | None = None
-    accepted_extensions: list[str] | None = None
+    enabled: bool | None = Field(
+        default=None, description="whether customers and agents may send attachments"
+    )
+    number_of_attachments: int | None = Field(
+        default=None, ge=0, description="attachments per message (Twilio's limit: 1; email: 10)"
+    )
+    max_file_size: Size | None = Field(
+        default=None, description="largest attachment: bytes, or a size such as 16MiB"
+    )
+    max_total_file_size: Size | None = Field(
+        default=None,
+        description="largest total of a message's attachments: bytes, or a size such as 64MiB",
+    )
+    accepted_extensions: list[str] | None = Field(
+        default=None, description="file extensions allowed, without the dot: jpg, png, pdf…"
+    )
 
 
 class ChannelConfigSpec(ResourceSpec):
     """Attachment settings for one address type (by default, the local name)."""
 
     address_type: AddressType | None = Field(
-        default=None, description="defaults to the entry's local name"
+        default=None,
+        description="the address type these settings are for (Flex Configuration "
+        "channel_configs); defaults to the entry's local name",
     )
-    attachments: Attachments | None = None
+    attachments: Attachments | None = Field(
+        default=None, description="attachment settings of the address type (cbm_attachments)"
+    )
 
 
 def address_type_of(name: str, spec: ResourceSpec) -> str:

@@ -67,25 +67,65 @@ class AutoCreation(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    enabled: bool | None = None
-    type: Literal["webhook", "studio", "default"] | None = None
-    conversation_service: ConversationServiceLookup | None = None
-    webhook_url: Url | None = None
-    webhook_method: Annotated[Literal["GET", "POST"], BeforeValidator(_upper)] | None = None
-    webhook_filters: list[WebhookFilter] | None = None
-    studio_flow: FlowRef | None = None
-    studio_retry_count: int | None = Field(default=None, ge=0, le=3)
+    enabled: bool | None = Field(
+        default=None, description="auto-create a conversation for a message to this address"
+    )
+    type: Literal["webhook", "studio", "default"] | None = Field(
+        default=None,
+        description="webhook: call webhook_url; studio: run studio_flow; default: only create "
+        "the conversation",
+    )
+    conversation_service: ConversationServiceLookup | None = Field(
+        default=None,
+        description="the Conversations service of the new conversation; without it, the "
+        "account's default service",
+    )
+    webhook_url: Url | None = Field(
+        default=None, description="the URL of the webhook request; required for type webhook"
+    )
+    webhook_method: Annotated[Literal["GET", "POST"], BeforeValidator(_upper)] | None = Field(
+        default=None, description="the HTTP method of the webhook request (type webhook)"
+    )
+    webhook_filters: list[WebhookFilter] | None = Field(
+        default=None,
+        description="the conversation events that fire the webhook (type webhook), e.g. "
+        "onMessageAdded",
+    )
+    studio_flow: FlowRef | None = Field(
+        default=None, description="the Studio flow the message goes to; required for type studio"
+    )
+    studio_retry_count: int | None = Field(
+        default=None, ge=0, le=3, description="retries of the Studio webhook request (type studio)"
+    )
 
 
 class ConversationsAddressSpec(ResourceSpec):
     """An address configuration; (``type``, ``address``) identifies it."""
 
-    sid: Annotated[str, Sid("IG", "address configuration")] | None = None
-    type: AddressType
-    address: str = Field(min_length=1)
-    friendly_name: str | None = Field(default=None, max_length=256)
-    address_country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
-    auto_creation: AutoCreation | None = None
+    sid: Annotated[str, Sid("IG", "address configuration")] | None = Field(
+        default=None,
+        description="pin the live address configuration by its SID (IG…) instead of by address",
+    )
+    type: AddressType = Field(
+        description="the channel of the address; changing it replaces the configuration"
+    )
+    address: str = Field(
+        min_length=1,
+        description="the unique address: a phone number (+15550001111), whatsapp:+1555…, "
+        "messenger:<page id>, an e-mail address…; quote phone numbers",
+    )
+    friendly_name: str | None = Field(
+        default=None, max_length=256, description="a human-readable name, up to 256 characters"
+    )
+    address_country: str | None = Field(
+        default=None,
+        pattern=r"^[A-Z]{2}$",
+        description="ISO 3166-1 alpha-2 country of the address (short codes only); set at "
+        "create, a change replaces",
+    )
+    auto_creation: AutoCreation | None = Field(
+        default=None, description="how a conversation is created for a message to this address"
+    )
 
 
 PAGE_SIZE = 50  # the Addresses list's maximum page size

@@ -384,9 +384,20 @@ def _dump_flow_var(value: str | Lookup | ResourceRef) -> Any:
     return value.as_manifest() if isinstance(value, Lookup) else value
 
 
+_WORKSPACE_NOTE = "; with workflow or task_channel: the workspace to search"
 _LOOKUP_OBJECT_SCHEMA = {
     "type": "object",
-    "properties": {k: {"type": "string", "minLength": 1} for k in LOOKUP_PREFIX},
+    "properties": {
+        k: {
+            "type": "string",
+            "minLength": 1,
+            "description": f"{LOOKUP_TITLE[k]}: its "
+            f"{'unique name' if k == 'task_channel' else 'friendly name'} or SID "
+            f"({LOOKUP_PREFIX[k]}…), resolved to the SID at plan time"
+            + (_WORKSPACE_NOTE if k == "workspace" else ""),
+        }
+        for k in LOOKUP_PREFIX
+    },
     "minProperties": 1,
     "maxProperties": 2,
     "additionalProperties": False,

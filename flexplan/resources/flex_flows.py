@@ -65,32 +65,85 @@ class Integration(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    type: IntegrationType
-    studio_flow: FlowRef | None = None
-    url: Url | None = None
-    workspace: WorkspaceLookup | None = None
-    workflow: WorkflowLookup | None = None
-    channel: TaskChannelLookup | None = Field(
-        default=None, description="task channel unique name or SID; Twilio's default is 'default'"
+    type: IntegrationType = Field(
+        description="studio: run a Studio flow; external: call a webhook; task: create a "
+        "TaskRouter task at once (IntegrationType)"
     )
-    timeout: int | None = Field(default=None, ge=1)
-    priority: int | None = Field(default=None, ge=0)
-    creation_on_message: bool | None = None
-    retry_count: int | None = Field(default=None, ge=0, le=3)
+    studio_flow: FlowRef | None = Field(
+        default=None, description="the Studio flow to run; required when type is studio"
+    )
+    url: Url | None = Field(
+        default=None, description="the URL of the external webhook; required when type is external"
+    )
+    workspace: WorkspaceLookup | None = Field(
+        default=None,
+        description="the TaskRouter workspace of the new task; required when type is task",
+    )
+    workflow: WorkflowLookup | None = Field(
+        default=None,
+        description="the TaskRouter workflow of the new task; required when type is task",
+    )
+    channel: TaskChannelLookup | None = Field(
+        default=None,
+        description="task channel (unique name such as sms, or SID) of the new task, type task "
+        "only; Twilio's default is 'default'",
+    )
+    timeout: int | None = Field(
+        default=None,
+        ge=1,
+        description="task timeout in seconds, type task only; Twilio's default is 86400 (24 h)",
+    )
+    priority: int | None = Field(
+        default=None, ge=0, description="task priority, type task only; Twilio's default is 0"
+    )
+    creation_on_message: bool | None = Field(
+        default=None,
+        description="outbound messaging, type task only: true delays the task until the "
+        "customer replies, false creates it at once",
+    )
+    retry_count: int | None = Field(
+        default=None,
+        ge=0,
+        le=3,
+        description="retries of the Studio flow or webhook on failure (0-3, types studio and "
+        "external); Twilio's default is 3",
+    )
 
 
 class FlexFlowSpec(ResourceSpec):
     """A Flex Flow; ``friendly_name`` identifies it in the account."""
 
-    sid: Annotated[str, Sid("FO", "Flex Flow")] | None = None
-    friendly_name: str = Field(min_length=1)
-    chat_service: ChatServiceLookup | None = None
-    channel_type: ChannelType | None = None
-    contact_identity: str | None = Field(default=None, min_length=1)
-    enabled: bool | None = None
-    integration: Integration | None = None
-    long_lived: bool | None = None
-    janitor_enabled: bool | None = None
+    sid: Annotated[str, Sid("FO", "Flex Flow")] | None = Field(
+        default=None, description="pin the live Flex Flow by its SID (FO…) instead of by its name"
+    )
+    friendly_name: str = Field(
+        min_length=1, description="the string that describes the Flex Flow; identifies it"
+    )
+    chat_service: ChatServiceLookup | None = Field(
+        default=None, description="the Chat service of the Flex Flow (required by Twilio to create)"
+    )
+    channel_type: ChannelType | None = Field(
+        default=None, description="the channel: web, sms, facebook, whatsapp, line or custom"
+    )
+    contact_identity: str | None = Field(
+        default=None,
+        min_length=1,
+        description="the channel contact's identity, e.g. the phone number of an sms channel",
+    )
+    enabled: bool | None = Field(default=None, description="whether the Flex Flow is enabled")
+    integration: Integration | None = Field(
+        default=None, description="what handles a new conversation (IntegrationType, Integration.*)"
+    )
+    long_lived: bool | None = Field(
+        default=None,
+        description="keep the chat channel active for later interactions with the same contact; "
+        "Twilio's default is false",
+    )
+    janitor_enabled: bool | None = Field(
+        default=None,
+        description="the Channel Janitor removes active Proxy sessions when their task is deleted "
+        "outside the Flex UI; Twilio's default is false",
+    )
 
 
 # The handlers a new Flex account starts with (compared ignoring case and surrounding space).

@@ -48,11 +48,23 @@ FlowSid = Annotated[str, Sid("FW", "Studio flow")]
 class StudioFlowSpec(ResourceSpec):
     """A Studio flow: ``friendly_name`` identifies it in the account."""
 
-    sid: FlowSid | None = None
-    friendly_name: str = Field(min_length=1)
-    status: Literal["draft", "published"] | None = None
+    sid: FlowSid | None = Field(
+        default=None, description="pin the live flow by its SID (FW…) instead of by its name"
+    )
+    friendly_name: str = Field(
+        min_length=1,
+        description="the string that describes the flow in the account (Studio FriendlyName); "
+        "identifies the flow",
+    )
+    status: Literal["draft", "published"] | None = Field(
+        default=None,
+        description="published: new executions run this revision; draft: saved, not live "
+        "(Studio Status)",
+    )
     definition: dict[str, Any] | None = Field(
-        default=None, description="the flow definition (Studio's JSON) written as YAML"
+        default=None,
+        description="the flow definition (Studio's JSON: states, initial_state, flags) "
+        "written as YAML",
     )
     definition_file: str | None = Field(
         default=None,

@@ -18,10 +18,10 @@ import shutil
 import subprocess
 import sys
 import tarfile
-import tomllib
 from pathlib import Path
 from typing import Any
 
+import tomllib
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -242,7 +242,8 @@ def test_install_step_resolves_to_flexplan(tmp_path: Path, sandbox_env: dict[str
     name in the requirement is not the distribution's.
     """
     checkout = _checkout(tmp_path, sandbox_env)
-    archive, report, shims = _release_archive(tmp_path), tmp_path / "report.json", tmp_path / "shims"
+    archive, report = _release_archive(tmp_path), tmp_path / "report.json"
+    shims = tmp_path / "shims"
     shims.mkdir()
     (shims / "pip").write_text(
         f'#!/bin/sh\nexec "{sys.executable}" -m pip "$@" --dry-run --no-deps --no-index '

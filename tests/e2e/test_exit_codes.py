@@ -75,7 +75,9 @@ def test_usage_error_exits_1_never_2(
 @pytest.mark.parametrize(
     "launcher", [[str(SCRIPT)], [sys.executable, "-m", "flexplan"]], ids=["script", "python-m"]
 )
-def test_installed_script_exits_1_for_a_misspelt_option(launcher: list[str], tmp_path: Path) -> None:
+def test_installed_script_exits_1_for_a_misspelt_option(
+    launcher: list[str], tmp_path: Path
+) -> None:
     done = subprocess.run(
         [*launcher, "plan", "--detailed-exitcode", "--paralelism", "4"],
         cwd=tmp_path, capture_output=True, text=True, timeout=60,
