@@ -83,6 +83,21 @@ class SourceMap:
 
 _MAPPING, _SEQUENCE, _SCALAR = yaml.MappingNode, yaml.SequenceNode, yaml.ScalarNode
 _NULL = _TAG + "null"
+_BOOL = _TAG + "bool"
+# YAML 1.2 (what editors and most tools read) has only these booleans; PyYAML
+# (YAML 1.1) also reads yes/no/on/off in any case as booleans (not y/n).
+_YAML12_BOOLS = frozenset({"true", "True", "TRUE", "false", "False", "FALSE"})
+
+
+def _yaml11_bool(node: yaml.ScalarNode, value: bool, loc: Location) -> Diagnostic:
+    """``enabled: yes``: a boolean to flexplan, the text "yes" to a YAML 1.2 editor."""
+    word = "true" if value else "false"
+    return Diagnostic(
+        f"unquoted '{node.value}' means {word} to flexplan (YAML 1.1) "
+        f"but the text '{node.value}' to editors (YAML 1.2)",
+        loc,
+        f'write {word}, or quote it ("{node.value}") if you mean the text',
+    )
 
 
 class _Builder:
@@ -123,7 +138,10 @@ class _Builder:
                 self.smap.dollars.append(path)
             return node.value
         self.smap.texts[path] = node.value
-        return convert(node)
+        value = convert(node)
+        if node.tag == _BOOL and node.value not in _YAML12_BOOLS:
+            self.diagnostics.append(_yaml11_bool(node, value, self.loc(node.start_mark)))
+        return value
 
     def mapping(self, node: yaml.MappingNode, path: FieldPath) -> dict[str, Any]:
         out: dict[str, Any] = {}

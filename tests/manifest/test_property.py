@@ -88,3 +88,28 @@ def test_mutated_examples(example: Path, mutations: list[tuple[str, int, str]]) 
             lines[j : j + 2] = lines[j : j + 2][::-1]
             text = "".join(lines)
     check_outcome(text, example)
+
+
+YAML11_WORDS = ["yes", "no", "on", "off", "true", "false", "y", "n"]
+
+
+@given(
+    word=st.sampled_from(YAML11_WORDS).flatmap(
+        lambda w: st.tuples(*(st.sampled_from([c.lower(), c.upper()]) for c in w)).map("".join)
+    ),
+    quote=st.sampled_from(["", "'", '"']),
+)
+@settings(max_examples=150, deadline=None)
+def test_yaml11_booleans_error_exactly_where_yaml12_disagrees(word: str, quote: str) -> None:
+    """An unquoted scalar is an error iff PyYAML reads a boolean that YAML 1.2 reads as text."""
+    from flexplan.manifest.source import parse_yaml
+
+    value, _, problems = parse_yaml(f"vars:\n  x: {quote}{word}{quote}\n", "f.yaml")
+    pyyaml_bool = isinstance(yaml.safe_load(f"{quote}{word}{quote}"), bool)
+    yaml12_bool = word in ("true", "True", "TRUE", "false", "False", "FALSE")
+    assert bool(problems) == (pyyaml_bool and not yaml12_bool and not quote)
+    if problems:
+        assert [str(p.location) for p in problems] == ["f.yaml:2:6"]
+        assert "true" in (problems[0].hint or "") or "false" in (problems[0].hint or "")
+    if quote:
+        assert value == {"vars": {"x": word}}
