@@ -140,7 +140,7 @@ class _Builder:
         self.smap.texts[path] = node.value
         value = convert(node)
         if node.tag == _BOOL and node.value not in _YAML12_BOOLS:
-            self.diagnostics.append(_yaml11_bool(node, value, self.loc(node.start_mark)))
+            self.diagnostics.append(_yaml11_bool(node, bool(value), self.loc(node.start_mark)))
         return value
 
     def mapping(self, node: yaml.MappingNode, path: FieldPath) -> dict[str, Any]:

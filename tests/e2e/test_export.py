@@ -183,4 +183,4 @@ def test_refuses_non_empty_directory_and_kinds_filter(
     _plan_clean(run_flexplan, out, sandbox_env)
 
     bad = run_flexplan("export", "--out", str(tmp_path / "x"), "--kinds", "numbers")
-    assert bad.exit_code == 2 and "'numbers' is not a kind" in bad.stderr
+    assert bad.exit_code == 1 and "'numbers' is not a kind" in bad.stderr  # usage error: 1
