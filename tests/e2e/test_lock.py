@@ -117,7 +117,7 @@ def test_a_bad_lock_timeout_is_one_message(
 ) -> None:
     config = copy_example(tmp_path, "quickstart")
     result = run_flexplan("apply", str(config), "--lock-timeout", given, env=sandbox_env)
-    assert result.exit_code == 2, result
+    assert result.exit_code == 1, result  # a bad option value is a usage error: 1
     assert "is not a duration such as 30s, 5m or 1m30s" in result.stderr
 
 
