@@ -29,8 +29,10 @@ from flexplan.cli.options import (
     use_color,
 )
 from flexplan.connect import connect, connect_for
-from flexplan.engine import compute_plan
+from flexplan.engine import compute_settled_plan
 from flexplan.engine.apply import ActionResult, ApplyResult, apply_plan
+from flexplan.engine.consistency import Windows
+from flexplan.engine.journal import recent_writes, record_writes
 from flexplan.engine.lock import AccountLock
 from flexplan.engine.model import Plan, ResourceChange
 from flexplan.engine.saved import read_saved_plan, saved_variables
@@ -119,7 +121,7 @@ def _apply_directory(
         ) as conn,
         locking.hold(conn.client) as held,
     ):
-        plan = compute_plan(conn.client, manifest, account_sid=conn.account_sid)
+        plan = _settled_plan(conn, manifest, directory)
         click.echo(render_text(plan, color=use_color(no_color)), nl=False)
         if not plan.has_changes:
             return None
@@ -170,8 +172,10 @@ def _apply_fresh(
     """Under the lock: plan again, refuse when the saved plan is stale, apply."""
     directory = Path(saved.get("directory") or ".")
     with locking.hold(conn.client) as held:
-        fresh = compute_plan(conn.client, manifest, account_sid=conn.account_sid)
-        check_fresh(saved, fresh)
+        fresh = _settled_plan(conn, manifest, directory)
+        check_fresh(
+            saved, fresh, recent_writes(directory, conn.account_sid, horizon=Windows().horizon)
+        )
         if not fresh.has_changes:
             click.echo("No changes. The account matches the manifest.")
             return None
@@ -216,6 +220,7 @@ def _run(
     finally:
         handling.writing = False
     progress.close()
+    _journal(directory, plan, result)
     click.echo("")
     click.echo(final_report(result), nl=False)
     if result.stopped and handling.signum is None:  # the lock was lost, not an interrupt
@@ -243,7 +248,39 @@ def _carry_out(
         message_given=message is not None,
         on_event=progress.event,
         stop=stop,
+        windows=Windows.from_env(os.environ),
     )
+
+
+def _settled_plan(conn: Any, manifest: Any, directory: Path) -> Plan:
+    """The plan, read again while only lag behind a recent apply explains its changes."""
+    return compute_settled_plan(
+        conn.client,
+        manifest,
+        account_sid=conn.account_sid,
+        directory=directory,
+        windows=Windows.from_env(os.environ),
+    )
+
+
+def _journal(directory: Path, plan: Plan, result: ApplyResult) -> None:
+    """Record what the write answers said, so that the next plan can tell lag from change."""
+    by_address = {c.address: c for c in plan.actionable}
+    done = [r for r in result.results if r.status == "done" and r.address in by_address]
+    created = {r.address: r.sid for r in done if r.sid and r.action in ("create", "replace")}
+    record_writes(
+        directory,
+        plan.account_sid,
+        [(by_address[r.address], r.sid, _fingerprint(r.answer)) for r in done],
+        created,
+        horizon=Windows().horizon,
+        removed=[(address, sid) for address, sid, _ in result.verification.removed],
+    )
+
+
+def _fingerprint(live: object) -> str | None:
+    value = getattr(live, "fingerprint", None)
+    return value if isinstance(value, str) else None
 
 
 class _Progress:

@@ -16,7 +16,8 @@ from flexplan.cli.options import (
     use_color,
 )
 from flexplan.connect import connect_for
-from flexplan.engine import compute_plan
+from flexplan.engine import compute_settled_plan
+from flexplan.engine.consistency import Windows
 from flexplan.engine.model import Plan
 from flexplan.engine.saved import write_saved_plan
 from flexplan.manifest import load_manifest
@@ -67,10 +68,12 @@ def command(
     with connect_for(
         directory, manifest, sandbox=sandbox, api_base=api_base, parallelism=parallelism
     ) as conn:
-        plan = compute_plan(
+        plan = compute_settled_plan(
             conn.client,
             manifest,
             account_sid=conn.account_sid,
+            directory=directory,
+            windows=Windows.from_env(os.environ),
             remote_validate=not no_remote_validate,
         )
     click.echo(_render(plan, output_format, use_color(no_color)), nl=False)

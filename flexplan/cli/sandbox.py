@@ -69,6 +69,38 @@ def command() -> None:
     help=f"Mangle answers ({', '.join(ANSWER_FAULTS)}), of one route such as "
     "'GET /studio/v2/Flows' or of all. Repeatable.",
 )  # fmt: skip
+@click.option(
+    "--lag-seconds",
+    type=click.FloatRange(0),
+    default=0.0,
+    help="Reads see each create, update and delete only this long after it (default: at once).",
+)
+@click.option(
+    "--lag-lists",
+    type=click.Choice(["stale", "empty"]),
+    default="stale",
+    show_default=True,
+    help="While a change is pending, lists show the old objects, or come back empty.",
+)
+@click.option(
+    "--commit-502-rate",
+    type=click.FloatRange(0, 1),
+    default=0.0,
+    help="Share of writes carried out and then answered 502.",
+)
+@click.option(
+    "--commit-stall-rate",
+    type=click.FloatRange(0, 1),
+    default=0.0,
+    help="Share of writes carried out and answered only after --stall-seconds.",
+)
+@click.option(
+    "--stall-seconds",
+    type=click.FloatRange(0),
+    default=40.0,
+    show_default=True,
+    help="How late a stalled answer comes (past the client's 30 s read timeout).",
+)
 def serve(
     host: str,
     port: int,
@@ -84,6 +116,11 @@ def serve(
     echo_sids: bool,
     retry_after: int,
     answer_faults: tuple[str, ...],
+    lag_seconds: float,
+    lag_lists: str,
+    commit_502_rate: float,
+    commit_stall_rate: float,
+    stall_seconds: float,
 ) -> None:
     """Serve the sandbox until interrupted (Ctrl-C)."""
     server = SandboxServer(
@@ -101,6 +138,11 @@ def serve(
         echo_sids=echo_sids,
         retry_after=retry_after,
         answer_faults=[_answer_fault(text) for text in answer_faults],
+        lag_seconds=lag_seconds,
+        lag_lists=lag_lists,
+        commit_502_rate=commit_502_rate,
+        commit_stall_rate=commit_stall_rate,
+        stall_seconds=stall_seconds,
     )
     try:
         server.bind()

@@ -5,8 +5,10 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
+from flexplan.engine.consistency import Windows
 from flexplan.engine.model import Plan
 from flexplan.engine.plan import LiveSnapshot, build_plan
 from flexplan.engine.read import Reader, read_live
@@ -31,12 +33,41 @@ def compute_plan(
         snapshot = read_live(client, manifest, KINDS, account_sid=account_sid)
         plan = build_plan(manifest, snapshot, KINDS)
     if remote_validate:
-        reader = Reader(client)
-        try:
-            warnings = check_remotely(client, plan, manifest, KINDS, reader)
-        finally:
-            reader.close()
-        plan.notes.extend(d.message for d in warnings)
+        _validate_remotely(client, plan, manifest)
+    return plan
+
+
+def _validate_remotely(client: Any, plan: Plan, manifest: Any) -> None:
+    reader = Reader(client)
+    try:
+        warnings = check_remotely(client, plan, manifest, KINDS, reader)
+    finally:
+        reader.close()
+    plan.notes.extend(d.message for d in warnings)
+
+
+def compute_settled_plan(
+    client: Any,
+    manifest: Any,
+    *,
+    account_sid: str,
+    directory: Path,
+    windows: Windows,
+    remote_validate: bool = False,
+) -> Plan:
+    """``compute_plan``, read again (within ``windows.catch_up``) while only a read lagging
+    behind a recent apply from ``directory`` explains some changes; those are then held
+    back with a note (engine/journal.py). The remote check runs once, on the final plan."""
+    from flexplan.engine.journal import recent_writes, settle  # imports the renderers' masks
+
+    writes = recent_writes(directory, account_sid, horizon=windows.horizon)
+    plan = settle(
+        lambda: compute_plan(client, manifest, account_sid=account_sid),
+        writes,
+        windows.catch_up,
+    )
+    if remote_validate:
+        _validate_remotely(client, plan, manifest)
     return plan
 
 
@@ -59,4 +90,11 @@ def _no_cycle_collection() -> Iterator[None]:
             gc.enable()
 
 
-__all__ = ["LiveSnapshot", "Plan", "build_plan", "compute_plan", "read_live"]
+__all__ = [
+    "LiveSnapshot",
+    "Plan",
+    "build_plan",
+    "compute_plan",
+    "compute_settled_plan",
+    "read_live",
+]

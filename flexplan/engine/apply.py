@@ -15,9 +15,11 @@ Retrying is the HTTP client's job (one layer: 429s and unsent requests, until
 the request's deadline). What it hands back here is a write whose outcome is
 unknown: a 5xx, a lost answer, an unusable answer (``TransportError`` with
 ``may_have_happened``). ``_Resolver`` settles those within the same deadline and
-backoff: a create is first looked for by its natural key (so no duplicate is
-ever made) and sent again only when it is not there; an update or delete
-(idempotent) is sent again. 4xx answers and 429s past the deadline are final.
+backoff: a create is first looked for by its natural key, over a bounded
+window because lists can lag behind writes, and sent again only when it is not
+there; an update or delete (idempotent) is sent again. 4xx answers and 429s
+past the deadline are final. At the end every created natural key is read back
+and the extra copies this run made are removed (engine/duplicates.py).
 
 A replace runs in the order its plan says: create then destroy where old and new
 cannot collide (``create_first``), else destroy then create; either way an
@@ -39,8 +41,9 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
+from flexplan.engine.consistency import Windows
+from flexplan.engine.duplicates import CreateLedger, Verification, find_by_key, verify_creates
 from flexplan.engine.model import RELEASE_STEP, Plan, ResourceChange
-from flexplan.engine.read import Reader
 from flexplan.errors import FlexplanError
 from flexplan.redact import redact
 from flexplan.resources._sdk import api_failure, http_status
@@ -67,12 +70,14 @@ class ActionResult:
     error: str | None = None
     note: str | None = None
     retries: int = 0  # writes sent again after an unknown outcome (not the HTTP client's)
+    answer: Any = field(default=None, repr=False)  # the LiveObject the write answer returned
 
 
 @dataclass
 class ApplyResult:
     results: list[ActionResult] = field(default_factory=list)
     stopped: str | None = None  # why nothing new was started (an interrupt, a lost lock)
+    verification: Verification = field(default_factory=Verification)
 
     @property
     def ok(self) -> bool:
@@ -113,6 +118,7 @@ def apply_plan(
     message_given: bool = False,
     on_event: Event | None = None,
     stop: Stop | None = None,
+    windows: Windows | None = None,
 ) -> ApplyResult:
     """Carry out ``plan``'s changes; never raises for an API failure (see the result)."""
     runner = _Runner(
@@ -125,7 +131,10 @@ def apply_plan(
         retry=_Resolver(retry_policy(client)),
         stop=stop or (lambda: None),
     )
-    return runner.run()
+    runner.windows = windows or Windows()
+    result = runner.run()
+    result.verification = runner.verify(plan)
+    return result
 
 
 class _Runner:
@@ -154,6 +163,8 @@ class _Runner:
         self.results: dict[str, ActionResult] = {}
         self.ctx = ctx
         self.retry = retry
+        self.windows = Windows()
+        self.ledger = CreateLedger()
 
     def run(self) -> ApplyResult:
         order = {c.address: i for i, c in enumerate(self.steps)}
@@ -212,6 +223,7 @@ class _Runner:
         try:
             live, note = self._perform(change)
             result.sid = (live.sid if isinstance(live, LiveObject) else None) or change.sid
+            result.answer = live if isinstance(live, LiveObject) else None
             result.note = note
             if change.action in ("create", "replace") and result.sid:
                 self.created[change.address] = result.sid
@@ -222,6 +234,20 @@ class _Runner:
         result.retries = self.retry.count
         self.on_event("end", change, result)
         return result
+
+    def verify(self, plan: Plan) -> Verification:
+        """Read back every created natural key; remove the extra copies this run made."""
+
+        def delete(kind: ResourceKind, live: LiveObject) -> None:
+            try:
+                self.retry.run(lambda: kind.delete(self.client, live, self.ctx))
+            except Exception as exc:
+                if http_status(exc) != 404:  # already gone is what we wanted
+                    raise
+
+        return verify_creates(
+            self.client, plan, self.kinds, self.ledger, window=self.windows.verify, delete=delete
+        )
 
     def _context(self, change: ResourceChange) -> ApplyContext:
         """The shared context, with the resource's own write options (unless --message)."""
@@ -270,13 +296,15 @@ class _Runner:
     def _create(
         self, kind: ResourceKind, change: ResourceChange, desired: dict[str, Any], ctx: ApplyContext
     ) -> tuple[Any, str | None]:
-        """Create (and a note); after an answer that may hide a success, look for it first."""
+        """Create (and a note); after an answer that may hide a success, look for it first
+        (over ``Windows.lookup``: a list can lag behind the write it should show)."""
 
         def find_then_create() -> Any:
-            found = self._find(kind, change)
+            found = self._find_again(kind, change)
             return found if found is not None else create()
 
         def create() -> Any:
+            self.ledger.sent(change)
             return _with_sid(kind, kind.create(self.client, desired, ctx))
 
         if kind.has_sid:  # a keyed kind: another writer may have made it since the plan
@@ -284,7 +312,10 @@ class _Runner:
             if existing is not None:
                 updated = self.retry.run(lambda: kind.update(self.client, existing, desired, ctx))
                 return (updated if updated is not None else existing), EXISTED_NOTE
-        return self.retry.run(create, after_ambiguous=find_then_create), None
+        live = self.retry.run(create, after_ambiguous=find_then_create)
+        if kind.has_sid:
+            self.ledger.kept(change, live.sid if isinstance(live, LiveObject) else None)
+        return live, None
 
     def _recheck(self, kind: ResourceKind, change: ResourceChange) -> LiveObject | None:
         """The natural key looked up right before a create: directly where the kind can."""
@@ -294,12 +325,13 @@ class _Runner:
         return found if isinstance(found, LiveObject) else None
 
     def _find(self, kind: ResourceKind, change: ResourceChange) -> LiveObject | None:
-        reader = Reader(self.client, 1)
-        try:
-            objects = kind.read(reader, [])
-        finally:
-            reader.close()
-        return next((o for o in objects if o.key == change.key), None)
+        """The live object with the change's natural key, in one read of the kind."""
+        return find_by_key(self.client, kind, change, 0.0)
+
+    def _find_again(self, kind: ResourceKind, change: ResourceChange) -> LiveObject | None:
+        """After a create whose outcome is unknown: look over ``Windows.lookup``, as a
+        list can lag behind the write it should show (engine/duplicates.py)."""
+        return find_by_key(self.client, kind, change, self.windows.lookup)
 
 
 class _HalfReplaced(Exception):

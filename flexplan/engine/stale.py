@@ -4,14 +4,21 @@ A saved plan is applied only when: the credentials reach the plan's account;
 the manifest in the working tree is the one the plan was made from (digest);
 and a fresh read of the account gives the same actions on live objects with
 the same fingerprints. Nothing is written before these checks pass.
+
+Lag alone never makes a plan stale: when the live object now read is exactly
+the one a recent apply's write answer returned (``journal.Write.fingerprint``),
+the difference is that apply's own write becoming visible, not someone else's
+change; the values the plan writes must still be the reviewed ones.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from flexplan.engine.diff import leaves
+from flexplan.engine.journal import Write
 from flexplan.engine.model import Plan
 from flexplan.engine.saved import live_version
 from flexplan.errors import Diagnostic, DiagnosticsError, FlexplanError
@@ -38,8 +45,12 @@ def check_digest(saved: dict[str, Any], digest: str) -> None:
         )
 
 
-def check_fresh(saved: dict[str, Any], fresh: Plan) -> None:
-    """Compare the saved plan's changes with a fresh plan; refuse on any difference."""
+def check_fresh(
+    saved: dict[str, Any], fresh: Plan, writes: Mapping[str, Write] | None = None
+) -> None:
+    """Compare the saved plan's changes with a fresh plan; refuse on any difference
+    that lag behind one of the recent ``writes`` does not explain."""
+    writes = writes or {}
     problems: list[Diagnostic] = []
     fresh_by = {c.address: c for c in fresh.changes}
     fresh_after = _written_values(fresh)
@@ -51,13 +62,17 @@ def check_fresh(saved: dict[str, Any], fresh: Plan) -> None:
             if actions != ["no-op"]:
                 problems.append(_stale(address, "it is no longer in the account or the manifest"))
             continue
-        if change.actions != actions:
+        if change.actions != actions and not _own_create_visible(actions, change, writes):
             problems.append(
                 _stale(
                     address, f"it would now be {'/'.join(change.actions)}, not {'/'.join(actions)}"
                 )
             )
-        elif actions != ["no-op"] and change.fingerprint != item.get("fingerprint"):
+        elif (
+            actions != ["no-op"]
+            and change.fingerprint != item.get("fingerprint")
+            and not _own_write_visible(change, writes)
+        ):
             problems.append(_stale(address, _what_changed(item, change)))
         elif actions != ["no-op"] and fresh_after[address] != item["change"]["after"]:
             problems.append(
@@ -68,6 +83,29 @@ def check_fresh(saved: dict[str, Any], fresh: Plan) -> None:
             problems.append(_stale(address, f"a new change appeared: {change.action}"))
     if problems:
         raise DiagnosticsError(problems)
+
+
+def _own_create_visible(actions: list[str], change: Any, writes: Mapping[str, Write]) -> bool:
+    """The plan would create what a recent apply created, which reads now show."""
+    write = writes.get(change.address)
+    return (
+        actions == ["create"]
+        and change.action == "update"
+        and write is not None
+        and write.action in ("create", "replace")
+        and change.sid == write.sid
+    )
+
+
+def _own_write_visible(change: Any, writes: Mapping[str, Write]) -> bool:
+    """The live object read now is the one a recent flexplan write answer returned."""
+    write = writes.get(change.address)
+    return (
+        write is not None
+        and write.fingerprint is not None
+        and change.fingerprint == write.fingerprint
+        and change.sid == write.sid
+    )
 
 
 def _written_values(plan: Plan) -> dict[str, Any]:

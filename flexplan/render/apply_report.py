@@ -50,7 +50,24 @@ def progress_bar(done: int, total: int, running: int, *, width: int = 30) -> str
     )
 
 
+def verification_lines(result: ApplyResult) -> list[str]:
+    """What the end-of-apply read back found: extra copies removed, duplicates left alone."""
+    lines = [
+        f"Removed an extra copy this apply made: {address} {removed} (a duplicate of {kept}, "
+        "left by a create whose answer was lost or late)"
+        for address, removed, kept in result.verification.removed
+    ]
+    lines += [f"Warning: {note}" for note in result.verification.notes]
+    return lines
+
+
 def final_report(result: ApplyResult) -> str:
+    checked = verification_lines(result)
+    extra = "\n".join(checked) + "\n" if checked else ""
+    return extra + _outcome(result)
+
+
+def _outcome(result: ApplyResult) -> str:
     counts = result.counts()
     done_text = (
         f"{counts['added']} added, {counts['changed']} changed, {counts['replaced']} replaced, "

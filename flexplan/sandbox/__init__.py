@@ -29,7 +29,7 @@ from flexplan.sandbox.ids import derived_sid, is_sid
 from flexplan.sandbox.recorder import Recorder
 from flexplan.sandbox.retired import check_names
 from flexplan.sandbox.routes import Router
-from flexplan.sandbox.store import Store
+from flexplan.sandbox.store import LAG_LISTS, Store
 
 DEFAULT_ACCOUNT_SID = derived_sid("AC", "flexplan-sandbox-account")
 DEFAULT_AUTH_TOKEN = derived_sid("", "flexplan-sandbox-auth-token")
@@ -85,6 +85,12 @@ class SandboxServer:
         drop_fields: frozenset[str] | set[str] | tuple[str, ...] = (),
         fail_routes: frozenset[str] | set[str] | tuple[str, ...] = (),
         echo_sids: bool = False,
+        lag_seconds: float = 0.0,
+        lag_lists: str = "stale",
+        commit_502_rate: float = 0.0,
+        commit_stall_rate: float = 0.0,
+        stall_seconds: float = 5.0,
+        commit_fault_limit: int | None = None,
     ) -> None:
         if not is_sid(account_sid, "AC") or (api_key and not is_sid(api_key, "SK")):
             raise FlexplanError(
@@ -99,6 +105,7 @@ class SandboxServer:
         # echo_sids: values Twilio accepts by name or SID come back as the SID (a task
         # channel's unique name in a Flex Flow's Integration.Channel); docs/sandbox.md
         self.store.echo_sids = echo_sids
+        self.set_lag(lag_seconds, lag_lists)
         settings = FaultSettings(
             latency_ms,
             fail_rate,
@@ -110,6 +117,10 @@ class SandboxServer:
             retry_after=retry_after,
             answer_faults=tuple(answer_faults),
             trickle_ms=trickle_ms,
+            commit_502_rate=commit_502_rate,
+            commit_stall_rate=commit_stall_rate,
+            stall_seconds=stall_seconds,
+            commit_fault_limit=commit_fault_limit,
         )
         users = {account_sid: auth_token, api_key: api_secret}
         self._app = App(
@@ -190,6 +201,12 @@ class SandboxServer:
         }
 
     # -- control -------------------------------------------------------------
+    def set_lag(self, seconds: float, lists: str = "stale") -> None:
+        """Reads see each write ``seconds`` after it; lists ``stale`` or ``empty`` meanwhile."""
+        if seconds < 0 or lists not in LAG_LISTS:
+            raise ValueError(f"lag must be >= 0 s and lists one of {LAG_LISTS}, got {lists!r}")
+        self.store.lag_seconds, self.store.lag_lists = seconds, lists
+
     def stats(self) -> dict[str, Any]:
         """``{"total", "requests": {"GET /flex-api/v1/FlexFlows": n}, "by_status", "faults"}``."""
         return self._app.stats.as_dict()

@@ -11,6 +11,13 @@ meets one sequence of faults for a given seed.
 answer after Twilio carried the request out: cut it short, replace it by a
 page that is not JSON, empty it, redirect, drop a list page's list, or trickle
 it out a byte at a time.
+
+Faults after a commit (docs/sandbox.md "Writes whose outcome is unknown"):
+``commit_502_rate`` of the writes that succeeded are answered 502 Bad Gateway
+instead (the change stays made), and ``commit_stall_rate`` of them are
+answered only after ``stall_seconds`` (past a client's read timeout), as a
+proxy or Twilio's edge can do after the backend committed the write. These
+draw from their own generator, so they do not shift the pre-commit faults.
 """
 
 from __future__ import annotations
@@ -24,6 +31,8 @@ from typing import Any
 FAULT_500 = "500"
 FAULT_503 = "503"
 FAULT_DROP = "drop"
+FAULT_COMMIT_502 = "commit-502"
+FAULT_COMMIT_STALL = "commit-stall"
 
 ANSWER_FAULTS = ("truncated", "not_json", "empty", "redirect", "missing_key", "trickle")
 THROTTLED = "throttled"  # answered 429 (with Retry-After) instead of being carried out
@@ -64,19 +73,25 @@ class FaultSettings:
     answer_faults: tuple[AnswerFault, ...] = ()
     trickle_ms: float = 50.0
     """Pause between the bytes of a trickled answer."""
+    commit_502_rate: float = 0.0
+    commit_stall_rate: float = 0.0
+    stall_seconds: float = 5.0
+    commit_fault_limit: int | None = None  # at most this many post-commit faults
 
 
 class Faults:
     def __init__(self, settings: FaultSettings) -> None:
-        for name in ("fail_rate", "drop_rate"):
+        for name in ("fail_rate", "drop_rate", "commit_502_rate", "commit_stall_rate"):
             rate = getattr(settings, name)
             if rate is not None and not 0.0 <= rate <= 1.0:
                 raise ValueError(f"{name} must be between 0 and 1, got {rate}")
         self.settings = settings
         self._rng = random.Random(settings.seed)
+        self._commit_rng = random.Random(settings.seed)
         self._lock = threading.Lock()
         self._in_flight = 0
         self._mangled: dict[int, int] = {}
+        self._commit_faults = 0
         # mutable, so that a test can change them between two commands
         self.drop_fields: set[str] = set(settings.drop_fields)
         self.fail_routes: set[str] = set(settings.fail_routes)
@@ -115,6 +130,20 @@ class Faults:
         if roll < drop_rate + error_rate:
             return FAULT_500 if kind < 0.5 else FAULT_503
         return None
+
+    def draw_after_commit(self) -> str | None:
+        """The fault for a write that was just carried out, if any."""
+        s = self.settings
+        if s.commit_502_rate <= 0 and s.commit_stall_rate <= 0:
+            return None
+        with self._lock:
+            if s.commit_fault_limit is not None and self._commit_faults >= s.commit_fault_limit:
+                return None
+            roll = self._commit_rng.random()
+            if roll >= s.commit_502_rate + s.commit_stall_rate:
+                return None
+            self._commit_faults += 1
+        return FAULT_COMMIT_502 if roll < s.commit_502_rate else FAULT_COMMIT_STALL
 
     def enter(self) -> bool:
         """Take a concurrency slot; False when the limit is reached (answer 429)."""

@@ -16,13 +16,20 @@ import json
 import secrets
 import sys
 import threading
+import time
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from flexplan.sandbox.errors import ApiError, not_found, too_many_requests, unauthenticated
-from flexplan.sandbox.faults import FAULT_500, FAULT_DROP, THROTTLED, Faults
+from flexplan.sandbox.faults import (
+    FAULT_500,
+    FAULT_COMMIT_502,
+    FAULT_DROP,
+    THROTTLED,
+    Faults,
+)
 from flexplan.sandbox.ids import API_HOSTS
 from flexplan.sandbox.mangle import send_mangled
 from flexplan.sandbox.params import Params
@@ -192,7 +199,20 @@ class Handler(BaseHTTPRequestHandler):
         outcome = self._dispatch(api, path, query, body, matched)
         if self.command == "GET" and isinstance(outcome, Response) and outcome.status == 200:
             outcome = Response(outcome.status, app.faults.stripped(outcome.body))
+        if self.command != "GET" and isinstance(outcome, Response) and outcome.status < 300:
+            outcome = self._after_commit(outcome)
         self._finish(api, path, query, body, route, outcome)
+
+    def _after_commit(self, outcome: Response) -> Response | ApiError:
+        """A write that was carried out, answered 502 or late (``commit_*`` knobs)."""
+        fault = self.app.faults.draw_after_commit()
+        if fault is None:
+            return outcome
+        self.app.stats.fault(fault)
+        if fault == FAULT_COMMIT_502:
+            return ApiError(502, 20502, "Bad Gateway")
+        time.sleep(self.app.faults.settings.stall_seconds)  # the client has given up by now
+        return outcome
 
     def _dispatch(
         self,
@@ -225,8 +245,11 @@ class Handler(BaseHTTPRequestHandler):
                 path_params={k: unquote(v) for k, v in path_params.items()},
             )
             with app.store.lock:
-                response = route.handler(request)
-                if self.command != "GET":
+                if self.command == "GET":
+                    with app.store.reading():
+                        response = route.handler(request)
+                else:
+                    response = route.handler(request)
                     app.store.save()
             return response
         except ApiError as error:

@@ -5,6 +5,14 @@ as Twilio lists oldest first), three singletons, Studio revisions, and the SID
 counter. With a state file, every change is written to a temporary file in
 the same directory and renamed over the old one, so a killed server leaves
 either the old state or the new one, never a torn file.
+
+Lagging reads (``lag_seconds`` > 0, docs/sandbox.md "Reads that lag"): every
+write of a collection object records, per object, the time it becomes
+visible and the version readers saw before it (``None`` for a create).
+Reads made through ``reading()`` (the HTTP layer wraps every GET in it) see
+that previous version until then; writes always see the newest state. With
+``lag_lists="empty"`` a read of a collection that has a change still pending
+sees no objects at all (a list answer that comes back empty).
 """
 
 from __future__ import annotations
@@ -14,6 +22,9 @@ import json
 import os
 import tempfile
 import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +45,7 @@ COLLECTIONS = (
     "sync_documents",
 )
 SINGLETONS = ("flex_configuration", "conversations_configuration", "conversations_webhooks")
+LAG_LISTS = ("stale", "empty")
 
 Body = dict[str, Any]
 
@@ -50,6 +62,9 @@ class Store:
         self.seed = seed or 0
         self.state_file = state_file
         self.lock = threading.RLock()
+        self.lag_seconds = 0.0
+        self.lag_lists = "stale"
+        self._view = threading.local()
         self.state: dict[str, Any] = {}
         if state_file is not None and state_file.exists():
             self.state = _load(state_file, account_sid)
@@ -83,18 +98,75 @@ class Store:
             return counter_sid(prefix, self.seed, self.state["counter"])
 
     def items(self, kind: str) -> list[Body]:
+        if self._lagging():
+            return self._visible_items(kind, time.time())
         return list(self.state[kind].values())
 
     def get(self, kind: str, sid: str) -> Body | None:
+        if self._lagging():
+            return self._visible(kind, sid, time.time())
         found: Body | None = self.state[kind].get(sid)
         return found
 
     def put(self, kind: str, body: Body) -> Body:
+        self._note_write(kind, body["sid"])
         self.state[kind][body["sid"]] = body
         return body
 
     def delete(self, kind: str, sid: str) -> None:
+        if sid in self.state[kind]:
+            self._note_write(kind, sid)
         self.state[kind].pop(sid, None)
+
+    # -- lagging reads ---------------------------------------------------------
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """Serve ``items``/``get`` as a lagging reader sees them (within the block)."""
+        self._view.active = True
+        try:
+            yield
+        finally:
+            self._view.active = False
+
+    def _lagging(self) -> bool:
+        return bool(getattr(self._view, "active", False)) and bool(self.state.get("pending"))
+
+    def _pending(self, kind: str) -> dict[str, Any]:
+        pending: dict[str, Any] = self.state.setdefault("pending", {}).setdefault(kind, {})
+        return pending
+
+    def _note_write(self, kind: str, sid: str) -> None:
+        """Before a write of ``sid``: keep what readers see now until the lag has passed."""
+        if self.lag_seconds <= 0 or kind in SINGLETONS:
+            return
+        now = time.time()
+        self._expire(now)
+        previous = self._visible(kind, sid, now)
+        self._pending(kind)[sid] = {"visible_at": now + self.lag_seconds, "previous": previous}
+
+    def _expire(self, now: float) -> None:
+        for kind, entries in list(self.state.get("pending", {}).items()):
+            for sid in [s for s, e in entries.items() if e["visible_at"] <= now]:
+                del entries[sid]
+            if not entries:
+                del self.state["pending"][kind]
+
+    def _visible(self, kind: str, sid: str, now: float) -> Body | None:
+        entry = self.state.get("pending", {}).get(kind, {}).get(sid)
+        if entry is not None and now < entry["visible_at"]:
+            previous: Body | None = entry["previous"]
+            return previous
+        found: Body | None = self.state[kind].get(sid)
+        return found
+
+    def _visible_items(self, kind: str, now: float) -> list[Body]:
+        pending = self.state.get("pending", {}).get(kind, {})
+        waiting = [sid for sid, e in pending.items() if now < e["visible_at"]]
+        if waiting and self.lag_lists == "empty":
+            return []
+        sids = list(self.state[kind]) + [s for s in waiting if s not in self.state[kind]]
+        shown = (self._visible(kind, sid, now) for sid in sids)
+        return [body for body in shown if body is not None]
 
     def singleton(self, name: str) -> Body:
         body: Body = self.state[name]

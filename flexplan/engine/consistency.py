@@ -1,0 +1,78 @@
+"""Reads that lag behind writes: the bounded windows flexplan waits in, and a poll helper.
+
+Twilio's reads can lag behind its writes: Studio answered 404 right after a
+create and stale data after an update (RJPearson94/terraform-provider-twilio#86).
+flexplan never trusts a single read where only lag could explain what it sees:
+
+- ``lookup``: after a create whose outcome is unknown (a 5xx, a timeout, a lost
+  answer), the natural key is looked up again for up to this long before the
+  create is sent again (engine/duplicates.py);
+- ``verify``: at the end of apply, the lists of the kinds it created are re-read
+  until every SID the write answers gave is visible, for up to this long, to find
+  copies this run made (engine/duplicates.py);
+- ``catch_up``: a plan whose changes only a lagging read explains (journal.py)
+  re-reads the account for up to this long before saying it has not caught up.
+
+``FLEXPLAN_LOOKUP_WINDOW``, ``FLEXPLAN_VERIFY_WINDOW`` and
+``FLEXPLAN_CATCH_UP_WINDOW`` (seconds) change them (tests use short ones).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TypeVar
+
+from flexplan.errors import FlexplanError
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Windows:
+    lookup: float = 10.0
+    verify: float = 20.0
+    catch_up: float = 15.0
+    horizon: float = 600.0  # writes older than this are never taken for lag
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Windows:
+        default = cls()
+        return cls(
+            lookup=_seconds(env, "FLEXPLAN_LOOKUP_WINDOW", default.lookup),
+            verify=_seconds(env, "FLEXPLAN_VERIFY_WINDOW", default.verify),
+            catch_up=_seconds(env, "FLEXPLAN_CATCH_UP_WINDOW", default.catch_up),
+        )
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    value = env.get(name)
+    if not value:
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        raise FlexplanError(f"{name} must be a number of seconds, not {value!r}") from None
+    if not 0 <= number <= 300:
+        raise FlexplanError(f"{name} must be between 0 and 300 seconds, not {value}")
+    return number
+
+
+def poll(read: Callable[[], T], done: Callable[[T], bool], window: float) -> tuple[T, bool]:
+    """``read()`` until ``done`` holds or ``window`` seconds have passed: (last value, done).
+
+    Waits grow from a tenth of the window (at least 50 ms) and double, at most 2 s:
+    a few reads, not a busy loop. The first read is at once.
+    """
+    deadline = time.monotonic() + window
+    wait = max(0.05, min(2.0, window / 10))
+    value = read()
+    while not done(value):
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return value, False
+        time.sleep(min(wait, left))
+        wait = min(2.0, wait * 2)
+        value = read()
+    return value, True

@@ -1,0 +1,268 @@
+"""What the last applies wrote, so that a plan can tell a lagging read from a change.
+
+After an apply, Twilio's reads can show the account as it was before the
+writes for a while (RJPearson94/terraform-provider-twilio#86). apply records
+every write it carried out in ``DIR/.flexplan/recent-writes.json``: the
+account, the address, the action, the SID, when, a hash of the values it
+wrote (sensitive values masked and redacted before hashing, as in a saved
+plan: no secret is kept, not even as a hash), and the fingerprints of the
+object before the write and of the object the write answer returned.
+
+A change in a later plan is *explained by lag* when a recent write (younger
+than ``Windows.horizon``) wrote exactly what the manifest wants now at that
+address (same hash, SIDs of objects that run created filled in), to the same
+live object, and that object is either not visible yet (a create), the very
+version the write changed (a stale read: same fingerprint as the plan saw
+before the write), or exactly what the write answer returned while an object
+it points at is not visible yet; or when it deletes what a recent write
+already deleted. A plan that fails (two live copies of one key) is read again
+too, when a recent apply removed an extra copy. Nothing
+else is ever held back: a manifest edited since the apply, or an object
+changed in the account after it, shows as a change.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import json
+import os
+import tempfile
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from flexplan.engine.consistency import poll
+from flexplan.engine.model import Plan, ResourceChange
+from flexplan.errors import DiagnosticsError
+from flexplan.redact import redact
+from flexplan.render.common import is_sensitive
+from flexplan.resources.live import Unknown
+
+RELATIVE = Path(".flexplan") / "recent-writes.json"
+FORMAT = 1
+WRITES = ("create", "update", "replace")
+
+
+@dataclass(frozen=True)
+class Write:
+    account_sid: str
+    address: str
+    action: str  # create | update | replace | delete
+    sid: str | None  # the object written (the new one for create/replace)
+    old_sid: str | None  # the object a replace destroyed / the object updated
+    at: float  # epoch seconds, when apply finished the action
+    after_hash: str | None
+    fingerprint: str | None  # of the object the write answer returned
+    before_fingerprint: str | None = None  # of the object the write changed, as planned
+
+
+def values_hash(change: ResourceChange, created: Mapping[str, str]) -> str | None:
+    """A digest of the values ``change`` writes: unknowns filled, sensitive ones masked."""
+    if change.after is None:
+        return None
+    scrubbed = _scrub(change.after, "", change, created)
+    text = redact(json.dumps(scrubbed, sort_keys=True, separators=(",", ":"), default=str))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _scrub(value: Any, path: str, change: ResourceChange, created: Mapping[str, str]) -> Any:
+    if isinstance(value, dict):
+        return {
+            k: _scrub(v, f"{path}.{k}" if path else k, change, created) for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_scrub(v, path, change, created) for v in value]
+    if isinstance(value, Unknown):
+        return created.get(value.source, "(known after apply)")
+    return "(sensitive)" if is_sensitive(change, path, value) else value
+
+
+def record_writes(
+    directory: Path,
+    account_sid: str,
+    done: Sequence[tuple[ResourceChange, str | None, str | None]],
+    created: Mapping[str, str],
+    *,
+    horizon: float,
+    removed: Sequence[tuple[str, str]] = (),
+) -> None:
+    """Add the writes apply carried out ((change, SID, fingerprint of the write answer))
+    and the extra copies it removed ((address, SID)) to the journal, dropping entries
+    older than ``horizon``. Never fails the apply."""
+    now = time.time()
+    writes = [
+        Write(
+            account_sid=account_sid,
+            address=change.address,
+            action=change.action,
+            sid=sid if change.action != "delete" else change.sid,
+            old_sid=change.sid,
+            at=now,
+            after_hash=values_hash(change, created) if change.action in WRITES else None,
+            fingerprint=fingerprint,
+            before_fingerprint=change.fingerprint,
+        )
+        for change, sid, fingerprint in done
+    ]
+    writes += [
+        Write(account_sid, f"{address}#removed:{sid}", "delete", sid, sid, now, None, None)
+        for address, sid in removed
+    ]
+    if not writes:
+        return
+    path = directory / RELATIVE
+    kept = {(w.account_sid, w.address): w for w in _load(path) if now - w.at < horizon}
+    kept.update({(w.account_sid, w.address): w for w in writes})
+    # a read-only checkout: plans then just cannot tell lag from change
+    with contextlib.suppress(OSError):
+        _atomic_write(path, {"format": FORMAT, "writes": [asdict(w) for w in kept.values()]})
+
+
+def recent_writes(directory: Path, account_sid: str, *, horizon: float) -> dict[str, Write]:
+    """The journal's writes to ``account_sid`` younger than ``horizon``, by address."""
+    now = time.time()
+    return {
+        w.address: w
+        for w in _load(directory / RELATIVE)
+        if w.account_sid == account_sid and 0 <= now - w.at < horizon
+    }
+
+
+def created_sids(writes: Mapping[str, Write]) -> dict[str, str]:
+    return {a: w.sid for a, w in writes.items() if w.sid and w.action in ("create", "replace")}
+
+
+def explained_by_lag(change: ResourceChange, writes: Mapping[str, Write]) -> bool:
+    """True when only a read lagging behind a recorded write can show this change."""
+    write = writes.get(change.address)
+    if write is None or change.action == "no-op":
+        return False
+    if write.action == "delete" or change.action == "delete":
+        return write.action == change.action and change.sid == write.sid
+    if values_hash(change, created_sids(writes)) != write.after_hash:
+        return False  # the manifest asks for something else than that apply wrote
+    if change.sid is None:
+        return True  # the object that apply created is not visible yet
+    if change.sid == write.old_sid and change.fingerprint == write.before_fingerprint:
+        return True  # the very version that apply changed: a stale read
+    # exactly what that apply wrote, shown as a change only because an object it
+    # points at is not visible yet ("known after apply")
+    return (
+        change.sid == write.sid
+        and change.fingerprint == write.fingerprint
+        and _has_unknown(change.after)
+    )
+
+
+def _has_unknown(value: Any) -> bool:
+    if isinstance(value, Unknown):
+        return True
+    if isinstance(value, dict):
+        return any(_has_unknown(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_has_unknown(v) for v in value)
+    return False
+
+
+def _load(path: Path) -> list[Write]:
+    try:
+        body = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []  # no journal, or a broken one: no write is known
+    if not isinstance(body, dict) or body.get("format") != FORMAT:
+        return []
+    writes = []
+    for item in body.get("writes") or []:
+        try:
+            writes.append(Write(**item))
+        except TypeError:
+            continue
+    return writes
+
+
+def _atomic_write(path: Path, body: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(body, handle, indent=1)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def settle(compute: Callable[[], Plan], writes: Mapping[str, Write], window: float) -> Plan:
+    """``compute()`` a plan; while recent writes explain some of its changes (or the
+    read fails in a way lag can cause), read again within ``window``; then hold back
+    what lag still explains, with a note saying the account has not caught up."""
+    if not writes:
+        return compute()
+
+    removals = any(w.action == "delete" for w in writes.values())
+
+    def attempt() -> tuple[Plan | None, DiagnosticsError | None]:
+        try:
+            return compute(), None
+        except DiagnosticsError as exc:
+            if not removals:
+                raise
+            return None, exc  # e.g. two live copies while a recent delete is not visible
+
+    def caught_up(outcome: tuple[Plan | None, DiagnosticsError | None]) -> bool:
+        plan = outcome[0]
+        return plan is not None and not any(explained_by_lag(c, writes) for c in plan.changes)
+
+    (plan, error), _ = poll(attempt, caught_up, window)
+    if plan is None:
+        assert error is not None
+        raise error
+    return hold_back(plan, writes)
+
+
+def hold_back(plan: Plan, writes: Mapping[str, Write]) -> Plan:
+    """``plan`` with the changes only lag explains turned into no-ops, and a note."""
+    held = [c for c in plan.changes if explained_by_lag(c, writes)]
+    if not held:
+        return plan
+    sids = {c.address: writes[c.address].sid for c in held if writes[c.address].sid}
+    names = {c.address for c in held}
+    changes = []
+    for change in plan.changes:
+        if change.address in names:
+            change = dataclasses.replace(
+                change, action="no-op", diff=[], details={}, reason=LAG_REASON
+            )
+        elif sids:
+            change = dataclasses.replace(
+                change,
+                after=_fill(change.after, sids),
+                depends_on=[d for d in change.depends_on if d not in names],
+            )
+        changes.append(change)
+    when = max(writes[a].at for a in names)
+    stamp = time.strftime("%H:%M:%S UTC", time.gmtime(when))
+    shown = ", ".join(sorted(names)[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+    note = (
+        f"The account has not caught up with the apply at {stamp} yet: its reads still show "
+        f"{len(names)} change{'s' if len(names) != 1 else ''} that apply already made ({shown}). "
+        "They are not shown as changes; run `flexplan plan` again in a minute to confirm."
+    )
+    return dataclasses.replace(plan, changes=changes, notes=[*plan.notes, note])
+
+
+LAG_REASON = "the account has not caught up with a recent apply that made this change"
+
+
+def _fill(value: Any, sids: Mapping[str, str | None]) -> Any:
+    if isinstance(value, Unknown) and sids.get(value.source):
+        return sids[value.source]
+    if isinstance(value, dict):
+        return {k: _fill(v, sids) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_fill(v, sids) for v in value]
+    return value

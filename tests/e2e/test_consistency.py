@@ -1,0 +1,269 @@
+"""Reads that lag behind writes, and writes whose outcome is unknown (issues 11.2, 9.5).
+
+Everything runs through the CLI against the sandbox with the real SDK. The
+sandbox's lag mode shows each create, update and delete to reads only
+``lag_seconds`` after it (docs/sandbox.md "Reads that lag"); its post-commit
+faults carry a write out and then answer 502, or answer after the client has
+timed out. Must hold: the plan right after an apply is clean or says the
+account has not caught up (never a false change); a saved plan is not stale
+because of lag alone; every natural key ends with exactly one resource, and an
+extra copy this run made is removed and reported, never a copy it did not make.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from applykit import CLEAN, assert_sane, copy_example, duplicates, write_config
+
+CAUGHT_UP = "has not caught up with the apply"
+LAG = 1.0
+# Short windows keep the tests fast: each is still longer than the lag it must outlast.
+QUICK = {"FLEXPLAN_RETRY_DELAY": "0.01", "FLEXPLAN_LOOKUP_WINDOW": "4",
+         "FLEXPLAN_VERIFY_WINDOW": "4", "FLEXPLAN_CATCH_UP_WINDOW": "4"}  # fmt: skip
+
+
+def _env(sandbox_env: dict[str, str], **extra: str) -> dict[str, str]:
+    return {**sandbox_env, **QUICK, **extra}
+
+
+def _posts(sandbox: Any) -> int:
+    return sum(n for route, n in sandbox.stats()["requests"].items() if route.startswith("POST"))
+
+
+# -- apply, then plan, under lag ---------------------------------------------------------
+
+
+@pytest.mark.sandbox_knobs(lag_seconds=LAG)
+def test_plan_right_after_apply_is_clean_or_not_caught_up(
+    tmp_path: Path, sandbox, sandbox_env, run_flexplan
+) -> None:
+    config = copy_example(tmp_path, "quickstart")
+    env = _env(sandbox_env)
+    applied = run_flexplan("apply", str(config), "--auto-approve", env=env)
+    assert applied.exit_code == 0, applied
+    assert "Apply complete: 4 added" in applied.stdout
+    assert_sane(applied, env)
+
+    # a catch-up window shorter than the lag: the plan says so, and shows no change
+    impatient = run_flexplan("plan", str(config), "--detailed-exitcode",
+                             env=_env(sandbox_env, FLEXPLAN_CATCH_UP_WINDOW="0"))  # fmt: skip
+    assert impatient.exit_code == 0, impatient
+    assert CAUGHT_UP in impatient.stdout
+    assert "will be created" not in impatient.stdout
+    assert "Plan: 0 to add, 0 to change, 0 to destroy." in impatient.stdout or (
+        CLEAN in impatient.stdout
+    )
+
+    # an apply right after it makes nothing again (no duplicate of what reads miss)
+    posts = _posts(sandbox)
+    again = run_flexplan("apply", str(config), "--auto-approve",
+                         env=_env(sandbox_env, FLEXPLAN_CATCH_UP_WINDOW="0"))  # fmt: skip
+    assert again.exit_code == 0, again
+    assert CAUGHT_UP in again.stdout and "Apply complete" not in again.stdout
+    assert _posts(sandbox) == posts
+    assert duplicates(sandbox) == {}
+
+    # with the default behaviour (a window longer than the lag) it reads again: clean
+    patient = run_flexplan("plan", str(config), "--detailed-exitcode", env=env)
+    assert patient.exit_code == 0, patient
+    assert patient.stdout.rstrip().endswith(CLEAN), patient
+    assert CAUGHT_UP not in patient.stdout
+
+
+SECRET = "s3cr3t-journal-token-4417"
+
+
+@pytest.mark.sandbox_knobs(lag_seconds=LAG)
+def test_the_journal_of_recent_writes_holds_no_secret(
+    tmp_path: Path, sandbox, sandbox_env, run_flexplan
+) -> None:
+    manifest = """\
+version: 1
+conversations_addresses:
+  hooked:
+    type: chat
+    address: journal-chat
+    auto_creation: {enabled: true, type: webhook, webhook_method: POST,
+                    webhook_url: "https://hooks.example.com/in?token=${env:HOOK_TOKEN}"}
+"""
+    config = write_config(tmp_path / "cfg", manifest)
+    env = _env(sandbox_env, HOOK_TOKEN=SECRET)
+    assert run_flexplan("apply", str(config), "--auto-approve", env=env).exit_code == 0
+    journal = (config / ".flexplan" / "recent-writes.json").read_text()
+    assert "conversations_address.hooked" in journal
+    assert SECRET not in journal and "hooks.example.com" not in journal  # hashes only
+    assert sandbox_env["TWILIO_AUTH_TOKEN"] not in journal
+    right_after = run_flexplan("plan", str(config), "--detailed-exitcode",
+                               env=_env(sandbox_env, HOOK_TOKEN=SECRET,
+                                        FLEXPLAN_CATCH_UP_WINDOW="0"))  # fmt: skip
+    assert right_after.exit_code == 0 and CAUGHT_UP in right_after.stdout, right_after
+    assert SECRET not in right_after.output
+
+
+@pytest.mark.sandbox_knobs(lag_seconds=LAG)
+def test_update_under_lag_is_not_shown_again(
+    tmp_path: Path, sandbox, sandbox_env, run_flexplan
+) -> None:
+    config = copy_example(tmp_path, "quickstart")
+    env = _env(sandbox_env)
+    assert run_flexplan("apply", str(config), "--auto-approve", env=env).exit_code == 0
+    time.sleep(LAG)
+    manifest = config / "flexplan.yaml"
+    manifest.write_text(manifest.read_text().replace("An agent will reply shortly.", "Hi!"))
+    updated = run_flexplan("apply", str(config), "--auto-approve", env=env)
+    assert updated.exit_code == 0, updated
+    assert "Apply complete: 0 added, 1 changed" in updated.stdout
+
+    right_after = run_flexplan("plan", str(config), "--detailed-exitcode",
+                               env=_env(sandbox_env, FLEXPLAN_CATCH_UP_WINDOW="0"))  # fmt: skip
+    assert right_after.exit_code == 0, right_after  # the stale read is not a change
+    assert CAUGHT_UP in right_after.stdout
+    assert "studio_flow.sms" in right_after.stdout.split(CAUGHT_UP)[1]
+
+
+@pytest.mark.sandbox_knobs(lag_seconds=LAG)
+def test_lag_never_hides_a_real_change(tmp_path: Path, sandbox, sandbox_env, run_flexplan) -> None:
+    """A manifest edited since the apply, and a change made in the account after it, show."""
+    config = copy_example(tmp_path, "quickstart")
+    env = _env(sandbox_env)
+    assert run_flexplan("apply", str(config), "--auto-approve", env=env).exit_code == 0
+    manifest = config / "flexplan.yaml"
+    manifest.write_text(manifest.read_text().replace("Quickstart support SMS", "Support"))
+    edited = run_flexplan("plan", str(config), "--detailed-exitcode", env=env)
+    assert edited.exit_code == 2, edited
+    assert "conversations_address.support-sms will be updated in-place" in edited.stdout
+
+    time.sleep(LAG)
+    sandbox.set_lag(0)
+    flow = next(f for f in sandbox.store.items("studio_flows")
+                if f["friendly_name"] == "Quickstart SMS Flow")  # fmt: skip
+    with sandbox.store.lock:  # someone edits the flow in the Console: a newer revision
+        sandbox.store.put("studio_flows", {**flow, "status": "draft",
+                                           "revision": flow["revision"] + 1})  # fmt: skip
+    drift = run_flexplan("plan", str(config), "--detailed-exitcode", env=env)
+    assert drift.exit_code == 2, drift
+    assert "studio_flow.sms will be updated in-place" in drift.stdout
+    assert CAUGHT_UP not in drift.stdout
+
+
+@pytest.mark.sandbox_knobs(lag_seconds=LAG)
+def test_saved_plan_is_not_stale_because_of_lag(
+    tmp_path: Path, sandbox, sandbox_env, run_flexplan
+) -> None:
+    """Saved while reads still miss the apply's flow; applied once they show it."""
+    config = copy_example(tmp_path, "quickstart")
+    env = _env(sandbox_env, FLEXPLAN_CATCH_UP_WINDOW="0")
+    assert run_flexplan("apply", str(config), "--auto-approve", env=env).exit_code == 0
+    manifest = config / "flexplan.yaml"
+    manifest.write_text(manifest.read_text().replace("An agent will reply shortly.", "Hi!"))
+    saved = run_flexplan("plan", str(config), "--out", str(tmp_path / "p.json"), env=env)
+    assert saved.exit_code == 0, saved
+    assert "studio_flow.sms will be created" in saved.stdout  # the read lagged
+
+    time.sleep(LAG)  # now reads show the flow the first apply created
+    applied = run_flexplan("apply", str(tmp_path / "p.json"), env=env)
+    assert applied.exit_code == 0, applied
+    assert "plan is stale" not in applied.output
+    assert "Apply complete: 0 added, 1 changed" in applied.stdout
+    assert duplicates(sandbox) == {}
+    time.sleep(LAG)
+    clean = run_flexplan("plan", str(config), "--detailed-exitcode", env=env)
+    assert clean.exit_code == 0 and clean.stdout.rstrip().endswith(CLEAN), clean
+
+
+# -- writes whose outcome is unknown -------------------------------------------------------
+
+
+def _flows(*names: str) -> str:
+    trigger = {"name": "Trigger", "type": "trigger", "properties": {"offset": {"x": 0, "y": 0}},
+               "transitions": [{"event": "incomingMessage"}, {"event": "incomingCall"},
+                               {"event": "incomingConversationMessage"},
+                               {"event": "incomingRequest"}]}  # fmt: skip
+    definition = {"initial_state": "Trigger", "states": [trigger]}
+    flows = {n: {"friendly_name": f"Unknown Outcome {n}", "status": "published",
+                 "definition": definition} for n in names}  # fmt: skip
+    return yaml.safe_dump({"version": 1, "studio_flows": flows}, sort_keys=False)
+
+
+def _named(sandbox: Any, prefix: str = "Unknown Outcome") -> list[dict[str, Any]]:
+    return [f for f in sandbox.store.items("studio_flows") if f["friendly_name"].startswith(prefix)]
+
+
+def _apply_flows(tmp_path: Path, run_flexplan: Any, env: dict[str, str], *names: str) -> Any:
+    config = write_config(tmp_path / "cfg", _flows(*names))
+    result = run_flexplan("apply", str(config), "--auto-approve", "--parallelism", "1", env=env)
+    assert_sane(result, env)
+    return result
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        pytest.param("502", marks=pytest.mark.sandbox_knobs(commit_502_rate=1.0, lag_seconds=LAG),
+                     id="502-after-commit+stale-list"),
+        pytest.param("502", marks=pytest.mark.sandbox_knobs(
+            commit_502_rate=1.0, lag_seconds=LAG, lag_lists="empty"),
+                     id="502-after-commit+empty-list"),
+        pytest.param("stall", marks=pytest.mark.sandbox_knobs(
+            commit_stall_rate=1.0, stall_seconds=1.0, lag_seconds=LAG),
+                     id="answer-after-client-timeout"),
+    ],
+)  # fmt: skip
+def test_unknown_outcome_makes_exactly_one(
+    case: str, tmp_path: Path, sandbox, sandbox_env, run_flexplan
+) -> None:
+    env = _env(sandbox_env, FLEXPLAN_ATTEMPT_TIMEOUT="0.5")
+    result = _apply_flows(tmp_path, run_flexplan, env, "a", "b")
+    assert result.exit_code == 0, result
+    assert "Apply complete: 2 added" in result.stdout
+    flows = _named(sandbox)
+    assert sorted(f["friendly_name"] for f in flows) == ["Unknown Outcome a", "Unknown Outcome b"]
+    for line in re.findall(r"^studio_flow\.\w: Creation complete .*$", result.stdout, re.M):
+        assert re.search(r"\[sid=FW\w{32}\] \(1 retry\)", line), line  # found, not re-made
+    assert sandbox.stats()["faults"], "post-commit faults were injected"
+
+
+@pytest.mark.sandbox_knobs(commit_502_rate=1.0, commit_fault_limit=1, lag_seconds=1.5)
+def test_extra_copy_made_by_this_run_is_removed_and_reported(
+    tmp_path: Path, sandbox, sandbox_env, run_flexplan
+) -> None:
+    """The look-up window is shorter than the lag, so a second copy is made; the
+    end-of-apply verification finds it and removes the copy whose answer was lost."""
+    env = _env(sandbox_env, FLEXPLAN_LOOKUP_WINDOW="0.2")
+    result = _apply_flows(tmp_path, run_flexplan, env, "a")
+    assert result.exit_code == 0, result
+    kept = re.search(r"Creation complete .*\[sid=(FW\w{32})\]", result.stdout)
+    assert kept, result.stdout
+    removed = re.findall(r"^Removed an extra copy this apply made: studio_flow\.a (FW\w{32}) "
+                         r"\(a duplicate of (FW\w{32})", result.stdout, re.M)  # fmt: skip
+    assert len(removed) == 1 and removed[0][1] == kept.group(1), result.stdout
+    assert [f["sid"] for f in _named(sandbox)] == [kept.group(1)]
+    assert sandbox.stats()["requests"].get("POST /studio/v2/Flows") == 2
+
+
+@pytest.mark.sandbox_knobs(commit_502_rate=1.0, commit_fault_limit=1, lag_seconds=3.0)
+def test_never_removes_a_copy_it_did_not_make(
+    tmp_path: Path, sandbox, sandbox_env, run_flexplan
+) -> None:
+    """Someone else made the same flow just before the apply (its reads did not show it
+    yet): the run makes two copies of its own, and removes none, since it cannot tell
+    which of the two unknown ones is not its own; the report says so."""
+    theirs = sandbox.store.add_studio_flow(
+        friendly_name="Unknown Outcome a", status="draft",
+        definition={"initial_state": "Trigger", "states": [
+            {"name": "Trigger", "type": "trigger", "transitions": [],
+             "properties": {"offset": {"x": 0, "y": 0}}}]},
+    )  # fmt: skip
+    env = _env(sandbox_env, FLEXPLAN_LOOKUP_WINDOW="0.2")
+    result = _apply_flows(tmp_path, run_flexplan, env, "a")
+    assert result.exit_code == 0, result
+    assert theirs["sid"] in {f["sid"] for f in _named(sandbox)}, "their copy is never removed"
+    assert "Removed an extra copy" not in result.stdout
+    assert re.search(r"^Warning: studio_flow\.a: \d other cop.* none was removed", result.stdout,
+                     re.M), result.stdout  # fmt: skip
