@@ -80,7 +80,7 @@ def _find(client: Any, kind: ResourceKind, change: ResourceChange) -> LiveObject
 
 
 def _read(client: Any, kind: ResourceKind) -> list[LiveObject]:
-    reader = Reader(client, 1)
+    reader = Reader(client, 4)  # a kind may read in several requests (addresses: per type)
     try:
         return list(kind.read(reader, []))
     finally:
