@@ -91,6 +91,7 @@ class SandboxServer:
         commit_stall_rate: float = 0.0,
         stall_seconds: float = 5.0,
         commit_fault_limit: int | None = None,
+        commit_fault_routes: frozenset[str] | set[str] | tuple[str, ...] = (),
     ) -> None:
         if not is_sid(account_sid, "AC") or (api_key and not is_sid(api_key, "SK")):
             raise FlexplanError(
@@ -121,6 +122,7 @@ class SandboxServer:
             commit_stall_rate=commit_stall_rate,
             stall_seconds=stall_seconds,
             commit_fault_limit=commit_fault_limit,
+            commit_fault_routes=frozenset(commit_fault_routes),
         )
         users = {account_sid: auth_token, api_key: api_secret}
         self._app = App(

@@ -77,6 +77,7 @@ class FaultSettings:
     commit_stall_rate: float = 0.0
     stall_seconds: float = 5.0
     commit_fault_limit: int | None = None  # at most this many post-commit faults
+    commit_fault_routes: frozenset[str] = frozenset()  # only these routes (empty: every write)
 
 
 class Faults:
@@ -131,10 +132,12 @@ class Faults:
             return FAULT_500 if kind < 0.5 else FAULT_503
         return None
 
-    def draw_after_commit(self) -> str | None:
-        """The fault for a write that was just carried out, if any."""
+    def draw_after_commit(self, route: str | None = None) -> str | None:
+        """The fault for a write (of ``route``) that was just carried out, if any."""
         s = self.settings
         if s.commit_502_rate <= 0 and s.commit_stall_rate <= 0:
+            return None
+        if s.commit_fault_routes and route not in s.commit_fault_routes:
             return None
         with self._lock:
             if s.commit_fault_limit is not None and self._commit_faults >= s.commit_fault_limit:

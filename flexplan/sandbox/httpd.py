@@ -200,12 +200,12 @@ class Handler(BaseHTTPRequestHandler):
         if self.command == "GET" and isinstance(outcome, Response) and outcome.status == 200:
             outcome = Response(outcome.status, app.faults.stripped(outcome.body))
         if self.command != "GET" and isinstance(outcome, Response) and outcome.status < 300:
-            outcome = self._after_commit(outcome)
+            outcome = self._after_commit(outcome, route.key if route else None)
         self._finish(api, path, query, body, route, outcome)
 
-    def _after_commit(self, outcome: Response) -> Response | ApiError:
+    def _after_commit(self, outcome: Response, route: str | None) -> Response | ApiError:
         """A write that was carried out, answered 502 or late (``commit_*`` knobs)."""
-        fault = self.app.faults.draw_after_commit()
+        fault = self.app.faults.draw_after_commit(route)
         if fault is None:
             return outcome
         self.app.stats.fault(fault)

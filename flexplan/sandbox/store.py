@@ -46,6 +46,9 @@ COLLECTIONS = (
 )
 SINGLETONS = ("flex_configuration", "conversations_configuration", "conversations_webhooks")
 LAG_LISTS = ("stale", "empty")
+# Not lagged (docs/sandbox.md "Reads that lag"): the singletons, and Sync (the account
+# lock's store), whose read-after-write behaviour no source describes.
+NOT_LAGGED = (*SINGLETONS, "sync_services", "sync_documents")
 
 Body = dict[str, Any]
 
@@ -137,7 +140,7 @@ class Store:
 
     def _note_write(self, kind: str, sid: str) -> None:
         """Before a write of ``sid``: keep what readers see now until the lag has passed."""
-        if self.lag_seconds <= 0 or kind in SINGLETONS:
+        if self.lag_seconds <= 0 or kind in NOT_LAGGED:
             return
         now = time.time()
         self._expire(now)
