@@ -58,7 +58,7 @@ def compute_settled_plan(
     """``compute_plan``, read again (within ``windows.catch_up``) while only a read lagging
     behind a recent apply from ``directory`` explains some changes; those are then held
     back with a note (engine/journal.py). The remote check runs once, on the final plan."""
-    from flexplan.engine.journal import recent_writes, settle  # imports the renderers' masks
+    from flexplan.engine.journal import forget_confirmed, recent_writes, settle
 
     writes = recent_writes(directory, account_sid, horizon=windows.horizon)
     plan = settle(
@@ -66,6 +66,8 @@ def compute_settled_plan(
         writes,
         windows.catch_up,
     )
+    if writes:
+        forget_confirmed(directory, account_sid, plan)
     if remote_validate:
         _validate_remotely(client, plan, manifest)
     return plan

@@ -132,6 +132,19 @@ def recent_writes(directory: Path, account_sid: str, *, horizon: float) -> dict[
     }
 
 
+def forget_confirmed(directory: Path, account_sid: str, plan: Plan) -> None:
+    """Drop the writes a plan saw carried out (its change there is a plain no-op): once a
+    read has shown a write, lag can no longer explain a difference there (reads are taken
+    as monotonic), so a later difference is a change (someone deleted or reset it)."""
+    seen = {c.address for c in plan.changes if c.action == "no-op" and c.reason != LAG_REASON}
+    path = directory / RELATIVE
+    writes = _load(path)
+    kept = [w for w in writes if not (w.account_sid == account_sid and w.address in seen)]
+    if len(kept) != len(writes):
+        with contextlib.suppress(OSError):
+            _atomic_write(path, {"format": FORMAT, "writes": [asdict(w) for w in kept]})
+
+
 def created_sids(writes: Mapping[str, Write]) -> dict[str, str]:
     return {a: w.sid for a, w in writes.items() if w.sid and w.action in ("create", "replace")}
 
@@ -139,8 +152,8 @@ def created_sids(writes: Mapping[str, Write]) -> dict[str, str]:
 def explained_by_lag(change: ResourceChange, writes: Mapping[str, Write]) -> bool:
     """True when only a read lagging behind a recorded write can show this change."""
     write = writes.get(change.address)
-    if write is None or change.action == "no-op":
-        return False
+    if write is None or write.sid is None or change.action == "no-op":
+        return False  # a write without a SID (an entry of a singleton) cannot be told apart
     if write.action == "delete" or change.action == "delete":
         return write.action == change.action and change.sid == write.sid
     if values_hash(change, created_sids(writes)) != write.after_hash:
