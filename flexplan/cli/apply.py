@@ -59,6 +59,7 @@ def command(
     target: Path,
     env: str | None,
     variables: dict[str, str],
+    file_root: Path | None,
     sandbox: bool,
     api_base: str | None,
     parallelism: int,
@@ -72,12 +73,12 @@ def command(
     with interrupts() as handling:
         locking = _Locking(lock, lock_timeout, handling)
         if target.is_file():
-            result = _apply_saved(target, variables, sandbox, api_base, parallelism, message,
-                                  locking)  # fmt: skip
+            result = _apply_saved(target, variables, file_root, sandbox, api_base, parallelism,
+                                  message, locking)  # fmt: skip
         else:
             result = _apply_directory(
-                target, env, variables, sandbox, api_base, parallelism, auto_approve, message,
-                no_color, locking,
+                target, env, variables, file_root, sandbox, api_base, parallelism, auto_approve,
+                message, no_color, locking,
             )  # fmt: skip
     if handling.signum is not None:
         raise click.exceptions.Exit(handling.exit_code)
@@ -101,6 +102,7 @@ def _apply_directory(
     directory: Path,
     env: str | None,
     variables: dict[str, str],
+    file_root: Path | None,
     sandbox: bool,
     api_base: str | None,
     parallelism: int,
@@ -113,7 +115,7 @@ def _apply_directory(
         raise FlexplanError(
             f"{directory} does not exist", hint="give a config directory or a plan file"
         )
-    manifest = load_manifest(directory, env=env, variables=variables)
+    manifest = load_manifest(directory, env=env, variables=variables, file_root=file_root)
     echo_warnings(manifest)
     with (
         connect_for(
@@ -133,6 +135,7 @@ def _apply_directory(
 def _apply_saved(
     path: Path,
     variables: dict[str, str],
+    file_root: Path | None,
     sandbox: bool,
     api_base: str | None,
     parallelism: int,
@@ -147,7 +150,10 @@ def _apply_saved(
             hint="run apply from the directory where `flexplan plan --out` ran",
         )
     manifest = load_manifest(
-        directory, env=saved.get("environment"), variables=saved_variables(saved, variables)
+        directory,
+        env=saved.get("environment"),
+        variables=saved_variables(saved, variables),
+        file_root=file_root,
     )
     check_digest(saved, manifest.digest)
     with connect(

@@ -39,7 +39,15 @@ def directory_argument(func: F) -> F:
 
 
 def manifest_options(func: F) -> F:
-    """--env and --var: which environment of the manifest, and variable overrides."""
+    """--env, --var and --file-root: which environment, variable overrides, file access."""
+    func = click.option(
+        "--file-root",
+        metavar="DIR",
+        envvar="FLEXPLAN_FILE_ROOT",
+        type=click.Path(file_okay=False, path_type=Path),
+        help="Let the manifest read files anywhere under DIR, e.g. a monorepo's root "
+        "(default: only inside the directory that holds flexplan.yaml; env FLEXPLAN_FILE_ROOT).",
+    )(func)
     func = click.option(
         "--var",
         "variables",

@@ -38,6 +38,7 @@ def command(
     directory: Path,
     env: str | None,
     variables: dict[str, str],
+    file_root: Path | None,
     sandbox: bool,
     api_base: str | None,
     parallelism: int,
@@ -45,7 +46,7 @@ def command(
     as_json: bool,
 ) -> None:
     """Print the SIDs of the resources the manifest in DIRECTORY manages."""
-    manifest = load_manifest(directory, env=env, variables=variables)
+    manifest = load_manifest(directory, env=env, variables=variables, file_root=file_root)
     with connect_for(
         directory, manifest, sandbox=sandbox, api_base=api_base, parallelism=parallelism
     ) as conn:

@@ -49,6 +49,7 @@ def command(
     directory: Path,
     env: str | None,
     variables: dict[str, str],
+    file_root: Path | None,
     sandbox: bool,
     api_base: str | None,
     parallelism: int,
@@ -63,7 +64,7 @@ def command(
     Every Studio flow the plan would create or change is also checked by Studio
     itself (POST /v2/Flows/Validate, read-only) unless --no-remote-validate.
     """
-    manifest = load_manifest(directory, env=env, variables=variables)
+    manifest = load_manifest(directory, env=env, variables=variables, file_root=file_root)
     echo_warnings(manifest)
     with connect_for(
         directory, manifest, sandbox=sandbox, api_base=api_base, parallelism=parallelism

@@ -31,11 +31,19 @@ from flexplan.manifest import Manifest, validate_directory
     help="text for people, json for tools, github for workflow annotations.",
 )
 def command(
-    directory: Path, env: str | None, variables: dict[str, str], output_format: str
+    directory: Path,
+    env: str | None,
+    variables: dict[str, str],
+    file_root: Path | None,
+    output_format: str,
 ) -> None:
     """Check the manifest in DIRECTORY (default: the current directory)."""
     manifest, diagnostics = validate_directory(
-        directory, env=env, variables=variables, all_environments=env is None
+        directory,
+        env=env,
+        variables=variables,
+        all_environments=env is None,
+        file_root=file_root,
     )
     if output_format == "json":
         click.echo(json.dumps([_as_json(d) for d in diagnostics], indent=2))

@@ -2,7 +2,9 @@
 
 A saved plan is the JSON plan plus the live fingerprint of every resource it
 touches, wrapped with a format version and an integrity digest so that a
-hand-edited or foreign file is refused rather than applied.
+hand-edited, truncated or foreign file is refused rather than applied. The
+digest is a plain SHA-256 with no key: it catches accidents, not tampering
+(anyone can recompute it); apply re-plans and compares anyway.
 """
 
 from __future__ import annotations
@@ -26,6 +28,13 @@ SAVED_FORMAT = "flexplan-saved-plan/1"
 def _digest(body: dict[str, Any]) -> str:
     text = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _safe_digest(body: dict[str, Any]) -> str | None:
+    try:
+        return _digest(body)
+    except RecursionError:  # nested deeper than any plan flexplan writes
+        return None
 
 
 def live_version(change: ResourceChange) -> dict[str, Any]:
@@ -106,6 +115,11 @@ def read_saved_plan(path: Path) -> dict[str, Any]:
             f"{path} is not a flexplan plan file (not JSON: {exc})",
             hint="write one with `flexplan plan --out FILE`",
         ) from None
+    except RecursionError:
+        raise FlexplanError(
+            f"{path} is not a flexplan plan file (its JSON is nested too deeply)",
+            hint="write one with `flexplan plan --out FILE`",
+        ) from None
     if not isinstance(document, dict) or document.get("format") != SAVED_FORMAT:
         found = document.get("format") if isinstance(document, dict) else None
         raise FlexplanError(
@@ -114,7 +128,7 @@ def read_saved_plan(path: Path) -> dict[str, Any]:
             hint="run `flexplan plan --out FILE` again with this version of flexplan",
         )
     body = document.get("plan")
-    if not isinstance(body, dict) or document.get("integrity") != _digest(body):
+    if not isinstance(body, dict) or document.get("integrity") != _safe_digest(body):
         raise FlexplanError(
             f"{path} was changed after flexplan wrote it (integrity check failed)",
             hint="never edit a saved plan; run `flexplan plan --out FILE` again",

@@ -32,12 +32,14 @@ def load_manifest(
     env: str | None = None,
     variables: Mapping[str, str] | None = None,
     environ: Mapping[str, str] | None = None,
+    file_root: Path | None = None,
 ) -> Manifest:
     """The manifest in ``directory`` for ``env``; ``DiagnosticsError`` lists every problem.
 
     Warnings do not stop it: they are kept in ``manifest.warnings`` for the command to show.
+    Every file it reads must resolve inside ``directory`` (or ``file_root``, when given).
     """
-    manifest, diagnostics = _load(directory, env, variables, environ)
+    manifest, diagnostics = _load(directory, env, variables, environ, file_root)
     errors = [d for d in diagnostics if d.severity == "error"]
     if manifest is None or errors:
         raise DiagnosticsError(errors or diagnostics)
@@ -51,27 +53,28 @@ def validate_directory(
     variables: Mapping[str, str] | None = None,
     all_environments: bool = False,
     environ: Mapping[str, str] | None = None,
+    file_root: Path | None = None,
 ) -> tuple[Manifest | None, list[Diagnostic]]:
     """Load and check; with ``all_environments`` (and no ``env``) check each environment.
 
     Returns the manifest (for a single environment, when valid) and the problems,
     sorted by place. A problem found in some environments only says which.
     """
-    names = environments_of(directory) if all_environments and env is None else []
+    names = environments_of(directory, file_root) if all_environments and env is None else []
     if not names:
-        manifest, diagnostics = _load(directory, env, variables, environ)
+        manifest, diagnostics = _load(directory, env, variables, environ, file_root)
         return manifest, sorted(diagnostics, key=Diagnostic.sort_key)
     found: dict[Diagnostic, list[str]] = {}
     for name in names:
-        for diagnostic in _load(directory, name, variables, environ)[1]:
+        for diagnostic in _load(directory, name, variables, environ, file_root)[1]:
             found.setdefault(diagnostic, []).append(name)
     merged = [d if len(envs) == len(names) else _tagged(d, envs) for d, envs in found.items()]
     return None, sorted(merged, key=Diagnostic.sort_key)
 
 
-def environments_of(directory: Path) -> list[str]:
+def environments_of(directory: Path, file_root: Path | None = None) -> list[str]:
     """Names under ``environments:`` in the manifest (empty when unreadable or none)."""
-    loader = Loader(directory, env=None, variables=None)
+    loader = Loader(directory, env=None, variables=None, file_root=file_root)
     root = loader._root()
     envs = root.data.get("environments") if root is not None else None
     return [str(k) for k in envs] if isinstance(envs, dict) else []
@@ -93,7 +96,8 @@ def _load(
     env: str | None,
     variables: Mapping[str, str] | None,
     environ: Mapping[str, str] | None,
+    file_root: Path | None,
 ) -> tuple[Manifest | None, list[Diagnostic]]:
-    loader = Loader(directory, env=env, variables=variables, environ=environ)
+    loader = Loader(directory, env=env, variables=variables, environ=environ, file_root=file_root)
     manifest = loader.load()
     return manifest, loader.diagnostics

@@ -18,10 +18,12 @@ from typing import Any
 from pydantic import ValidationError
 
 from flexplan.errors import Diagnostic, Location
+from flexplan.manifest import limits
 from flexplan.manifest.document import SECTIONS, SETTINGS_KEYS, Settings
+from flexplan.manifest.files import AccessError, FileAccess, expand_include
 from flexplan.manifest.model import Entry, Manifest
 from flexplan.manifest.rules import cross_check
-from flexplan.manifest.source import SourceMap, json_source_map, parse_json, parse_yaml, read_text
+from flexplan.manifest.source import Budget, SourceMap, json_source_map, parse_json, parse_yaml
 from flexplan.manifest.translate import translate
 from flexplan.manifest.variables import Substituter, Variables
 from flexplan.resources import BY_SECTION
@@ -57,8 +59,12 @@ class Loader:
         env: str | None,
         variables: Mapping[str, str] | None,
         environ: Mapping[str, str] | None = None,
+        file_root: Path | None = None,
     ) -> None:
         self.directory = directory
+        self.file_root = file_root
+        self.access = FileAccess.at(directory if directory.is_dir() else directory.parent)
+        self.budget = Budget()
         self.env = env
         self.cli_vars = dict(variables or {})
         self.environ = os.environ if environ is None else environ
@@ -123,21 +129,53 @@ class Loader:
             return None
         if path.is_dir():
             path = path / MANIFEST_FILE
-            if not path.is_file():
+            if path.is_dir():
                 self.report(
-                    f"no {MANIFEST_FILE} here", Location(str(self.directory)),
-                    f"create {MANIFEST_FILE}, or give the directory that has it",
+                    f"{MANIFEST_FILE} is a directory, not a file", Location(str(path)),
+                    f"{MANIFEST_FILE} must be the manifest file itself",
                 )  # fmt: skip
                 return None
-        return self._parse(path, str(path), top=True)
-
-    def _parse(self, path: Path, display: str, *, top: bool) -> _File | None:
-        text, problem = read_text(path, display, "manifest file" if top else "included file")
-        if text is None:
-            if problem is not None:
-                self.diagnostics.append(problem)
+            if not path.exists() and not path.is_symlink():
+                self._no_manifest()
+                return None
+        if not self._widen_root():
             return None
-        data, smap, problems = parse_yaml(text, display)
+        return self._parse(path, str(path), "manifest file", Location(str(path)), top=True)
+
+    def _no_manifest(self) -> None:
+        if self.directory.name == MANIFEST_FILE:
+            message = f"{self.directory} is a directory, not the manifest file"
+            hint = f"give the directory that holds {MANIFEST_FILE}"
+        else:
+            message = f"no {MANIFEST_FILE} here"
+            hint = f"create {MANIFEST_FILE}, or give the directory that has it"
+        self.report(message, Location(str(self.directory)), hint)
+
+    def _widen_root(self) -> bool:
+        """Apply ``--file-root``: it must hold the configuration directory."""
+        if self.file_root is None:
+            return True
+        wider = FileAccess.at(self.file_root)
+        if not self.file_root.is_dir() or not wider.inside(self.access.root):
+            self.report(
+                f"--file-root {self.file_root} is not a directory that holds the configuration",
+                Location(str(self.directory)),
+                "give a directory above the one with flexplan.yaml (e.g. the repository root)",
+            )
+            return False
+        self.access = wider
+        return True
+
+    def _parse(
+        self, path: Path, display: str, what: str, named_at: Location, *, top: bool
+    ) -> _File | None:
+        try:
+            text = self.access.read(path, what)
+        except AccessError as exc:
+            line = Location(display, exc.line) if exc.line else named_at
+            self.report(exc.message, line, exc.hint)
+            return None
+        data, smap, problems = parse_yaml(text, display, self.budget)
         self.diagnostics.extend(problems)
         if data is None and not problems:
             data = {}
@@ -170,24 +208,37 @@ class Loader:
     def _includes(self, settings: Settings, root: _File) -> None:
         seen = {root.path.resolve()}
         base = root.path.parent
+        matched = 0
         for i, pattern in enumerate(settings.include or ()):
             loc = root.smap.locate(("include", i))
-            matches = sorted(glob.glob(os.path.join(str(base), pattern), recursive=True))
-            files = [m for m in matches if Path(m).is_file()]
+            try:
+                files = expand_include(self.access, base, pattern)
+            except AccessError as exc:
+                self.report(exc.message, loc, exc.hint)
+                continue
             if not files:
                 what = "matches no file" if glob.has_magic(pattern) else "does not exist"
                 self.report(
                     f"include '{pattern}' {what}", loc, "paths are relative to flexplan.yaml"
                 )
-            for match in files:
-                path = Path(match)
+            matched += len(files)
+            if matched > limits.INCLUDE_FILES:
+                self.report(
+                    f"the include: globs match more than {limits.INCLUDE_FILES:,} files", loc,
+                    "narrow the patterns; each file may hold many resources",
+                )  # fmt: skip
+                return
+            for path in files:
                 if path.resolve() not in seen:
                     seen.add(path.resolve())
-                    self._parse(path, os.path.normpath(match), top=False)
+                    shown = os.path.normpath(path)
+                    what = f"included file '{os.path.relpath(path, base)}'"
+                    self._parse(path, shown, what, loc, top=False)
 
     # -- settings, environments, variables --------------------------------------------------
     def _settings(self, root: _File) -> Settings | None:
         raw = {k: v for k, v in root.data.items() if k in SETTINGS_KEYS}
+        self._odd_numbers(root.smap, ())
         sub = Substituter(self.vars, root.smap.locate, allow_vars=False)
         raw = sub.apply(raw)
         self.diagnostics.extend(sub.result.diagnostics)
@@ -297,6 +348,7 @@ class Loader:
                 f"{kind.title} '{raw.name}' must be a mapping of fields", file.smap.locate(base)
             )
             return None
+        self._odd_numbers(file.smap, base)
         sub = Substituter(self.vars, lambda p: file.smap.locate((*base, *p)))
         templated = tuple(getattr(kind, "template_fields", ()))
         paths = [p for p in file.smap.dollars_under(base) if p[:1] not in [(t,) for t in templated]]
@@ -369,12 +421,12 @@ class Loader:
     ) -> Any:
         path = file.path.parent / rel
         display = os.path.normpath(os.path.join(os.path.dirname(file.display), rel))
-        text, problem = read_text(path, display, f"{source[-1]} '{rel}'")
-        if text is None:
-            message = problem.message if problem else "cannot read file"
-            self.report(
-                message, entry.location_of(source), f"the path is relative to {file.display}"
-            )
+        try:
+            text = self.access.read(path, f"{source[-1]} '{rel}'", rel)
+        except AccessError as exc:
+            where = Location(display, exc.line) if exc.line else entry.location_of(source)
+            hint = exc.hint or f"the path is relative to {file.display}"
+            self.report(exc.message, where, hint)
             return None
         filled = sub.apply_text(text, display)
         self.diagnostics.extend(sub.result.diagnostics)
@@ -391,6 +443,19 @@ class Loader:
             entry.sensitive_paths |= _paths_holding(value, sub.env_values, target)
         return value
 
+    def _odd_numbers(self, smap: SourceMap, base: FieldPath) -> None:
+        """``0x10`` or ``010`` read as 16 or 8: say what YAML did (variables keep their text)."""
+        n = len(base)
+        for path, text, value in smap.odd_numbers:
+            in_entry = not base and bool(path) and path[0] in SECTIONS
+            if path[:n] != base or in_entry or _is_variable(path):
+                continue
+            self.report(
+                f"YAML reads {text} as the number {value}",
+                smap.locate(path),
+                f'write {value} if you mean that number, or "{text}" in quotes for text',
+            )
+
     def _report_validation(
         self, exc: ValidationError, model: Any, smap: SourceMap, base: FieldPath
     ) -> None:
@@ -398,6 +463,10 @@ class Loader:
             full = (*base, *issue.path)
             loc = smap.key(full) if issue.at_key else smap.locate(full)
             self.report(issue.message, loc, issue.hint)
+
+
+def _is_variable(path: FieldPath) -> bool:
+    return path[:1] == ("vars",) or (path[:1] == ("environments",) and path[2:3] == ("vars",))
 
 
 def _paths_holding(value: Any, secrets: set[str], prefix: FieldPath) -> set[FieldPath]:

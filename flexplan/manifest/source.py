@@ -5,18 +5,22 @@ them and remember where every value (and every mapping key) stands, so that a
 problem found later, deep inside a pydantic model, still points at the line
 the user wrote. Duplicate keys are reported (naming both lines) instead of
 silently keeping the last one, and YAML's own errors become diagnostics.
+Building stops with one diagnostic when a file nests too deeply or expands
+(through aliases and ``<<`` merges) past ``limits`` -- an alias bomb is a few
+hundred bytes.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import yaml
 
 from flexplan.errors import Diagnostic, Location
+from flexplan.manifest import limits
 from flexplan.resources.base import FieldPath
 
 _Base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -59,6 +63,8 @@ class SourceMap:
     keys: dict[FieldPath, Pos] = field(default_factory=dict)
     texts: dict[FieldPath, str] = field(default_factory=dict)  # source text of non-strings
     dollars: list[FieldPath] = field(default_factory=list)  # strings holding "${"
+    # whole numbers YAML read from a non-decimal form (0x10, 010, 1:30): path, text, value
+    odd_numbers: list[tuple[FieldPath, str, int]] = field(default_factory=list)
 
     def locate(self, path: FieldPath) -> Location:
         """The nearest known place for ``path`` (walking up to the document)."""
@@ -98,18 +104,75 @@ def _yaml11_bool(node: yaml.ScalarNode, value: bool, loc: Location) -> Diagnosti
         loc,
         f'write {word}, or quote it ("{node.value}") if you mean the text',
     )
+_INT = _TAG + "int"
+_DECIMAL = re.compile(r"[-+]?(0|[1-9][0-9_]*)\Z")
+
+
+@dataclass
+class Budget:
+    """What the YAML files of one manifest may still expand to (shared by its files)."""
+
+    values: int = limits.YAML_VALUES
+    alias_values: int = limits.ALIAS_VALUES
+
+
+class _TooBig(Exception):
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        super().__init__(diagnostic.message)
+        self.diagnostic = diagnostic
 
 
 class _Builder:
-    def __init__(self, smap: SourceMap) -> None:
+    def __init__(self, smap: SourceMap, budget: Budget) -> None:
         self.smap = smap
+        self.budget = budget
         self.diagnostics: list[Diagnostic] = []
         self._active: set[int] = set()
+        self._built: set[int] = set()  # nodes built once: building one again is an alias
+        self._aliasing = False
+        self._alias_at: FieldPath = ()  # where the alias being expanded is used
+        self._depth = 0
 
     def loc(self, mark: Any) -> Location:
         return Location(self.smap.file, mark.line + 1, mark.column + 1)
 
+    def _spend(self, node: yaml.Node, path: FieldPath) -> None:
+        budget = self.budget
+        budget.values -= 1
+        if budget.values < 0:
+            self._stop(
+                f"the YAML expands to more than {limits.YAML_VALUES:,} values", path,
+                "split the manifest, or use fewer aliases (*name) and << merges",
+            )  # fmt: skip
+        if self._aliasing or id(node) in self._built:
+            budget.alias_values -= 1
+            if budget.alias_values < 0:
+                self._stop(
+                    f"YAML aliases (*name) and << merges expand to more than "
+                    f"{limits.ALIAS_VALUES:,} values", self._alias_at,
+                    "an alias repeats its anchor's whole value: write the values out, "
+                    "or anchor smaller pieces",
+                )  # fmt: skip
+        else:
+            self._built.add(id(node))
+
+    def _stop(self, message: str, path: FieldPath, hint: str) -> None:
+        smap = self.smap
+        where = smap.key(path) if path in smap.keys else smap.locate(path[:-1])
+        raise _TooBig(Diagnostic(message, where, hint))
+
     def build(self, node: yaml.Node, path: FieldPath, key_pos: Pos | None) -> Any:
+        alias = not self._aliasing and id(node) in self._built
+        self._spend(node, path)
+        if not alias:
+            return self._build(node, path, key_pos)
+        self._aliasing, self._alias_at = True, path
+        try:
+            return self._build(node, path, key_pos)
+        finally:
+            self._aliasing = False
+
+    def _build(self, node: yaml.Node, path: FieldPath, key_pos: Pos | None) -> Any:
         cls = type(node)
         if cls is _SCALAR:
             if key_pos is not None and node.tag == _NULL:
@@ -123,6 +186,12 @@ class _Builder:
         if id(node) in self._active:
             self.diagnostics.append(Diagnostic("recursive alias", self.loc(mark)))
             return None
+        self._depth += 1
+        if self._depth > limits.DEPTH:
+            self._stop(
+                f"the YAML is nested more than {limits.DEPTH} levels deep", path,
+                "a manifest needs a few levels: check the indentation and brackets",
+            )  # fmt: skip
         self._active.add(id(node))
         try:
             if cls is _SEQUENCE:
@@ -130,6 +199,7 @@ class _Builder:
             return self.mapping(node, path)  # type: ignore[arg-type]
         finally:
             self._active.discard(id(node))
+            self._depth -= 1
 
     def scalar(self, node: yaml.ScalarNode, path: FieldPath) -> Any:
         convert = _SCALARS.get(node.tag) if not node.style else None
@@ -141,6 +211,8 @@ class _Builder:
         value = convert(node)
         if node.tag == _BOOL and node.value not in _YAML12_BOOLS:
             self.diagnostics.append(_yaml11_bool(node, bool(value), self.loc(node.start_mark)))
+        if node.tag == _INT and isinstance(value, int) and not _DECIMAL.match(node.value):
+            self.smap.odd_numbers.append((path, str(node.value), value))
         return value
 
     def mapping(self, node: yaml.MappingNode, path: FieldPath) -> dict[str, Any]:
@@ -180,6 +252,7 @@ class _Builder:
                 self.diagnostics.append(Diagnostic("'<<' must merge a mapping", loc))
                 continue
             for key_node, value_node in source.value:
+                self._spend(key_node, path)
                 key = str(key_node.value)
                 if key not in out and isinstance(key_node, yaml.ScalarNode):
                     mark = key_node.start_mark
@@ -188,23 +261,9 @@ class _Builder:
                     out[key] = self.build(value_node, (*path, key), key_pos)
 
 
-def read_text(path: Path, display: str, what: str = "file") -> tuple[str | None, Diagnostic | None]:
-    """A file's text, or a diagnostic saying why it cannot be read."""
-    try:
-        return path.read_text(encoding="utf-8"), None
-    except FileNotFoundError:
-        return None, Diagnostic(f"{what} not found", Location(display), None)
-    except IsADirectoryError:
-        return None, Diagnostic(f"{what} is a directory, not a file", Location(display))
-    except UnicodeDecodeError as exc:
-        line = exc.object[: exc.start].count(b"\n") + 1
-        message = f"{what} is not UTF-8 text ({exc.reason})"
-        return None, Diagnostic(message, Location(display, line), "save it as UTF-8")
-    except OSError as exc:
-        return None, Diagnostic(f"cannot read {what}: {exc.strerror}", Location(display))
-
-
-def parse_yaml(text: str, display: str) -> tuple[Any, SourceMap, list[Diagnostic]]:
+def parse_yaml(
+    text: str, display: str, budget: Budget | None = None
+) -> tuple[Any, SourceMap, list[Diagnostic]]:
     """Values and positions of one YAML document; problems as diagnostics."""
     smap = SourceMap(display)
     try:
@@ -217,9 +276,11 @@ def parse_yaml(text: str, display: str) -> tuple[Any, SourceMap, list[Diagnostic
         return None, smap, [Diagnostic("YAML nested too deeply", Location(display, 1, 1))]
     if node is None:
         return None, smap, []
-    builder = _Builder(smap)
+    builder = _Builder(smap, budget or Budget())
     try:
         value = builder.build(node, (), None)
+    except _TooBig as exc:
+        return None, smap, [exc.diagnostic]
     except RecursionError:
         return None, smap, [Diagnostic("YAML nested too deeply", Location(display, 1, 1))]
     return value, smap, builder.diagnostics
@@ -240,14 +301,91 @@ def _yaml_error(exc: yaml.MarkedYAMLError, display: str, text: str) -> Diagnosti
 
 
 def parse_json(text: str, display: str) -> tuple[Any, Diagnostic | None]:
-    """A JSON document, or a diagnostic at the line and column of its first error."""
+    """A JSON document, or a diagnostic at the line and column of its first error.
+
+    A key repeated in one object is an error (as in YAML), not the last one winning;
+    so is nesting deeper than ``limits.DEPTH``.
+    """
+    repeated: list[str] = []
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        value = dict(items)
+        if len(value) != len(items):
+            repeated.append(_first_repeated(items))
+        return value
+
     try:
-        return json.loads(text), None
+        value = json.loads(text, object_pairs_hook=pairs)
     except json.JSONDecodeError as exc:
         loc = Location(display, exc.lineno, exc.colno)
         return None, Diagnostic(f"invalid JSON: {exc.msg}", loc)
     except RecursionError:
-        return None, Diagnostic("JSON nested too deeply", Location(display, 1, 1))
+        return None, _too_deep_json(text, display)
+    if repeated:
+        return None, _duplicate_json_key(text, display, repeated[0])
+    if _nested_deeper(value, limits.DEPTH):
+        return None, _too_deep_json(text, display)
+    return value, None
+
+
+def _first_repeated(items: list[tuple[str, Any]]) -> str:
+    seen: set[str] = set()
+    for key, _ in items:
+        if key in seen:
+            return key
+        seen.add(key)
+    return ""
+
+
+def _nested_deeper(value: Any, most: int) -> bool:
+    kind = type(value)
+    if kind is dict:
+        children: Any = value.values()
+    elif kind is list:
+        children = value
+    else:
+        return False
+    if most == 0:
+        return True
+    for child in children:
+        child_kind = type(child)
+        if (child_kind is dict or child_kind is list) and _nested_deeper(child, most - 1):
+            return True
+    return False
+
+
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+def _too_deep_json(text: str, display: str) -> Diagnostic:
+    depth, where = 0, 0
+    for match in _JSON_TOKEN.finditer(text):
+        token = match.group()
+        if token in "[{":
+            depth += 1
+            if depth > limits.DEPTH:
+                where = match.start()
+                break
+        elif token in "]}":
+            depth -= 1
+    line = text.count("\n", 0, where) + 1
+    column = where - (text.rfind("\n", 0, where) + 1) + 1
+    return Diagnostic(
+        f"the JSON is nested more than {limits.DEPTH} levels deep",
+        Location(display, line, column),
+        "a Studio definition needs a few levels: check the brackets",
+    )
+
+
+def _duplicate_json_key(text: str, display: str, key: str) -> Diagnostic:
+    _, _, problems = parse_yaml(text.replace("\t", " "), display)
+    for problem in problems:
+        if problem.message.startswith("duplicate key"):
+            return problem
+    return Diagnostic(
+        f"duplicate key '{key}'", Location(display, 1, 1),
+        "each key may appear once in an object; remove or rename one",
+    )  # fmt: skip
 
 
 def json_source_map(text: str, display: str) -> SourceMap:

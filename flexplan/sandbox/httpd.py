@@ -6,12 +6,15 @@ to) or, failing that, by the Host header (``flex-api.twilio.com``). Each
 request goes: latency -> concurrency slot (429, after the latency as a real
 server answers it) -> injected fault -> Basic auth (401) -> route (404/405) ->
 handler under the store lock -> save -> answer (mangled by an answer fault).
-``/__sandbox/stats`` and ``/__sandbox/reset`` are control endpoints.
+``/__sandbox/stats``, ``/__sandbox/reset`` and ``/__sandbox/state`` are control
+endpoints: they answer loopback peers only (403 to any other address, even
+with ``--host 0.0.0.0``), since they take no credentials.
 """
 
 from __future__ import annotations
 
 import base64
+import ipaddress
 import json
 import secrets
 import sys
@@ -96,6 +99,23 @@ class App:
             return False
         expected = self.users.get(user)
         return expected is not None and secrets.compare_digest(expected, password)
+
+
+def is_loopback_peer(address: str) -> bool:
+    """True for 127.0.0.0/8 and ::1 (also IPv4-mapped); anything unparseable is not."""
+    try:
+        ip = ipaddress.ip_address(address.split("%")[0])
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_loopback
+
+
+def control_refused() -> ApiError:
+    return ApiError(
+        403, 20403, "Forbidden: the sandbox's control endpoints answer loopback clients only"
+    )
 
 
 def split_api(path: str, host: str | None) -> tuple[str | None, str]:
@@ -306,7 +326,9 @@ class Handler(BaseHTTPRequestHandler):
         )
 
     def _control(self, path: str) -> None:
-        if path == "/__sandbox/stats" and self.command == "GET":
+        if not is_loopback_peer(str(self.client_address[0])):
+            self._send(403, control_refused().body())
+        elif path == "/__sandbox/stats" and self.command == "GET":
             self._send(200, self.app.stats.as_dict())
         elif path == "/__sandbox/reset" and self.command == "POST":
             self.app.store.reset()
