@@ -21,6 +21,10 @@ from flexplan.studio_widgets import WIDGET_TYPES
 
 KNOWN_WIDGET_TYPES: frozenset[str] = WIDGET_TYPES  # Studio's widget library (shared)
 
+# "did you mean" compares with every state name: only the first problems get one, so
+# that a hostile definition with thousands of dangling targets stays linear
+HINTED_PROBLEMS = 20
+
 PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -44,7 +48,8 @@ def check_definition(defn: Any) -> list[Problem]:
         problems.append(_missing_state("initial_state", initial, names, ("initial_state",)))
     for path, target in _transition_targets(states):
         if target not in names:
-            problems.append(_missing_state("transition target", target, names, path))
+            hinted = len(problems) < HINTED_PROBLEMS
+            problems.append(_missing_state("transition target", target, names, path, hinted))
     return problems
 
 
@@ -69,19 +74,20 @@ def _check_states(states: list[Any], problems: list[Problem]) -> dict[str, int]:
             )
         else:
             names[name] = i
-        problems.extend(_check_widget_type(state.get("type"), (*path, "type")))
+        hinted = len(problems) < HINTED_PROBLEMS
+        problems.extend(_check_widget_type(state.get("type"), (*path, "type"), hinted))
         transitions = state.get("transitions", [])
         if not isinstance(transitions, list):
             problems.append(_problem("'transitions' must be a list", (*path, "transitions")))
     return names
 
 
-def _check_widget_type(kind: Any, path: FieldPath) -> list[Problem]:
+def _check_widget_type(kind: Any, path: FieldPath, hinted: bool = True) -> list[Problem]:
     if not isinstance(kind, str):
         return [_problem("a state needs a widget 'type'", path)]
     if kind in KNOWN_WIDGET_TYPES:
         return []
-    close = difflib.get_close_matches(kind, sorted(KNOWN_WIDGET_TYPES), n=1)
+    close = difflib.get_close_matches(kind, sorted(KNOWN_WIDGET_TYPES), n=1) if hinted else []
     hint = (
         f"did you mean '{close[0]}'? " if close else ""
     ) + "Studio adds widgets over time: `flexplan plan` asks Studio's Validate, which decides"
@@ -99,8 +105,10 @@ def _transition_targets(states: list[Any]) -> Iterator[tuple[FieldPath, str]]:
                 yield ("states", i, "transitions", j, "next"), target
 
 
-def _missing_state(what: str, target: str, names: Mapping[str, int], path: FieldPath) -> Problem:
-    close = difflib.get_close_matches(target, list(names), n=1)
+def _missing_state(
+    what: str, target: str, names: Mapping[str, int], path: FieldPath, hinted: bool = True
+) -> Problem:
+    close = difflib.get_close_matches(target, list(names), n=1) if hinted else []
     hint = f"did you mean '{close[0]}'?" if close else "name one of the flow's states"
     return _problem(f"{what} '{target}' is not a state of this flow", path, hint)
 

@@ -140,7 +140,8 @@ def expand_include(access: FileAccess, base: Path, pattern: str) -> list[Path]:
     if not access.inside(start):
         raise AccessError(f"include '{pattern}' is outside the configuration directory", ROOT_HINT)
     if fixed == len(parts):
-        return [start] if start.is_file() else []
+        exists = start.exists() and not start.is_dir()
+        return [start] if exists or start.is_symlink() else []
     search = _Search(pattern)
     found = search.walk(str(start), parts[fixed:])
     return sorted(Path(p) for p in found)
@@ -182,7 +183,7 @@ class _Search:
             if not _visible(entry.name, head) or not fnmatch.fnmatchcase(entry.name, head):
                 continue
             if not rest:
-                if entry.is_file():
+                if not entry.is_dir():  # a FIFO or device is matched, and refused when read
                     self.found.add(entry.path)
             elif entry.is_dir():
                 self.walk(entry.path, rest)
@@ -190,7 +191,7 @@ class _Search:
 
     def _all_files(self, directory: str) -> None:
         for entry in self.entries(directory):
-            if _visible(entry.name, "") and entry.is_file():
+            if _visible(entry.name, "") and not entry.is_dir():
                 self.found.add(entry.path)
 
 

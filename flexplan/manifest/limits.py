@@ -18,12 +18,15 @@ FILE_BYTES = 10 * MiB
 TOTAL_BYTES = 64 * MiB
 """Largest sum of the sizes of every file one manifest reads."""
 
-YAML_VALUES = 250_000
-"""Most values (mapping entries, list items, scalars) in all YAML files of a manifest,
-counting every expansion of an alias or ``<<`` merge."""
+YAML_VALUES = 500_000
+"""Most values (mapping keys, mapping values, list items) in all YAML files of a
+manifest, counting every expansion of an alias or ``<<`` merge."""
 
 ALIAS_VALUES = 100_000
 """Most values that aliases and ``<<`` merges may produce in all YAML files of a manifest."""
+
+JSON_VALUES = 200_000
+"""Most values (object members, list items, scalars) in one JSON definition file."""
 
 DEPTH = 100
 """Deepest nesting of mappings and lists, in YAML and in JSON definition files."""

@@ -32,6 +32,7 @@ from flexplan.resources.fields import LOCAL_NAME
 from flexplan.studio import map_strings
 
 MANIFEST_FILE = "flexplan.yaml"
+REPORTED_PER_ENTRY = 100  # problems shown for one resource; the rest are counted
 
 
 @dataclass
@@ -366,10 +367,17 @@ class Loader:
         entry.locators.append(((), lambda p: file.smap.locate((*base, *p))))
         if not self._fill_templates(entry, file, templated):
             return None
-        for problem in kind.check(raw.name, entry.spec):
+        problems = list(kind.check(raw.name, entry.spec))
+        for problem in problems[:REPORTED_PER_ENTRY]:
             self.report(
                 problem.message, entry.location_of(problem.path), problem.hint, problem.severity
             )
+        if len(problems) > REPORTED_PER_ENTRY:
+            more = len(problems) - REPORTED_PER_ENTRY
+            self.report(
+                f"{kind.title} '{raw.name}' has {more:,} more problems", entry.location,
+                "fix the ones above first",
+            )  # fmt: skip
         return entry
 
     def _fill_templates(self, entry: Entry, file: _File, templated: tuple[str, ...]) -> bool:

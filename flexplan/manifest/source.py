@@ -216,6 +216,7 @@ class _Builder:
         return value
 
     def mapping(self, node: yaml.MappingNode, path: FieldPath) -> dict[str, Any]:
+        self.budget.values -= len(node.value)  # the keys (each value spends for itself)
         out: dict[str, Any] = {}
         merges: list[yaml.Node] = []
         for key_node, value_node in node.value:
@@ -266,6 +267,11 @@ def parse_yaml(
 ) -> tuple[Any, SourceMap, list[Diagnostic]]:
     """Values and positions of one YAML document; problems as diagnostics."""
     smap = SourceMap(display)
+    budget = budget or Budget()
+    if len(text) > _COUNT_FIRST_FROM:
+        problem = _too_many_values(text, display, budget.values)
+        if problem is not None:
+            return None, smap, [problem]
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
@@ -276,7 +282,7 @@ def parse_yaml(
         return None, smap, [Diagnostic("YAML nested too deeply", Location(display, 1, 1))]
     if node is None:
         return None, smap, []
-    builder = _Builder(smap, budget or Budget())
+    builder = _Builder(smap, budget)
     try:
         value = builder.build(node, (), None)
     except _TooBig as exc:
@@ -284,6 +290,32 @@ def parse_yaml(
     except RecursionError:
         return None, smap, [Diagnostic("YAML nested too deeply", Location(display, 1, 1))]
     return value, smap, builder.diagnostics
+
+
+# Composing costs ~300 bytes and ~10 µs a node before any limit can act (a 10 MiB file
+# of "1," is 5 million nodes: a minute and 1.5 GB); larger files are counted first,
+# from libyaml's events, which stops at the limit.
+_COUNT_FIRST_FROM = 256 * 1024
+_VALUE_EVENTS = (yaml.ScalarEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent)
+
+
+def _too_many_values(text: str, display: str, most: int) -> Diagnostic | None:
+    count = 0
+    try:
+        for event in yaml.parse(text, Loader=_Base):
+            if isinstance(event, _VALUE_EVENTS):
+                count += 1
+                if count > most:
+                    mark = event.start_mark
+                    where = Location(display, mark.line + 1, mark.column + 1) if mark else None
+                    return Diagnostic(
+                        f"the YAML holds more than {limits.YAML_VALUES:,} values",
+                        where or Location(display, 1, 1),
+                        "split the manifest into smaller files",
+                    )
+    except yaml.YAMLError:
+        return None  # composing reports it, with its place
+    return None
 
 
 def _yaml_error(exc: yaml.MarkedYAMLError, display: str, text: str) -> Diagnostic:
@@ -325,7 +357,31 @@ def parse_json(text: str, display: str) -> tuple[Any, Diagnostic | None]:
         return None, _duplicate_json_key(text, display, repeated[0])
     if _nested_deeper(value, limits.DEPTH):
         return None, _too_deep_json(text, display)
+    if _json_bound(text) > limits.JSON_VALUES and _count_values(value) > limits.JSON_VALUES:
+        return None, Diagnostic(
+            f"the JSON holds more than {limits.JSON_VALUES:,} values",
+            Location(display, 1, 1),
+            "a Studio definition is far smaller: check that the path names a flow",
+        )
     return value, None
+
+
+def _json_bound(text: str) -> int:
+    """At least the number of values in a JSON text (each follows one of these or starts it)."""
+    return text.count(",") + text.count(":") + text.count("[") + 1
+
+
+def _count_values(value: Any) -> int:
+    count, stack = 0, [value]
+    while stack:
+        item = stack.pop()
+        count += 1
+        kind = type(item)
+        if kind is dict:
+            stack.extend(item.values())
+        elif kind is list:
+            stack.extend(item)
+    return count
 
 
 def _first_repeated(items: list[tuple[str, Any]]) -> str:
