@@ -343,6 +343,5 @@ def test_a_flood_of_problems_in_one_definition_is_capped(tmp_path: Path) -> None
     outcome = run_flexplan(*many_dangling_targets(tmp_path), cwd=tmp_path)
     assert outcome.code == 1 and "Traceback" not in outcome.output
     lines = outcome.stdout.splitlines()
-    assert sum(": error: " in line for line in lines) == 101
     assert sum(line.startswith("config/flow.json:1:") for line in lines) == 100
     assert "config/flexplan.yaml:2:3: error: Studio flow 'hostile' has 9,900 more problems" in lines
