@@ -32,13 +32,14 @@ def command(
     directory: Path,
     env: str | None,
     variables: dict[str, str],
+    file_root: Path | None,
     sandbox: bool,
     api_base: str | None,
     parallelism: int,
     force: bool,
 ) -> None:
     """Delete the account lock LOCK_ID (of the account the manifest in DIRECTORY names)."""
-    manifest = load_manifest(directory, env=env, variables=variables)
+    manifest = load_manifest(directory, env=env, variables=variables, file_root=file_root)
     if not force:
         _confirm(lock_id)
     with connect_for(
