@@ -104,6 +104,8 @@ def _yaml11_bool(node: yaml.ScalarNode, value: bool, loc: Location) -> Diagnosti
         loc,
         f'write {word}, or quote it ("{node.value}") if you mean the text',
     )
+
+
 _INT = _TAG + "int"
 _DECIMAL = re.compile(r"[-+]?(0|[1-9][0-9_]*)\Z")
 
