@@ -159,8 +159,26 @@ def truncate(text: str, limit: int = GITHUB_LIMIT) -> str:
         f"\n\n> [!NOTE]\n> {cut} characters ({lines_cut} lines) of this plan were cut to fit "
         f"GitHub's {limit}-character limit; run `flexplan plan` to see it whole.\n\n"
     )
-    if head.count("```") % 2 == 1:
-        notice = "\n```" + notice
-    if tail.count("```") % 2 == 1:
-        notice = notice + "```diff\n"
+    open_at_cut = _open_fence(head)
+    if open_at_cut:
+        notice = f"\n{open_at_cut}" + notice
+    open_at_tail = _open_fence(text[: len(text) - len(tail)])
+    if open_at_tail:
+        notice = notice + f"{open_at_tail}diff\n"
     return head + notice + tail
+
+
+_FENCE_LINE = re.compile(r"^(`{3,})(.*)$", re.MULTILINE)
+
+
+def _open_fence(text: str) -> str | None:
+    """The fence of the code block still open at the end of ``text`` (fences vary in length:
+    a block whose values hold backticks gets a longer one)."""
+    opened: str | None = None
+    for m in _FENCE_LINE.finditer(text):
+        fence, rest = m.group(1), m.group(2).strip()
+        if opened is None:
+            opened = fence
+        elif len(fence) >= len(opened) and not rest:
+            opened = None
+    return opened

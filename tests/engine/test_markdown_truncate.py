@@ -22,3 +22,14 @@ def test_open_code_fence_is_closed_and_reopened() -> None:
     out = truncate(text, 10_000)
     assert len(out) <= 10_000
     assert out.count("```") % 2 == 0
+
+
+def test_a_longer_fence_is_closed_and_reopened_with_its_own_length() -> None:
+    """A block whose values hold ``` is fenced with ````: the cut must close it with ````."""
+    body = "".join(f'-   widget "w```{i}" (say-play)\n' for i in range(30000))
+    text = "head\n````diff\n" + body + "````\n\nafter\n"
+    out = truncate(text, 10_000)
+    assert len(out) <= 10_000
+    head, _, rest = out.partition("> [!NOTE]")
+    assert head.rstrip().endswith("````")
+    assert "\n````diff\n" in rest
