@@ -17,6 +17,7 @@ import click
 from flexplan.cli.options import directory_argument, manifest_options
 from flexplan.errors import Diagnostic
 from flexplan.manifest import Manifest, validate_directory
+from flexplan.render.escape import visible
 
 
 @click.command(name="validate")
@@ -52,7 +53,7 @@ def command(
             click.echo(github_annotation(diagnostic))
     else:
         for diagnostic in diagnostics:
-            click.echo(diagnostic.render())
+            click.echo(visible(diagnostic.render(), keep="\n"))  # names from the manifest
     if output_format != "json":
         click.echo(_summary(diagnostics, manifest, env))
     if any(d.severity == "error" for d in diagnostics):

@@ -118,3 +118,16 @@ def test_markdown_text_has_no_live_html(text: str) -> None:
     out = md_text(text)
     assert not re.search(r"(?<!\\)[<&]", out.replace("\\\\", ""))
     assert "\n" not in out
+
+
+def test_validate_text_shows_invisible_characters_escaped(
+    tmp_path: Path, run_flexplan: Any
+) -> None:
+    manifest = (
+        'version: 1\nstudio_flows:\n  ok:\n    friendly_name: x\n    status: "pub\\u202elished"\n'
+    )
+    config = write_config(tmp_path / "v", manifest)
+    result = run_flexplan("validate", str(config))
+    assert result.exit_code == 1
+    assert "error: 'pub\\u202elished' is not a valid value for status" in result.stdout
+    assert "\u202e" not in result.output
