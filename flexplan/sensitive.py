@@ -29,7 +29,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 FieldPath = tuple[str | int, ...]
@@ -166,29 +166,37 @@ def _collect(value: Any, inherited: bool, key: str | None, found: set[str]) -> N
     if kind is str:
         if value:
             found.update(_text_secrets(value, below))
-        return
-    if kind is list or kind is tuple:
-        items: Iterable[tuple[str | None, Any]] = ((None, item) for item in value)
-    elif isinstance(value, Mapping):
+    elif kind is dict or (kind is not list and kind is not tuple and isinstance(value, Mapping)):
         pair = _pair_name(value) if "value" in value else None
-        if pair is None:
-            items = value.items()
-        else:
-            items = ((pair if k == "value" else k, v) for k, v in value.items()
-                     if k not in ("key", "name"))  # fmt: skip
-    else:
-        return
-    for name, item in items:
-        if type(item) is str:
-            if item:
-                secret = below or (name is not None and _key_is_secret(name))
-                hit = _text_secrets(item, secret)
-                if hit:
-                    found.update(hit)
-        elif type(item) in (dict, list):
-            _collect(item, below, name, found)
-        elif isinstance(item, (Mapping, tuple)):
-            _collect(item, below, None if name is None else str(name), found)
+        secret_keys = _KEY_SECRET
+        for k, item in value.items():
+            if pair is not None:
+                if k in ("key", "name"):
+                    continue
+                name: Any = pair if k == "value" else k
+            else:
+                name = k
+            t = type(item)
+            if t is str:
+                if item:
+                    secret = below or secret_keys.get(name)
+                    if secret is None:
+                        secret = _key_is_secret(name)
+                    hit = _text_secrets(item, secret)
+                    if hit:
+                        found.update(hit)
+            elif t is dict or t is list or isinstance(item, (Mapping, tuple)):
+                _collect(item, below, name if type(name) is str else str(name), found)
+    elif kind is list or kind is tuple:
+        for item in value:
+            t = type(item)
+            if t is str:
+                if item:
+                    hit = _text_secrets(item, below)
+                    if hit:
+                        found.update(hit)
+            elif t is dict or t is list or isinstance(item, (Mapping, tuple)):
+                _collect(item, below, None, found)
 
 
 _KEY_SECRET: dict[str, bool] = {}
