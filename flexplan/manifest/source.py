@@ -63,6 +63,7 @@ class SourceMap:
     keys: dict[FieldPath, Pos] = field(default_factory=dict)
     texts: dict[FieldPath, str] = field(default_factory=dict)  # source text of non-strings
     dollars: list[FieldPath] = field(default_factory=list)  # strings holding "${"
+    _dollars_by_entry: dict[FieldPath, list[FieldPath]] | None = None
     # whole numbers YAML read from a non-decimal form (0x10, 010, 1:30): path, text, value
     odd_numbers: list[tuple[FieldPath, str, int]] = field(default_factory=list)
 
@@ -84,7 +85,14 @@ class SourceMap:
     def dollars_under(self, prefix: FieldPath) -> list[FieldPath]:
         """Paths (relative to ``prefix``) of the strings below it that hold ``${``."""
         n = len(prefix)
-        return [p[n:] for p in self.dollars if p[:n] == prefix]
+        if n != 2:
+            return [p[n:] for p in self.dollars if p[:n] == prefix]
+        if self._dollars_by_entry is None:  # indexed once: one entry per look-up, not the file
+            index: dict[FieldPath, list[FieldPath]] = {}
+            for p in self.dollars:
+                index.setdefault(p[:2], []).append(p)
+            self._dollars_by_entry = index
+        return [p[2:] for p in self._dollars_by_entry.get(prefix, ())]
 
 
 _MAPPING, _SEQUENCE, _SCALAR = yaml.MappingNode, yaml.SequenceNode, yaml.ScalarNode
