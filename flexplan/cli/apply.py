@@ -41,6 +41,7 @@ from flexplan.engine.stale import check_digest, check_fresh
 from flexplan.errors import FlexplanError
 from flexplan.manifest import load_manifest
 from flexplan.render.apply_report import event_line, final_report, progress_bar
+from flexplan.render.common import no_changes_line
 from flexplan.render.text import render_text
 from flexplan.resources import KINDS
 
@@ -179,11 +180,10 @@ def _apply_fresh(
     directory = Path(saved.get("directory") or ".")
     with locking.hold(conn.client) as held:
         fresh = _settled_plan(conn, manifest, directory)
-        check_fresh(
-            saved, fresh, recent_writes(directory, conn.account_sid, horizon=Windows().horizon)
-        )
+        horizon = Windows.from_env(os.environ).horizon
+        check_fresh(saved, fresh, recent_writes(directory, conn.account_sid, horizon=horizon))
         if not fresh.has_changes:
-            click.echo("No changes. The account matches the manifest.")
+            click.echo(no_changes_line(fresh))
             return None
         click.echo(f"Applying the saved plan {path} ({len(fresh.actionable)} actions).")
         return _run(conn.client, fresh, message, directory, locking.handling, held)
@@ -279,7 +279,7 @@ def _journal(directory: Path, plan: Plan, result: ApplyResult) -> None:
         plan.account_sid,
         [(by_address[r.address], r.sid, _fingerprint(r.answer)) for r in done],
         created,
-        horizon=Windows().horizon,
+        horizon=Windows.from_env(os.environ).horizon,
         removed=[(address, sid) for address, sid, _ in result.verification.removed],
     )
 

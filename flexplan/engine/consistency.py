@@ -13,8 +13,11 @@ flexplan never trusts a single read where only lag could explain what it sees:
 - ``catch_up``: a plan whose changes only a lagging read explains (journal.py)
   re-reads the account for up to this long before saying it has not caught up.
 
-``FLEXPLAN_LOOKUP_WINDOW``, ``FLEXPLAN_VERIFY_WINDOW`` and
-``FLEXPLAN_CATCH_UP_WINDOW`` (seconds) change them (tests use short ones).
+- ``horizon``: only writes younger than this are ever taken for lag; after it, what
+  the account shows is what the plan shows, whatever the journal says.
+
+``FLEXPLAN_LOOKUP_WINDOW``, ``FLEXPLAN_VERIFY_WINDOW``, ``FLEXPLAN_CATCH_UP_WINDOW``
+and ``FLEXPLAN_LAG_HORIZON`` (seconds) change them (tests use short ones).
 """
 
 from __future__ import annotations
@@ -34,7 +37,9 @@ class Windows:
     lookup: float = 10.0
     verify: float = 20.0
     catch_up: float = 15.0
-    horizon: float = 600.0  # writes older than this are never taken for lag
+    # writes older than this are never taken for lag: Twilio's reads lag by seconds, and a
+    # longer horizon would hide a resource deleted in the Console right after an apply
+    horizon: float = 60.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Windows:
@@ -43,6 +48,7 @@ class Windows:
             lookup=_seconds(env, "FLEXPLAN_LOOKUP_WINDOW", default.lookup),
             verify=_seconds(env, "FLEXPLAN_VERIFY_WINDOW", default.verify),
             catch_up=_seconds(env, "FLEXPLAN_CATCH_UP_WINDOW", default.catch_up),
+            horizon=_seconds(env, "FLEXPLAN_LAG_HORIZON", default.horizon),
         )
 
 

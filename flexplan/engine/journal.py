@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from flexplan.engine.consistency import poll
-from flexplan.engine.model import Plan, ResourceChange
+from flexplan.engine.model import LAG_REASON, Plan, ResourceChange
 from flexplan.errors import DiagnosticsError
 from flexplan.redact import redact
 from flexplan.render.common import is_sensitive
@@ -267,8 +267,6 @@ def hold_back(plan: Plan, writes: Mapping[str, Write]) -> Plan:
     )
     return dataclasses.replace(plan, changes=changes, notes=[*plan.notes, note])
 
-
-LAG_REASON = "the account has not caught up with a recent apply that made this change"
 
 
 def _fill(value: Any, sids: Mapping[str, str | None]) -> Any:

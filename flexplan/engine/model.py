@@ -116,6 +116,11 @@ class Summary:
         return self.add + self.change + self.destroy
 
 
+# the reason of a change held back because only a read lagging behind a recent apply
+# shows it (engine/journal.py); renderers then say so instead of "matches the manifest"
+LAG_REASON = "the account has not caught up with a recent apply that made this change"
+
+
 @dataclass
 class Plan:
     account_sid: str

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flexplan.engine.model import ResourceChange
+from flexplan.engine.model import LAG_REASON, Plan, ResourceChange
 from flexplan.redact import MASK, redact, url_has_credentials
 from flexplan.render.escape import visible
 from flexplan.resources.live import Named, Unknown
@@ -65,6 +65,18 @@ def summary_line(add: int, change: int, destroy: int) -> str:
 
 
 NO_CHANGES = "No changes. The account matches the manifest."
+
+
+def no_changes_line(plan: Plan) -> str:
+    """The closing line of a plan with nothing to do: it never claims the account matches
+    while changes are held back until the account catches up with a recent apply."""
+    held = sum(1 for c in plan.changes if c.reason == LAG_REASON)
+    if not held:
+        return NO_CHANGES
+    return (
+        f"No changes shown: {held} held back until the account catches up with a recent "
+        "apply (see the note above)."
+    )
 
 
 def heading(change: ResourceChange) -> str:

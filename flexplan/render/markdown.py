@@ -14,8 +14,8 @@ from flexplan.engine.model import Plan, ResourceChange
 from flexplan.redact import redact
 from flexplan.render.common import (
     HEADLINE,
-    NO_CHANGES,
     is_sensitive,
+    no_changes_line,
     show,
     summary_line,
     symbol,
@@ -32,7 +32,8 @@ def render_markdown(plan: Plan, *, limit: int = GITHUB_LIMIT) -> str:
     env = f" · environment {md_code(plan.environment)}" if plan.environment else ""
     parts = [MARKER, f"### flexplan plan · account {md_code(plan.account_sid)}{env}", ""]
     actionable = plan.actionable
-    parts.append(f"**{summary_line(s.add, s.change, s.destroy) if actionable else NO_CHANGES}**")
+    closing = summary_line(s.add, s.change, s.destroy) if actionable else no_changes_line(plan)
+    parts.append(f"**{closing}**")
     parts.append("")
     if actionable:
         parts.extend(_table(actionable))

@@ -13,9 +13,9 @@ from flexplan.engine.model import Plan, ResourceChange
 from flexplan.redact import redact
 from flexplan.render.common import (
     LEGEND,
-    NO_CHANGES,
     heading,
     is_sensitive,
+    no_changes_line,
     show,
     summary_line,
     symbol,
@@ -47,7 +47,8 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
             out.append("")
     out.extend(_information(plan))
     s = plan.summary()
-    out.append(summary_line(s.add, s.change, s.destroy) if actionable else NO_CHANGES)
+    closing = summary_line(s.add, s.change, s.destroy) if actionable else no_changes_line(plan)
+    out.append(closing)
     # last guards: every known secret masked, every invisible character shown
     return visible(redact("\n".join(out) + "\n"), keep="\n", colours=color)
 

@@ -59,9 +59,9 @@ def test_plan_right_after_apply_is_clean_or_not_caught_up(
     assert impatient.exit_code == 0, impatient
     assert CAUGHT_UP in impatient.stdout
     assert "will be created" not in impatient.stdout
-    assert "Plan: 0 to add, 0 to change, 0 to destroy." in impatient.stdout or (
-        CLEAN in impatient.stdout
-    )
+    # held back, never "matches the manifest": the account has not caught up
+    assert "No changes shown: 4 held back until the account catches up" in impatient.stdout
+    assert CLEAN not in impatient.stdout
 
     # an apply right after it makes nothing again (no duplicate of what reads miss)
     posts = _posts(sandbox)
@@ -273,3 +273,34 @@ def test_never_removes_a_copy_it_did_not_make(
     assert "Removed an extra copy" not in result.stdout
     assert re.search(r"^Warning: studio_flow\.a: \d other cop.* none was removed", result.stdout,
                      re.M), result.stdout  # fmt: skip
+
+
+def test_a_delete_in_the_account_after_the_horizon_is_shown_and_repaired(
+    tmp_path: Path, sandbox, sandbox_env, sandbox_client, run_flexplan
+) -> None:
+    """The journal of recent writes never hides a real deletion for long: within the lag
+    horizon the plan says changes are held back (never "matches the manifest"); after
+    it, the deleted address is planned as a create and apply makes it again."""
+    config = copy_example(tmp_path, "quickstart")
+    env = _env(sandbox_env, FLEXPLAN_LAG_HORIZON="2")
+    assert run_flexplan("apply", str(config), "--auto-approve", env=env).exit_code == 0
+    address = next(a for a in sandbox_client.conversations.v1.address_configurations.list()
+                   if a.address == "+15550001111")  # fmt: skip
+    sandbox_client.conversations.v1.address_configurations(address.sid).delete()
+
+    soon = run_flexplan("plan", str(config), "--detailed-exitcode",
+                        env={**env, "FLEXPLAN_CATCH_UP_WINDOW": "0"})  # fmt: skip
+    assert soon.exit_code == 0, soon
+    assert CAUGHT_UP in soon.stdout
+    assert "matches the manifest" not in soon.stdout
+    assert "No changes shown: 1 held back until the account catches up" in soon.stdout
+
+    time.sleep(2.5)
+    later = run_flexplan("plan", str(config), "--detailed-exitcode", env=env)
+    assert later.exit_code == 2, later
+    assert "conversations_address.support-sms will be created" in later.stdout
+    assert CAUGHT_UP not in later.stdout
+    repaired = run_flexplan("apply", str(config), "--auto-approve", env=env)
+    assert repaired.exit_code == 0, repaired
+    assert "Apply complete: 1 added" in repaired.stdout
+    assert run_flexplan("plan", str(config), "--detailed-exitcode", env=env).exit_code == 0
