@@ -21,8 +21,10 @@ class LookupError_(Exception):
     """One or more look-ups failed: ``failures`` is [(lookup, message, hint)]."""
 
     def __init__(self, failures: list[tuple[Lookup, str, str | None]]):
-        super().__init__("; ".join(m for _, m, _ in failures))
-        self.failures = failures
+        # one failure per look-up: a workspace is settled once for every look-up inside it
+        unique = list(dict.fromkeys(failures))
+        super().__init__("; ".join(m for _, m, _ in unique))
+        self.failures = unique
 
 
 Candidate = tuple[str, str]  # (sid, name)
@@ -138,8 +140,20 @@ class _Resolution:
             hits = [c for c in candidates if c[1] == lookup.value]
         if len(hits) == 1:
             return hits[0][0]
-        listing = ", ".join(f"{n!r} ({s})" for s, n in candidates[:20]) or "none"
-        if not hits:
+        listing = ", ".join(f"{n!r} ({s})" if n else f"(no name) ({s})"
+                            for s, n in candidates[:20]) or "none"  # fmt: skip
+        nameless = sum(1 for _, n in candidates if not n)
+        if not hits and lookup.by != "sid" and nameless:
+            message = (
+                f"{title} {lookup.value!r} was not found: the account's answer lists "
+                f"{nameless} of {len(candidates)} without a name (its friendly_name is missing "
+                f"or empty); the account has: {listing}"
+            )
+            hint = (
+                "write the SID instead of the name, or check what sits between flexplan and "
+                "Twilio (a proxy that drops fields)"
+            )
+        elif not hits:
             message = f"{title} {lookup.value!r} was not found; the account has: {listing}"
             hint = "use one of the names above, or its SID"
         else:

@@ -164,9 +164,13 @@ def _wanted_lookups(manifest: Any, kinds: Sequence[ResourceKind]) -> dict[Any, l
 
 def _locate(exc: LookupError_, wanted: dict[Any, list[Any]]) -> DiagnosticsError:
     diagnostics = []
+    seen: set[tuple[str, str]] = set()
     for lookup, message, hint in exc.failures:
         for entry in wanted.get(lookup, []):
             where = f"{entry.kind.address}.{entry.name}: "
+            if (where, message) in seen:  # an entry using one look-up in several places
+                continue
+            seen.add((where, message))
             diagnostics.append(Diagnostic(where + message, entry.location, hint))
     return DiagnosticsError(diagnostics)
 

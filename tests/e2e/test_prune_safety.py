@@ -237,3 +237,20 @@ def test_a_live_handler_with_an_empty_name_stops_a_pruning_plan(
     assert f"error: the live Flex Flow {blank['sid']} has no identity" in message, message
     assert "(its name is missing or empty)" in message
     assert len(writes(sandbox)) == before
+
+
+@pytest.mark.sandbox_knobs(drop_fields={"friendly_name"})
+def test_a_look_up_whose_candidates_lost_their_names_is_one_clear_error(
+    tmp_path: Path, sandbox: SandboxServer, sandbox_env: dict[str, str], run_flexplan
+) -> None:
+    """A look-up by name into a list answered without names says so, once per look-up,
+    and never offers the literal ``None`` as a name to pick."""
+    from applykit import copy_example
+
+    config = copy_example(tmp_path, "contact-center")
+    planned = run_flexplan("plan", str(config), env=sandbox_env)
+    message = assert_clean_failure(planned, sandbox_env)
+    assert "None" not in message, message
+    assert "without a name (its friendly_name is missing or empty)" in message, message
+    lines = [line for line in message.splitlines() if "was not found" in line]
+    assert lines and len(lines) == len(set(lines)), message
