@@ -280,6 +280,7 @@ class SyncStore:
         return True
 
 
+TIE_RETRIES = 10  # tries after a tie before the lock counts as held (3 to 7 s)
 Waiting = Callable[[Holder | None, float], None]
 UNKNOWN_HOLDER = Holder("?", "?", "?", "?", 0, "?", "?")
 
@@ -297,6 +298,7 @@ class AccountLock:
         self._stop = threading.Event()
         self._renewer: threading.Thread | None = None
         self._rng = random.Random()
+        self._tied = False
 
     @property
     def held(self) -> bool:
@@ -311,6 +313,7 @@ class AccountLock:
         """
         started = time.monotonic()
         last_notice = -notify_every
+        ties = 0
         while stop is None or not stop():
             try:
                 holder = self._try_once()
@@ -321,6 +324,13 @@ class AccountLock:
             if self.held:
                 self._start_renewing()
                 return
+            if self._tied and ties < TIE_RETRIES:
+                # two runs that made the service at once both gave their leases back: try
+                # again soon in the oldest service, whatever --lock-timeout says, so a tie
+                # costs a moment, not both pipelines
+                ties += 1
+                time.sleep(self._rng.uniform(0.3, 0.7))
+                continue
             waited = time.monotonic() - started
             if waited >= timeout:
                 raise LockHeld(holder, waited)
@@ -330,7 +340,9 @@ class AccountLock:
             time.sleep(min(poll * self._rng.uniform(0.5, 1.5), max(0.05, timeout - waited)))
 
     def _try_once(self) -> Holder | None:
-        """One attempt: the lock taken (``held``), or the holder seen."""
+        """One attempt: the lock taken (``held``), or the holder seen (``_tied`` when our
+        lease was given back to one in a duplicate service)."""
+        self._tied = False
         for _ in range(3):
             service = self._service_sid()
             doc, holder = self._create_or_see(service)
@@ -343,6 +355,8 @@ class AccountLock:
             if other is not None:  # a duplicate service holds a lease taken before ours
                 self.store.delete(service, self._sid)
                 self._sid = None
+                self._service = None  # the next try goes to the oldest service again
+                self._tied = True
             return other
         return None
 

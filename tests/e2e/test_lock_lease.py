@@ -14,6 +14,7 @@ from flexplan.engine.lock import (
     SERVICE_NAME,
     AccountLock,
     LockHeld,
+    SyncStore,
     _expired,
     new_holder,
 )
@@ -110,3 +111,25 @@ def test_a_document_past_its_expiry_is_no_lease_even_if_not_deleted_yet() -> Non
     assert not _expired(at(-1))  # within the margin for clock skew
     assert not _expired(at(60))
     assert not _expired({"date_expires": None})
+
+
+def test_a_tie_between_duplicate_services_is_tried_again_not_refused(
+    sandbox: SandboxServer, sandbox_client: Any
+) -> None:
+    """Two first runs made a service each and both gave their leases back (a tie): the
+    one still trying takes the lock once the other's lease is gone, even with no
+    --lock-timeout, instead of failing while blaming a lease that was given back."""
+    sync = sandbox_client.sync.v1
+    for _ in range(2):
+        sync.services.create(friendly_name=SERVICE_NAME)
+    # the order the lock uses ("oldest" first; one second's services by SID)
+    older, newer = (s["sid"] for s in SyncStore(sandbox_client).services())
+    other = new_holder("apply", {})  # the other run, about to give its lease back (TTL 1 s)
+    sync.services(newer).documents.create(unique_name=DOCUMENT_NAME, data=other.data(), ttl=1)
+    mine = _lock(sandbox_client)
+    mine.acquire()  # timeout 0, as a CI job without --lock-timeout
+    try:
+        assert mine.held
+        assert [d["service_sid"] for d in _documents(sandbox)] == [older]
+    finally:
+        mine.release()
