@@ -107,7 +107,10 @@ class Deadline:
         return self.seconds - self.elapsed
 
 
-def _number(env: Mapping[str, str], name: str, default: float, low: float, high: float) -> float:
+def number_setting(
+    env: Mapping[str, str], name: str, default: float, low: float, high: float
+) -> float:
+    """The number in environment variable ``name`` (``default`` when unset), within bounds."""
     value = env.get(name, "").strip()
     if not value:
         return default
@@ -135,10 +138,10 @@ def policy_from_env(env: Mapping[str, str] | None = None) -> RetryPolicy:
     """``RetryPolicy`` with the ``FLEXPLAN_*`` settings of the environment applied."""
     env = os.environ if env is None else env
     default = RetryPolicy()
-    delay = _number(env, "FLEXPLAN_RETRY_DELAY", default.base_delay, 0, 60)
+    delay = number_setting(env, "FLEXPLAN_RETRY_DELAY", default.base_delay, 0, 60)
     return RetryPolicy(
-        deadline=_number(env, "FLEXPLAN_REQUEST_DEADLINE", default.deadline, 0.01, 3600),
-        attempt_timeout=_number(
+        deadline=number_setting(env, "FLEXPLAN_REQUEST_DEADLINE", default.deadline, 0.01, 3600),
+        attempt_timeout=number_setting(
             env, "FLEXPLAN_ATTEMPT_TIMEOUT", default.attempt_timeout, 0.01, 600
         ),
         base_delay=delay,

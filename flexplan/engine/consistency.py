@@ -27,7 +27,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TypeVar
 
-from flexplan.errors import FlexplanError
+from flexplan.throttle import number_setting
 
 T = TypeVar("T")
 
@@ -45,24 +45,11 @@ class Windows:
     def from_env(cls, env: Mapping[str, str]) -> Windows:
         default = cls()
         return cls(
-            lookup=_seconds(env, "FLEXPLAN_LOOKUP_WINDOW", default.lookup),
-            verify=_seconds(env, "FLEXPLAN_VERIFY_WINDOW", default.verify),
-            catch_up=_seconds(env, "FLEXPLAN_CATCH_UP_WINDOW", default.catch_up),
-            horizon=_seconds(env, "FLEXPLAN_LAG_HORIZON", default.horizon),
+            lookup=number_setting(env, "FLEXPLAN_LOOKUP_WINDOW", default.lookup, 0, 300),
+            verify=number_setting(env, "FLEXPLAN_VERIFY_WINDOW", default.verify, 0, 300),
+            catch_up=number_setting(env, "FLEXPLAN_CATCH_UP_WINDOW", default.catch_up, 0, 300),
+            horizon=number_setting(env, "FLEXPLAN_LAG_HORIZON", default.horizon, 0, 300),
         )
-
-
-def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
-    value = env.get(name)
-    if not value:
-        return default
-    try:
-        number = float(value)
-    except ValueError:
-        raise FlexplanError(f"{name} must be a number of seconds, not {value!r}") from None
-    if not 0 <= number <= 300:
-        raise FlexplanError(f"{name} must be between 0 and 300 seconds, not {value}")
-    return number
 
 
 def poll(read: Callable[[], T], done: Callable[[T], bool], window: float) -> tuple[T, bool]:
