@@ -46,6 +46,7 @@ class ResourceChange:
     replace_paths: list[str] = field(default_factory=list)
     unknown_paths: list[str] = field(default_factory=list)
     sensitive_paths: list[str] = field(default_factory=list)
+    units: dict[str, str] = field(default_factory=dict)  # path -> unit of its values ("bytes")
     unchanged_fields: int = 0
     reason: str = ""
     fingerprint: str | None = None

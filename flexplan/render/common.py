@@ -79,11 +79,6 @@ def no_changes_line(plan: Plan) -> str:
     )
 
 
-def heading(change: ResourceChange) -> str:
-    suffix = "" if change.managed else " (not in the manifest; pruned)"
-    return f"# {change.address} {HEADLINE[change.action]}{suffix}"
-
-
 def under_detail(change: ResourceChange, path: str) -> bool:
     """True for a leaf inside a field that has a rich diff (shown by the diff instead)."""
     return any(path == d or path.startswith(d + ".") for d in change.details)

@@ -8,66 +8,53 @@ from __future__ import annotations
 
 import html
 import re
-from typing import Any
 
-from flexplan.engine.model import Plan, ResourceChange
+from flexplan.engine.model import Plan
 from flexplan.redact import redact
-from flexplan.render.common import (
-    HEADLINE,
-    is_sensitive,
-    no_changes_line,
-    show,
-    summary_line,
-    symbol,
-    under_detail,
-)
 from flexplan.render.escape import md_code, md_prose, visible
+from flexplan.render.view import ABSENT, ResourceView, RichView, plan_view
 
 GITHUB_LIMIT = 65_536
 MARKER = "<!-- flexplan plan -->"
 
 
 def render_markdown(plan: Plan, *, limit: int = GITHUB_LIMIT) -> str:
-    s = plan.summary()
+    view = plan_view(plan)
     env = f" · environment {md_code(plan.environment)}" if plan.environment else ""
     parts = [MARKER, f"### flexplan plan · account {md_code(plan.account_sid)}{env}", ""]
-    actionable = plan.actionable
-    closing = summary_line(s.add, s.change, s.destroy) if actionable else no_changes_line(plan)
-    parts.append(f"**{closing}**")
-    parts.append("")
-    if actionable:
-        parts.extend(_table(actionable))
-        parts.extend(_warning(actionable))
-        for change in actionable:
-            parts.extend(_details(change))
+    parts += [f"**{view.closing}**", ""]
+    if view.actionable:
+        parts.extend(_table(view.actionable))
+        parts.extend(_warning(view.destroyed))
+        for resource in view.actionable:
+            parts.extend(_details(resource))
     parts.extend(_information(plan))
     return truncate(redact("\n".join(parts) + "\n"), limit)  # a last guard, as in text
 
 
-def _table(changes: list[ResourceChange]) -> list[str]:
+def _table(resources: list[ResourceView]) -> list[str]:
     rows = ["| | Resource | Action | Live SID |", "|---|---|---|---|"]
-    for c in changes:
-        sid = md_code(c.sid, in_table=True) if c.sid else ""
-        address = md_code(c.address, in_table=True)
-        rows.append(f"| `{symbol(c)}` | {address} | {HEADLINE[c.action]} | {sid} |")
+    for r in resources:
+        sid = md_code(r.change.sid, in_table=True) if r.change.sid else ""
+        address = md_code(r.address, in_table=True)
+        rows.append(f"| `{r.symbol}` | {address} | {r.headline} | {sid} |")
     return [*rows, ""]
 
 
-def _warning(changes: list[ResourceChange]) -> list[str]:
-    destroyed = [c for c in changes if c.action in ("delete", "replace")]
+def _warning(destroyed: list[ResourceView]) -> list[str]:
     if not destroyed:
         return []
     lines = ["> [!WARNING]", f"> This plan destroys {len(destroyed)} live resource(s):"]
-    for c in destroyed:
-        why = f" — {md_prose(c.reason)}" if c.reason else ""
-        lines.append(f"> - {md_code(c.address)} ({c.title} {md_code(c.label)}{why})")
+    for r in destroyed:
+        why = f" — {md_prose(r.reason)}" if r.reason else ""
+        lines.append(f"> - {md_code(r.address)} ({r.change.title} {md_code(r.change.label)}{why})")
     return [*lines, ""]
 
 
-def _details(change: ResourceChange) -> list[str]:
-    address = html.escape(visible(change.address))
-    summary = f"<code>{symbol(change)} {address}</code> {HEADLINE[change.action]}"
-    body = [visible(line) for line in _body(change)]  # one line each: no value opens a line
+def _details(resource: ResourceView) -> list[str]:
+    address = html.escape(visible(resource.address))
+    summary = f"<code>{resource.symbol} {address}</code> {resource.headline}"
+    body = [visible(line) for line in _body(resource)]  # one line each: no value opens a line
     fence = "`" * max(3, 1 + max((len(r) for r in _runs(body)), default=0))
     lines = ["<details>", f"<summary>{summary}</summary>", "", f"{fence}diff"]
     lines.extend(body)
@@ -80,37 +67,36 @@ def _runs(lines: list[str]) -> list[str]:
     return [run for line in lines for run in re.findall(r"`+", line)]
 
 
-def _body(change: ResourceChange) -> list[str]:
-    from flexplan.engine.diff import leaves
-
+def _body(resource: ResourceView) -> list[str]:
     out: list[str] = []
-    if change.action in ("create", "delete"):
-        sym = "+" if change.action == "create" else "-"
-        state = (change.after if change.action == "create" else change.before) or {}
-        for path, value in leaves(state):
-            if not under_detail(change, path) and not (sym == "-" and value is None):
-                out.append(
-                    f"{sym} {path} = {show(value, sensitive=is_sensitive(change, path, value))}"
-                )
-    for item in change.diff:
-        sens = is_sensitive(change, item.path, item.before) or is_sensitive(
-            change, item.path, item.after
-        )
-        mark = "  # forces replacement" if item.path in change.replace_paths else ""
-        out.append(f"- {item.path} = {show(item.before, sensitive=sens)}")
-        out.append(f"+ {item.path} = {show(item.after, sensitive=sens)}{mark}")
-    for path, detail in change.details.items():
-        out.extend(_detail(path, detail))
-    if change.unchanged_fields and change.action in ("update", "replace"):
-        out.append(f"# ({change.unchanged_fields} unchanged fields hidden)")
+    changed = resource.rows
+    if resource.action in ("create", "delete"):
+        out += [
+            f"+ {row.path} = {row.shown_after}"
+            if row.before is ABSENT
+            else f"- {row.path} = {row.shown_before}"
+            for row in resource.rows
+        ]
+        changed = resource.diff
+    for row in changed:
+        mark = "  # forces replacement" if row.forces_replacement else ""
+        out.append(f"- {row.path} = {row.shown_before}")
+        out.append(f"+ {row.path} = {row.shown_after}{mark}")
+    for rich in resource.rich:
+        out.extend(_rich_lines(rich))
+    if resource.unchanged_fields and resource.action in ("update", "replace"):
+        out.append(f"# ({resource.unchanged_fields} unchanged fields hidden)")
     return out
 
 
-def _detail(path: str, detail: Any) -> list[str]:
+_DIFF_MARK = {"+": "+", "-": "-", "~": "!"}
+
+
+def _rich_lines(rich: RichView) -> list[str]:
     """A rich diff's lines under diff markers: ``+``/``-`` added and removed, ``!`` changed
     (a changed widget and each of its changed properties), ``#`` layout information."""
-    out = [f"! {path}:"]
-    for line in detail.lines():
+    out = [f"{_DIFF_MARK[rich.mark]} {rich.path}:"]
+    for line in rich.data.lines():
         if line.startswith(("+", "-")):
             out.append(f"{line[0]}   {line[1:].lstrip()}")
         elif line.startswith("~"):

@@ -4,24 +4,14 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from typing import Any
 
 import click
 
-from flexplan.engine.diff import leaves
-from flexplan.engine.model import Plan, ResourceChange
+from flexplan.engine.model import Plan
 from flexplan.redact import redact
-from flexplan.render.common import (
-    LEGEND,
-    heading,
-    is_sensitive,
-    no_changes_line,
-    show,
-    summary_line,
-    symbol,
-    under_detail,
-)
+from flexplan.render.common import show
 from flexplan.render.escape import visible
+from flexplan.render.view import ABSENT, FieldRow, ResourceView, RichView, plan_view
 
 _COLOURS = {"+": "green", "~": "yellow", "-": "red", "-/+": "red", "+/-": "red"}
 Style = Callable[[str, str], str]
@@ -33,22 +23,18 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
         if color
         else (lambda text, sym: text)
     )
+    view = plan_view(plan)
     out: list[str] = [f"Account: {plan.account_sid}" + _env(plan), ""]
-    actionable = plan.actionable
-    if actionable:
-        used = {symbol(c) for c in actionable}
+    if view.actionable:
         out.append("Resource actions are indicated with the following symbols:")
-        for mark, meaning in LEGEND:
-            if mark in used:
-                out.append(f"  {style(mark.rjust(3), mark)} {meaning}")
+        for mark, meaning in view.legend:
+            out.append(f"  {style(mark.rjust(3), mark)} {meaning}")
         out += ["", "flexplan will perform the following actions:", ""]
-        for change in actionable:
-            out.extend(_resource_block(change, style))
+        for resource in view.actionable:
+            out.extend(_resource_block(resource, style))
             out.append("")
     out.extend(_information(plan))
-    s = plan.summary()
-    closing = summary_line(s.add, s.change, s.destroy) if actionable else no_changes_line(plan)
-    out.append(closing)
+    out.append(view.closing)
     # last guards: every known secret masked, every invisible character shown
     return visible(redact("\n".join(out) + "\n"), keep="\n", colours=color)
 
@@ -57,57 +43,41 @@ def _env(plan: Plan) -> str:
     return f" (environment: {plan.environment})" if plan.environment else ""
 
 
-def _resource_block(change: ResourceChange, style: Style) -> list[str]:
-    sym = symbol(change)
-    lines = [f"  {heading(change)}"]
-    if change.reason and change.action in ("replace", "delete"):
-        lines.append(f"  # ({change.reason})")
+def _resource_block(resource: ResourceView, style: Style) -> list[str]:
+    change, sym = resource.change, resource.symbol
+    lines = [f"  {resource.heading}"]
+    if resource.reason and resource.action in ("replace", "delete"):
+        lines.append(f"  # ({resource.reason})")
     lines.append(f"{style(sym.rjust(3), sym)} {change.address_kind} {_quote(change.name)} {{")
     if change.sid:
         lines.append(f"        sid = {_quote(change.sid)}")
-    if change.action == "create":
-        lines.extend(_all_fields(change, change.after or {}, "+", style))
-    elif change.action == "delete":
-        lines.extend(_all_fields(change, change.before or {}, "-", style))
+    if resource.action in ("create", "delete"):
+        mark = "+" if resource.action == "create" else "-"
+        lines += [f"      {style(mark, mark)} {r.path} = {_side(r)}" for r in resource.rows]
     else:
-        lines.extend(_changed_fields(change, style))
+        lines += [_changed_row(row, style) for row in resource.rows]
+    for rich in resource.rich:
+        lines.extend(_detail_block(rich, style))
+    if resource.action in ("update", "replace") and resource.unchanged_fields:
+        n = resource.unchanged_fields
+        lines.append(f"        # ({n} unchanged field{'s' if n != 1 else ''} hidden)")
     lines.append("    }")
     return lines
 
 
-def _all_fields(change: ResourceChange, state: dict[str, Any], sym: str, style: Style) -> list[str]:
-    lines: list[str] = []
-    for path, value in leaves(state):
-        if under_detail(change, path) or (sym == "-" and value is None):
-            continue  # a destroyed resource's null fields say nothing (as in Terraform)
-        shown = show(value, sensitive=is_sensitive(change, path, value))
-        lines.append(f"      {style(sym, sym)} {path} = {shown}")
-    for path, detail in change.details.items():
-        lines.extend(_detail_block(path, detail, sym, style))
-    return lines
+def _side(row: FieldRow) -> str:
+    """The side of a created or destroyed field that exists."""
+    return row.shown_after if row.before is ABSENT else row.shown_before
 
 
-def _changed_fields(change: ResourceChange, style: Style) -> list[str]:
-    lines: list[str] = []
-    for item in change.diff:
-        sensitive = is_sensitive(change, item.path, item.after) or is_sensitive(
-            change, item.path, item.before
-        )
-        before = show(item.before, sensitive=sensitive)
-        after = show(item.after, sensitive=sensitive)
-        forces = "  # forces replacement" if item.path in change.replace_paths else ""
-        lines.append(f"      {style('~', '~')} {item.path} = {before} -> {after}{forces}")
-    for path, detail in change.details.items():
-        lines.extend(_detail_block(path, detail, "~", style))
-    if change.unchanged_fields:
-        n = change.unchanged_fields
-        lines.append(f"        # ({n} unchanged field{'s' if n != 1 else ''} hidden)")
-    return lines
+def _changed_row(row: FieldRow, style: Style) -> str:
+    forces = "  # forces replacement" if row.forces_replacement else ""
+    return f"      {style('~', '~')} {row.path} = {row.shown_before} -> {row.shown_after}{forces}"
 
 
-def _detail_block(path: str, detail: Any, sym: str, style: Style) -> list[str]:
-    lines = [f"      {style(sym, sym)} {path} = {{"]
-    for line in detail.lines():
+def _detail_block(rich: RichView, style: Style) -> list[str]:
+    lines = [f"      {style(rich.mark, rich.mark)} {rich.path} = {{"]
+    for line in rich.data.lines():
         lead = line[:1]
         coloured = style(line, lead) if lead in _COLOURS else line
         lines.append(f"          {coloured}")
