@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from flexplan.plantypes import Named
 from flexplan.resources.fields import LOOKUP_TITLE, Lookup
-from flexplan.resources.live import Named
 
 
 class LookupError_(Exception):

@@ -95,10 +95,6 @@ class Credentials:
         return f"{self.account_sid} ({kind}, secret (sensitive))"
 
 
-def account_sid_of(credentials: Credentials) -> str:
-    return credentials.account_sid
-
-
 def _malformed(name: str, expected: str) -> FlexplanError:
     # The value itself is never echoed: it may be a secret pasted in the wrong place.
     return FlexplanError(f"{name} is malformed: expected {expected}", hint=_HINT)
@@ -368,7 +364,6 @@ class FlexplanHttpClient(TwilioHttpClient):  # type: ignore[misc]
         telling: _Attempt | None,
     ) -> Response:
         if attempt.problem is None and attempt.response is not None:
-            self._test_only_last_response = attempt.response
             return attempt.response
         tried = f"{tries} {'try' if tries == 1 else 'tries'} in {deadline.elapsed:.1f} s"
         if attempt.cut and telling is not None and telling.problem is not None:

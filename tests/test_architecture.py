@@ -18,8 +18,10 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "flexplan"
 KIND_MODULES = {
     f"flexplan.resources.{p.stem}"
-    for p in (PACKAGE / "resources").glob("*.py")
-    if not p.stem.startswith("_") and p.stem not in ("base", "live", "fields")
+    for p in (PACKAGE / "resources").iterdir()
+    if (p.suffix == ".py" or (p / "__init__.py").exists())
+    and not p.stem.startswith("_")
+    and p.stem not in ("base", "fields")
 }
 
 

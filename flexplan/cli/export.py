@@ -13,7 +13,7 @@ from flexplan.connect import connect
 from flexplan.engine.export import ExportResult, build_export, read_export
 from flexplan.manifest import validate_directory
 from flexplan.resources import BY_SECTION, KINDS
-from flexplan.resources.base import ResourceKind
+from flexplan.resources.base import AnyKind
 from flexplan.sandbox import STATE_RELATIVE
 
 # what may already be in the output directory: the --sandbox account's state
@@ -22,11 +22,11 @@ _IGNORED = {".flexplan"}
 
 def _parse_kinds(
     ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
-) -> list[ResourceKind]:
+) -> list[AnyKind]:
     if not values:
         return list(KINDS)
     by_name = {**{k.address: k for k in KINDS}, **BY_SECTION}
-    chosen: list[ResourceKind] = []
+    chosen: list[AnyKind] = []
     for item in (p.strip() for v in values for p in v.split(",")):
         if not item:
             continue
@@ -65,7 +65,7 @@ def _parse_kinds(
 @account_options
 def command(
     out: Path,
-    kinds: list[ResourceKind],
+    kinds: list[AnyKind],
     force: bool,
     sandbox_dir: Path | None,
     sandbox: bool,
@@ -128,7 +128,7 @@ def _write(out: Path, result: ExportResult) -> None:
 
 
 def _report(
-    out: Path, result: ExportResult, kinds: Sequence[ResourceKind], *, sandbox: Path | None
+    out: Path, result: ExportResult, kinds: Sequence[AnyKind], *, sandbox: Path | None
 ) -> None:
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)

@@ -45,10 +45,10 @@ from flexplan.engine.consistency import Windows
 from flexplan.engine.duplicates import CreateLedger, Verification, find_by_key, verify_creates
 from flexplan.engine.model import RELEASE_STEP, Plan, ResourceChange
 from flexplan.errors import FlexplanError
+from flexplan.plantypes import LiveObject, Unknown
 from flexplan.redact import redact
 from flexplan.resources._sdk import api_failure, http_status
-from flexplan.resources.base import ResourceKind
-from flexplan.resources.live import LiveObject, Unknown
+from flexplan.resources.base import AnyKind
 from flexplan.twilio_client import RetryPolicy, TransportError, request_slots, retry_policy
 
 
@@ -112,7 +112,7 @@ EXISTED_NOTE = "found already (made by another writer since the plan): updated, 
 def apply_plan(
     client: Any,
     plan: Plan,
-    kinds: Sequence[ResourceKind],
+    kinds: Sequence[AnyKind],
     *,
     commit_message: str = "flexplan apply",
     message_given: bool = False,
@@ -142,7 +142,7 @@ class _Runner:
         self,
         client: Any,
         plan: Plan,
-        kinds: Mapping[str, ResourceKind],
+        kinds: Mapping[str, AnyKind],
         *,
         parallelism: int,
         on_event: Event | None,
@@ -238,7 +238,7 @@ class _Runner:
     def verify(self, plan: Plan) -> Verification:
         """Read back every created natural key; remove the extra copies this run made."""
 
-        def delete(kind: ResourceKind, live: LiveObject) -> None:
+        def delete(kind: AnyKind, live: LiveObject) -> None:
             try:
                 self.retry.run(lambda: kind.delete(self.client, live, self.ctx))
             except Exception as exc:
@@ -284,7 +284,7 @@ class _Runner:
                 raise _HalfReplaced(exc) from exc
         return self._create(kind, change, desired, ctx)
 
-    def _delete(self, kind: ResourceKind, change: ResourceChange, ctx: ApplyContext) -> str | None:
+    def _delete(self, kind: AnyKind, change: ResourceChange, ctx: ApplyContext) -> str | None:
         try:
             self.retry.run(lambda: kind.delete(self.client, change.live, ctx))
         except Exception as exc:
@@ -294,7 +294,7 @@ class _Runner:
         return None
 
     def _create(
-        self, kind: ResourceKind, change: ResourceChange, desired: dict[str, Any], ctx: ApplyContext
+        self, kind: AnyKind, change: ResourceChange, desired: dict[str, Any], ctx: ApplyContext
     ) -> tuple[Any, str | None]:
         """Create (and a note); after an answer that may hide a success, look for it first
         (over ``Windows.lookup``: a list can lag behind the write it should show)."""
@@ -317,18 +317,17 @@ class _Runner:
             self.ledger.kept(change, live.sid if isinstance(live, LiveObject) else None)
         return live, None
 
-    def _recheck(self, kind: ResourceKind, change: ResourceChange) -> LiveObject | None:
+    def _recheck(self, kind: AnyKind, change: ResourceChange) -> LiveObject | None:
         """The natural key looked up right before a create: directly where the kind can."""
-        found = kind.find(self.client, change.key)
-        if found is NotImplemented:
+        if not kind.finds_by_key:
             return self._find(kind, change)
-        return found if isinstance(found, LiveObject) else None
+        return kind.find(self.client, change.key)
 
-    def _find(self, kind: ResourceKind, change: ResourceChange) -> LiveObject | None:
+    def _find(self, kind: AnyKind, change: ResourceChange) -> LiveObject | None:
         """The live object with the change's natural key, in one read of the kind."""
         return find_by_key(self.client, kind, change, 0.0)
 
-    def _find_again(self, kind: ResourceKind, change: ResourceChange) -> LiveObject | None:
+    def _find_again(self, kind: AnyKind, change: ResourceChange) -> LiveObject | None:
         """After a create whose outcome is unknown: look over ``Windows.lookup``, as a
         list can lag behind the write it should show (engine/duplicates.py)."""
         return find_by_key(self.client, kind, change, self.windows.lookup)
@@ -397,7 +396,7 @@ class _UnusableAnswer(FlexplanError):
     """A create was answered without the new resource's SID: it may have been carried out."""
 
 
-def _with_sid(kind: ResourceKind, created: Any) -> Any:
+def _with_sid(kind: AnyKind, created: Any) -> Any:
     if kind.has_sid and isinstance(created, LiveObject) and not created.sid:
         raise _UnusableAnswer("Twilio's answer carried no SID (the request may have been "
                               "carried out)")  # fmt: skip

@@ -12,8 +12,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from flexplan.resources.base import FieldChange
-from flexplan.resources.live import Named, Unknown
+from flexplan.plantypes import FieldChange, Named, Unknown
 
 ABSENT: Any = None
 RichDiff = Callable[[str, Any, Any], Any]

@@ -28,8 +28,8 @@ from typing import Any
 from flexplan.engine.consistency import poll
 from flexplan.engine.model import Plan, ResourceChange
 from flexplan.engine.read import Reader
-from flexplan.resources.base import ResourceKind
-from flexplan.resources.live import LiveObject
+from flexplan.plantypes import LiveObject
+from flexplan.resources.base import AnyKind
 
 
 @dataclass
@@ -68,18 +68,18 @@ class CreateLedger:
 
 
 def find_by_key(
-    client: Any, kind: ResourceKind, change: ResourceChange, window: float
+    client: Any, kind: AnyKind, change: ResourceChange, window: float
 ) -> LiveObject | None:
     """The live object with ``change``'s natural key, looked for over ``window`` seconds."""
     found, _ = poll(lambda: _find(client, kind, change), lambda o: o is not None, window)
     return found
 
 
-def _find(client: Any, kind: ResourceKind, change: ResourceChange) -> LiveObject | None:
+def _find(client: Any, kind: AnyKind, change: ResourceChange) -> LiveObject | None:
     return next((o for o in _read(client, kind) if o.key == change.key), None)
 
 
-def _read(client: Any, kind: ResourceKind) -> list[LiveObject]:
+def _read(client: Any, kind: AnyKind) -> list[LiveObject]:
     reader = Reader(client, 4)  # a kind may read in several requests (addresses: per type)
     try:
         return list(kind.read(reader, []))
@@ -90,11 +90,11 @@ def _read(client: Any, kind: ResourceKind) -> list[LiveObject]:
 def verify_creates(
     client: Any,
     plan: Plan,
-    kinds: Mapping[str, ResourceKind],
+    kinds: Mapping[str, AnyKind],
     ledger: CreateLedger,
     *,
     window: float,
-    delete: Callable[[ResourceKind, LiveObject], None],
+    delete: Callable[[AnyKind, LiveObject], None],
 ) -> Verification:
     """Read back every created natural key; remove the extra copies this run made."""
     result = Verification()

@@ -16,7 +16,7 @@ an unchanged account twice gives identical bytes:
   escaped as ``$${`` so that the loader reads back exactly what Twilio holds.
 
 The engine knows no kind by name: each kind exports its own entries
-(``ResourceKind.export``) and names things through ``ExportNames``.
+(``AnyKind.export``) and names things through ``ExportNames``.
 """
 
 from __future__ import annotations
@@ -36,11 +36,11 @@ from flexplan.engine.model import Unreadable
 from flexplan.engine.read import Reader, answer_text, plural, skippable
 from flexplan.errors import FlexplanError
 from flexplan.lookups import read_candidates
+from flexplan.plantypes import LiveObject, Placeholder
 from flexplan.redact import register_secret
 from flexplan.resources._sdk import api_failure
-from flexplan.resources.base import Placeholder, ResourceKind
+from flexplan.resources.base import AnyKind
 from flexplan.resources.fields import LOOKUP_TITLE
-from flexplan.resources.live import LiveObject
 
 MANIFEST = "flexplan.yaml"
 Candidate = tuple[str, str]  # (sid, name)
@@ -80,7 +80,7 @@ class ExportResult:
 
 def read_export(
     client: Any,
-    kinds: Sequence[ResourceKind],
+    kinds: Sequence[AnyKind],
     *,
     account_sid: str,
     best_effort: bool = False,
@@ -141,7 +141,7 @@ def _age(obj: LiveObject) -> tuple[str, str]:
     return (str(obj.raw.get("date_created") or ""), str(obj.sid or ""))
 
 
-def assign_names(kind: ResourceKind, objects: Sequence[LiveObject]) -> dict[int, str]:
+def assign_names(kind: AnyKind, objects: Sequence[LiveObject]) -> dict[int, str]:
     """A unique, stable local name per object (by ``id``): its slug, or slug + SID tail."""
     groups: dict[str, list[LiveObject]] = defaultdict(list)
     for obj in objects:
@@ -163,7 +163,7 @@ def assign_names(kind: ResourceKind, objects: Sequence[LiveObject]) -> dict[int,
 
 
 def _unique_by_key(
-    kind: ResourceKind, objects: Sequence[LiveObject], warnings: list[str]
+    kind: AnyKind, objects: Sequence[LiveObject], warnings: list[str]
 ) -> tuple[list[LiveObject], set[int]]:
     """One object per natural key (the oldest), and the ids of those to pin by SID."""
     groups: dict[tuple[Any, ...], list[LiveObject]] = defaultdict(list)
@@ -255,11 +255,11 @@ class _Names:
 # -- building the files (pure) ------------------------------------------------------------
 
 
-def build_export(account: AccountExport, kinds: Sequence[ResourceKind]) -> ExportResult:
+def build_export(account: AccountExport, kinds: Sequence[AnyKind]) -> ExportResult:
     """The manifest files for ``account``; identical input gives identical bytes."""
     result = ExportResult()
     names = _Names(account, result)
-    sections: list[tuple[ResourceKind, dict[str, Any]]] = []
+    sections: list[tuple[AnyKind, dict[str, Any]]] = []
     for kind in sorted(kinds, key=lambda k: k.rank):  # referenced kinds first
         entries = _export_kind(kind, account.objects.get(kind.section, []), names, result)
         if entries:
@@ -273,7 +273,7 @@ def build_export(account: AccountExport, kinds: Sequence[ResourceKind]) -> Expor
 
 
 def _export_kind(
-    kind: ResourceKind, objects: Sequence[LiveObject], names: _Names, result: ExportResult
+    kind: AnyKind, objects: Sequence[LiveObject], names: _Names, result: ExportResult
 ) -> dict[str, Any]:
     kept, pinned = _unique_by_key(kind, objects, result.warnings)
     local = assign_names(kind, kept)
@@ -348,7 +348,7 @@ def _yaml_text(data: Any) -> str:
 
 
 def _kind_file(
-    kind: ResourceKind, entries: dict[str, Any], account: AccountExport, result: ExportResult
+    kind: AnyKind, entries: dict[str, Any], account: AccountExport, result: ExportResult
 ) -> str:
     header = f"# {kind.section} of account {account.account_sid}, written by `flexplan export`.\n"
     text = _yaml_text({kind.section: entries})
@@ -363,7 +363,7 @@ def _kind_file(
     return header + text
 
 
-def _root_file(account: AccountExport, kinds: Sequence[ResourceKind], result: ExportResult) -> str:
+def _root_file(account: AccountExport, kinds: Sequence[AnyKind], result: ExportResult) -> str:
     lines = [
         f"# Account {account.account_sid}, written by `flexplan export`.",
         "# `flexplan plan` on this directory shows no changes while the account is unchanged;",

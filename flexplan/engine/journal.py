@@ -38,9 +38,9 @@ from typing import Any
 from flexplan.engine.consistency import poll
 from flexplan.engine.model import LAG_REASON, Plan, ResourceChange
 from flexplan.errors import DiagnosticsError
+from flexplan.plantypes import Unknown
 from flexplan.redact import redact
 from flexplan.render.common import is_sensitive
-from flexplan.resources.live import Unknown
 
 RELATIVE = Path(".flexplan") / "recent-writes.json"
 FORMAT = 1

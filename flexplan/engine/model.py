@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from flexplan.resources.base import FieldChange
+from flexplan.plantypes import FieldChange
 
 Action = Literal["create", "update", "delete", "replace", "no-op"]
 

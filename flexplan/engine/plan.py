@@ -27,8 +27,8 @@ from flexplan.engine.model import Plan, ResourceChange, Unmanaged, Unreadable
 from flexplan.engine.order import order_changes
 from flexplan.engine.units import unit_paths
 from flexplan.errors import Diagnostic, DiagnosticsError
-from flexplan.resources.base import ResourceKind
-from flexplan.resources.live import LiveObject, Unknown
+from flexplan.plantypes import LiveObject, Unknown
+from flexplan.resources.base import AnyKind
 
 
 @dataclass
@@ -41,7 +41,7 @@ class LiveSnapshot:
     unreadable: list[Unreadable] = field(default_factory=list)  # unmanaged kinds skipped
 
 
-def build_plan(manifest: Any, snapshot: LiveSnapshot, kinds: Sequence[ResourceKind]) -> Plan:
+def build_plan(manifest: Any, snapshot: LiveSnapshot, kinds: Sequence[AnyKind]) -> Plan:
     """Compute the plan; raises DiagnosticsError naming every resource that cannot be planned."""
     planner = _Planner(manifest, snapshot, kinds)
     changes = planner.run()
@@ -60,7 +60,7 @@ def build_plan(manifest: Any, snapshot: LiveSnapshot, kinds: Sequence[ResourceKi
 
 
 class _Planner:
-    def __init__(self, manifest: Any, snapshot: LiveSnapshot, kinds: Sequence[ResourceKind]):
+    def __init__(self, manifest: Any, snapshot: LiveSnapshot, kinds: Sequence[AnyKind]):
         self.manifest = manifest
         self.snapshot = snapshot
         self.kinds = list(kinds)
@@ -103,7 +103,7 @@ class _Planner:
         """A default by name (the kind says), or by role: a default object points at it."""
         return obj.is_default or (obj.sid is not None and obj.sid in self.default_refs)
 
-    def _unidentified(self, kind: ResourceKind) -> None:
+    def _unidentified(self, kind: AnyKind) -> None:
         """A live object of a managed kind that has no identity stops the plan: it could be
         any entry's object (creating beside it could duplicate, pruning it could destroy it)."""
         managed = kind.section in self.manifest.prune or self.manifest.entries_of(kind.section)
@@ -144,7 +144,7 @@ class _Planner:
                     )
 
     # -- matching -------------------------------------------------------------------
-    def _match_kind(self, kind: ResourceKind) -> None:
+    def _match_kind(self, kind: AnyKind) -> None:
         live = self.snapshot.objects.get(kind.section, [])
         by_sid = {o.sid: o for o in live if o.sid}
         by_key: dict[tuple[Any, ...], list[LiveObject]] = defaultdict(list)
@@ -174,7 +174,7 @@ class _Planner:
 
     def _match_entry(
         self,
-        kind: ResourceKind,
+        kind: AnyKind,
         entry: Any,
         by_sid: Mapping[str, LiveObject],
         by_key: Mapping[tuple[Any, ...], list[LiveObject]],
@@ -200,7 +200,7 @@ class _Planner:
         return candidates[0] if candidates else None
 
     def _look_alike(
-        self, kind: ResourceKind, entry: Any, live: Sequence[LiveObject], exact: set[Any]
+        self, kind: AnyKind, entry: Any, live: Sequence[LiveObject], exact: set[Any]
     ) -> LiveObject | None:
         """A live object whose identity differs from the entry's only by case or surrounding
         whitespace (a name retyped in the Console) is that entry's object, renamed back."""
@@ -231,7 +231,7 @@ class _Planner:
         return None
 
     def _stale_pin(
-        self, kind: ResourceKind, entry: Any, key: tuple[Any, ...], candidates: list[LiveObject]
+        self, kind: AnyKind, entry: Any, key: tuple[Any, ...], candidates: list[LiveObject]
     ) -> LiveObject | None:
         """A pinned SID that is gone: after a replace, the new resource has the natural key."""
         address = f"{kind.address}.{entry.name}"
@@ -279,7 +279,7 @@ class _Planner:
         return change
 
     def _compute(
-        self, kind: ResourceKind, entry: Any, live: LiveObject | None
+        self, kind: AnyKind, entry: Any, live: LiveObject | None
     ) -> ResourceChange | None:
         spec = entry.spec
         base = self._blank(kind, entry, live)
@@ -311,7 +311,7 @@ class _Planner:
         return change
 
     def _finish_replacement(
-        self, kind: ResourceKind, entry: Any, change: ResourceChange, desired: dict[str, Any]
+        self, kind: AnyKind, entry: Any, change: ResourceChange, desired: dict[str, Any]
     ) -> ResourceChange:
         """The pinned object must be replaced, but an object with the new identity exists
         already: a create-before-destroy replacement whose destroy did not happen. Manage
@@ -352,7 +352,7 @@ class _Planner:
 
     def _compare(
         self,
-        kind: ResourceKind,
+        kind: AnyKind,
         entry: Any,
         live: LiveObject,
         desired: dict[str, Any],
@@ -397,7 +397,7 @@ class _Planner:
         )
 
     def _absent(
-        self, kind: ResourceKind, entry: Any, live: LiveObject | None, change: ResourceChange
+        self, kind: AnyKind, entry: Any, live: LiveObject | None, change: ResourceChange
     ) -> ResourceChange:
         if live is None:
             change.action = "no-op"
@@ -428,7 +428,7 @@ class _Planner:
                 path=("protect",),
             )
 
-    def _blank(self, kind: ResourceKind, entry: Any, live: LiveObject | None) -> ResourceChange:
+    def _blank(self, kind: AnyKind, entry: Any, live: LiveObject | None) -> ResourceChange:
         return ResourceChange(
             section=kind.section,
             address_kind=kind.address,
@@ -453,7 +453,7 @@ class _Planner:
     def _prune(self, changes: list[ResourceChange]) -> list[ResourceChange]:
         """Deletes for the unmatched live objects of pruned kinds that are safe to delete;
         every other unmatched object is listed as not managed (with a note when kept)."""
-        candidates: list[tuple[ResourceKind, LiveObject]] = []
+        candidates: list[tuple[AnyKind, LiveObject]] = []
         for kind in self.kinds:
             for obj in self._unmatched(kind):
                 reason = self._never_pruned(kind, obj)
@@ -478,12 +478,12 @@ class _Planner:
             deletes.append(change)
         return deletes
 
-    def _unmatched(self, kind: ResourceKind) -> list[LiveObject]:
+    def _unmatched(self, kind: AnyKind) -> list[LiveObject]:
         matched = {id(m) for m in self.matches.values() if m is not None}
         matched |= {id(c.live) for c in self.deposed}
         return [o for o in self.snapshot.objects.get(kind.section, []) if id(o) not in matched]
 
-    def _never_pruned(self, kind: ResourceKind, obj: LiveObject) -> str | None:
+    def _never_pruned(self, kind: AnyKind, obj: LiveObject) -> str | None:
         """Why ``obj`` must not be pruned whatever refers to it, or None."""
         if obj.is_default:
             return (
@@ -511,7 +511,7 @@ class _Planner:
         return None
 
     def _still_referred(
-        self, candidates: list[tuple[ResourceKind, LiveObject]], changes: list[ResourceChange]
+        self, candidates: list[tuple[AnyKind, LiveObject]], changes: list[ResourceChange]
     ) -> dict[int, str]:
         """Candidates a live referrer that stays still points at (kept, with why); keeping
         one keeps what it points at in turn."""
@@ -540,12 +540,12 @@ class _Planner:
             if not found:
                 return kept
 
-    def _prune_change(self, kind: ResourceKind, obj: LiveObject) -> ResourceChange:
+    def _prune_change(self, kind: AnyKind, obj: LiveObject) -> ResourceChange:
         change = self._live_delete(kind, obj)
         _destroyed_details(kind, change)
         return change
 
-    def _live_delete(self, kind: ResourceKind, obj: LiveObject) -> ResourceChange:
+    def _live_delete(self, kind: AnyKind, obj: LiveObject) -> ResourceChange:
         return ResourceChange(
             section=kind.section,
             address_kind=kind.address,
@@ -619,7 +619,7 @@ class _Resolver:
         return sid
 
 
-def _destroyed_details(kind: ResourceKind, change: ResourceChange) -> None:
+def _destroyed_details(kind: AnyKind, change: ResourceChange) -> None:
     """A destroyed rich field (a Studio definition) shown by its parts, never its values."""
     for path in kind.rich_paths:
         value = get_path(change.before, path)
@@ -660,7 +660,7 @@ def _staging_note(change: ResourceChange, ordered: Sequence[ResourceChange]) -> 
     )
 
 
-def _mask_details(kind: ResourceKind, entry: Any, change: ResourceChange) -> None:
+def _mask_details(kind: AnyKind, entry: Any, change: ResourceChange) -> None:
     """Secrets inside a rich field (a Studio widget's URL) never reach its diff."""
     paths: frozenset[tuple[Any, ...]] = getattr(entry, "sensitive_paths", frozenset())
     for field_path, detail in list(change.details.items()):

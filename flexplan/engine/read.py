@@ -18,7 +18,7 @@ from flexplan.engine.plan import LiveSnapshot
 from flexplan.errors import Diagnostic, DiagnosticsError, FlexplanError
 from flexplan.lookups import LookupError_, resolve_lookups
 from flexplan.resources._sdk import api_failure, http_status
-from flexplan.resources.base import ResourceKind
+from flexplan.resources.base import AnyKind
 from flexplan.twilio_client import TransportError, request_slots
 
 T = TypeVar("T")
@@ -60,7 +60,7 @@ class _Complete:
 def read_live(
     client: Any,
     manifest: Any,
-    kinds: Sequence[ResourceKind],
+    kinds: Sequence[AnyKind],
     *,
     account_sid: str,
 ) -> LiveSnapshot:
@@ -73,7 +73,7 @@ def read_live(
 
 
 def _read_all(
-    reader: Reader, manifest: Any, kinds: Sequence[ResourceKind], account_sid: str
+    reader: Reader, manifest: Any, kinds: Sequence[AnyKind], account_sid: str
 ) -> LiveSnapshot:
     wanted = _wanted_lookups(manifest, kinds)
     with ThreadPoolExecutor(max_workers=len(kinds) + 1, thread_name_prefix="kind") as pool:
@@ -142,13 +142,13 @@ def plural(title: str) -> str:
     return title + ("es" if title.endswith("s") else "s")  # "Conversations addresses"
 
 
-def _managed(manifest: Any, kind: ResourceKind) -> list[tuple[str, Any]]:
+def _managed(manifest: Any, kind: AnyKind) -> list[tuple[str, Any]]:
     return [
         (e.name, e.spec) for e in manifest.entries_of(kind.section) if e.spec.state == "present"
     ]
 
 
-def _wanted_lookups(manifest: Any, kinds: Sequence[ResourceKind]) -> dict[Any, list[Any]]:
+def _wanted_lookups(manifest: Any, kinds: Sequence[AnyKind]) -> dict[Any, list[Any]]:
     """Look-up -> the manifest entries that need it (for error locations)."""
     wanted: dict[Any, list[Any]] = {}
     for kind in kinds:

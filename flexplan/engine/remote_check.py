@@ -15,14 +15,15 @@ from typing import Any
 
 from flexplan.engine.model import Plan, ResourceChange
 from flexplan.errors import Diagnostic, DiagnosticsError, FlexplanError
+from flexplan.plantypes import Problem
 from flexplan.resources._sdk import api_failure
-from flexplan.resources.base import Problem, ResourceKind
+from flexplan.resources.base import AnyKind
 
 _WRITES = ("create", "update", "replace")
 
 
 def check_remotely(
-    client: Any, plan: Plan, manifest: Any, kinds: Sequence[ResourceKind], reader: Any
+    client: Any, plan: Plan, manifest: Any, kinds: Sequence[AnyKind], reader: Any
 ) -> list[Diagnostic]:
     """Every problem the account reports; raises ``DiagnosticsError`` when any is an error."""
     by_section = {kind.section: kind for kind in kinds if kind.remote_checked}

@@ -18,9 +18,13 @@ from flexplan.resources.fields import parse_size
 BYTES = "bytes"
 
 
-@cache
 def unit_paths(model: type[BaseModel]) -> dict[str, str]:
     """Dotted state path -> unit (``bytes``) of every sized field of ``model``."""
+    return _unit_paths(model)
+
+
+@cache
+def _unit_paths(model: type[BaseModel]) -> dict[str, str]:
     found: dict[str, str] = {}
     for name, info in model.model_fields.items():
         _walk(info.annotation, info.metadata, name, found)

@@ -26,10 +26,10 @@ from flexplan.manifest.rules import cross_check
 from flexplan.manifest.source import Budget, SourceMap, json_source_map, parse_json, parse_yaml
 from flexplan.manifest.translate import translate
 from flexplan.manifest.variables import Substituter, Variables
+from flexplan.plantypes import FieldPath, map_strings
 from flexplan.resources import BY_SECTION
-from flexplan.resources.base import FieldPath, ResourceKind
+from flexplan.resources.base import AnyKind
 from flexplan.resources.fields import LOCAL_NAME
-from flexplan.studio import map_strings
 
 MANIFEST_FILE = "flexplan.yaml"
 REPORTED_PER_ENTRY = 100  # problems shown for one resource; the rest are counted
@@ -45,7 +45,7 @@ class _File:
 
 @dataclass
 class _Raw:
-    kind: ResourceKind
+    kind: AnyKind
     name: str
     file: _File
 
@@ -351,7 +351,7 @@ class Loader:
             return None
         self._odd_numbers(file.smap, base)
         sub = Substituter(self.vars, lambda p: file.smap.locate((*base, *p)))
-        templated = tuple(getattr(kind, "template_fields", ()))
+        templated = kind.template_fields
         paths = [p for p in file.smap.dollars_under(base) if p[:1] not in [(t,) for t in templated]]
         sub.apply_at(value, paths)
         if sub.result.diagnostics:
@@ -382,8 +382,7 @@ class Loader:
 
     def _fill_templates(self, entry: Entry, file: _File, templated: tuple[str, ...]) -> bool:
         """Load ``file_fields`` and fill the placeholders of ``template_fields``."""
-        hook = getattr(entry.kind, "template_values", None)
-        values, keep = hook(entry.spec, self.vars.values) if hook else ({}, frozenset())
+        values, keep = entry.kind.template_values(entry.spec, self.vars.values)
         if not self._load_files(entry, file, values, keep):
             return False
         updates: dict[str, Any] = {}
@@ -405,7 +404,7 @@ class Loader:
         """Read JSON files a kind's ``file_fields`` name into their target fields."""
         self._loaded = set()
         spec = entry.spec
-        for source, target in getattr(entry.kind, "file_fields", {}).items():
+        for source, target in entry.kind.file_fields.items():
             rel = getattr(spec, source)
             if rel is None or getattr(spec, target) is not None or spec.state == "absent":
                 continue

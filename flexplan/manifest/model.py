@@ -11,14 +11,15 @@ from pathlib import Path
 from typing import Any
 
 from flexplan.errors import Diagnostic, Location
-from flexplan.resources.base import FieldPath, ResourceKind, ResourceSpec
+from flexplan.plantypes import FieldPath
+from flexplan.resources.base import AnyKind, ResourceSpec
 
 
 @dataclass
 class Entry:
     """One managed resource: its kind, local name, parsed spec and origin."""
 
-    kind: ResourceKind
+    kind: AnyKind
     name: str
     spec: ResourceSpec
     location: Location  # where the local-name key stands

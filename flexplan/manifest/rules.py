@@ -12,8 +12,8 @@ from collections.abc import Iterable
 
 from flexplan.errors import Diagnostic
 from flexplan.manifest.model import Entry
+from flexplan.plantypes import Claim
 from flexplan.resources import BY_SECTION
-from flexplan.resources.base import Claim
 
 _CLAIM_HINTS = {
     "number:": (

@@ -21,7 +21,7 @@ import yaml
 
 from flexplan.errors import Diagnostic, Location
 from flexplan.manifest import limits
-from flexplan.resources.base import FieldPath
+from flexplan.plantypes import FieldPath
 
 _Base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _RESOLVED: dict[str, str] = {}

@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from flexplan.resources.base import FieldPath
+from flexplan.plantypes import FieldPath
 
 
 @dataclass(frozen=True)

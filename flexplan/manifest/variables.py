@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flexplan.errors import Diagnostic, Location
+from flexplan.plantypes import FieldPath
 from flexplan.redact import register_secret
-from flexplan.resources.base import FieldPath
 
 _TOKEN = re.compile(r"\$\$\{|\$\{([^{}]*)\}")
 _VAR = re.compile(r"^var\.([A-Za-z_][A-Za-z0-9_-]*)$")

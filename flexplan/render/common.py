@@ -6,9 +6,9 @@ import json
 from typing import Any
 
 from flexplan.engine.model import LAG_REASON, Plan, ResourceChange
+from flexplan.plantypes import Named, Unknown
 from flexplan.redact import MASK, redact, url_has_credentials
 from flexplan.render.escape import visible
-from flexplan.resources.live import Named, Unknown
 
 KNOWN_AFTER_APPLY = "(known after apply)"
 

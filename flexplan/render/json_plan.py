@@ -12,9 +12,9 @@ from typing import Any
 
 from flexplan import __version__
 from flexplan.engine.model import Plan
+from flexplan.plantypes import Unknown
 from flexplan.redact import redact
 from flexplan.render.view import ABSENT, FieldRow, ResourceView, plan_view
-from flexplan.resources.live import Unknown
 
 FORMAT_VERSION = "1.0"
 

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from flexplan.engine.diff import leaves
 from flexplan.engine.model import Plan, ResourceChange, Summary, Unmanaged, Unreadable
+from flexplan.plantypes import Unknown
 from flexplan.render.common import (
     HEADLINE,
     LEGEND,
@@ -26,7 +27,6 @@ from flexplan.render.common import (
     under_detail,
 )
 from flexplan.resources.fields import format_size
-from flexplan.resources.live import Unknown
 
 
 class _Absent:

@@ -1,16 +1,18 @@
 """The small common interface every resource kind implements.
 
-One module per kind under ``flexplan/resources/`` defines a ``KIND`` object, an
-instance of a ``ResourceKind`` subclass. The manifest layer and the engine only
-ever talk to kinds through this interface, so adding a kind means adding one
-module (and its tests), never touching the engine.
+One module per kind under ``flexplan/resources/`` (Studio: the package
+``resources/studio``) defines a ``KIND`` object, an instance of a
+``ResourceKind[Spec]`` subclass over its spec model, listed once in
+``flexplan.resources.KINDS``. The manifest layer and the engine only ever talk
+to kinds through this interface, so adding a kind means adding one module (and
+its tests), never touching the engine.
 
-Two phases use a kind:
+Three phases use a kind:
 
 * validate (no network): ``spec_model`` parses a manifest entry;
   ``references``, ``claims`` and ``check`` feed the cross-resource rules.
-* plan / apply (through the twilio SDK): ``read``, ``desired_state``,
-  ``live_state`` and the executors ``create`` / ``update`` / ``delete``.
+* plan / apply (through the twilio SDK): ``read``, ``desired_state`` and the
+  executors ``create`` / ``update`` / ``delete``.
 * export (``flexplan export``): ``read_for_export`` reads what an export needs,
   ``export_name`` suggests a local name and ``export`` writes one live object as
   a manifest entry (an ``Exported``), naming things through ``ExportNames``.
@@ -18,68 +20,56 @@ Two phases use a kind:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
+from typing import Any, ClassVar, Generic, Literal, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
+from twilio.rest import Client
 
-if TYPE_CHECKING:
-    from flexplan.resources.live import ReadContext, Resolver
+from flexplan.plantypes import (
+    Claim,
+    FieldPath,
+    LiveObject,
+    Placeholder,
+    Problem,
+    Reference,
+    Unknown,
+)
+from flexplan.resources.fields import Lookup, ResourceRef
 
-FieldPath = tuple[str | int, ...]
-
-
-@dataclass(frozen=True)
-class Reference:
-    """A field of one resource that names another managed resource by local name."""
-
-    section: str  # target manifest section, e.g. "studio_flows"
-    name: str  # the target's local name
-    path: FieldPath  # where the reference stands in the referring spec
-
-
-@dataclass(frozen=True)
-class Claim:
-    """Something in the account a resource occupies exclusively.
-
-    Two resources holding one claim conflict (validate reports it, naming both);
-    during apply, the action that releases a claim runs before the action that
-    takes it (a legacy Flex Flow is deleted before a Conversations address for
-    the same number is created). The engine compares ``key`` only.
-    """
-
-    key: str  # e.g. "number:+15550001111"
-    description: str  # e.g. "routes inbound sms for +15550001111 (legacy Flex Flow)"
-    path: FieldPath = ()
+T = TypeVar("T")
+R = TypeVar("R")
+State = dict[str, Any]  # a resource in manifest terms: JSON data, ``Unknown`` and ``Named``
 
 
-@dataclass(frozen=True)
-class Problem:
-    """A rule broken by one resource; the manifest layer maps ``path`` to file:line.
+class Resolver(Protocol):
+    """Turns references and look-ups in a spec into SIDs (or ``Unknown``)."""
 
-    A ``warning`` is shown but does not stop validate, plan or apply.
-    """
+    def ref(self, ref: ResourceRef) -> str | Unknown: ...
 
-    message: str
-    path: FieldPath = ()
-    hint: str | None = None
-    severity: Literal["error", "warning"] = "error"  # a warning never fails validate
+    def lookup(self, lookup: Lookup) -> str: ...
 
 
-@dataclass(frozen=True)
-class FieldChange:
-    """One changed value at a dotted path (``integration.retry_count``)."""
+class ReadContext(Protocol):
+    """What a kind's reader gets: the twilio client and bounded concurrency."""
 
-    path: str
-    before: Any
-    after: Any
+    @property
+    def client(self) -> Client: ...
+
+    @property
+    def complete(self) -> bool:
+        """True when every live object must be read completely (the kind is pruned)."""
+        ...
+
+    def map(self, fn: Callable[[T], R], items: Sequence[T]) -> list[R]: ...
 
 
-class Placeholder(str):
-    """A ``${…}`` an export writes on purpose (the exporter escapes every other ``${``)."""
+class WriteContext(Protocol):
+    """What a kind's executors get besides the desired state."""
 
-    __slots__ = ()
+    @property
+    def commit_message(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -165,23 +155,38 @@ class ResourceSpec(BaseModel):
     )
 
 
-class ResourceKind:
-    """Base class of a resource kind; subclasses set the class attributes."""
+SpecT = TypeVar("SpecT", bound=ResourceSpec)
+
+
+class ResourceKind(Generic[SpecT]):
+    """Base class of a resource kind over its spec model; subclasses set the attributes."""
 
     section: ClassVar[str]  # manifest section, e.g. "studio_flows"
     address: ClassVar[str]  # singular name used in plan addresses, e.g. "studio_flow"
     title: ClassVar[str]  # human name, e.g. "Studio flow"
-    spec_model: ClassVar[type[ResourceSpec]]
+    spec_model: type[SpecT]
     prunable: ClassVar[bool] = True
 
     # -- validate phase -------------------------------------------------------------
-    def references(self, spec: ResourceSpec) -> Sequence[Reference]:
+    # subtrees whose bare ${NAME} placeholders belong to the kind, not the manifest
+    template_fields: ClassVar[tuple[str, ...]] = ()
+    # the manifest layer loads the JSON file a key names into the value's field
+    file_fields: ClassVar[Mapping[str, str]] = {}
+
+    def template_values(
+        self, spec: SpecT, variables: Mapping[str, str]
+    ) -> tuple[dict[str, str], frozenset[str]]:
+        """Values for ``${NAME}`` in ``template_fields`` and ``file_fields`` (over the
+        manifest's ``variables``), and the names kept for the plan to fill."""
+        return {}, frozenset()
+
+    def references(self, spec: SpecT) -> Sequence[Reference]:
         return ()
 
-    def claims(self, name: str, spec: ResourceSpec) -> Sequence[Claim]:
+    def claims(self, name: str, spec: SpecT) -> Sequence[Claim]:
         return ()
 
-    def check(self, name: str, spec: ResourceSpec) -> Iterable[Problem]:
+    def check(self, name: str, spec: SpecT) -> Iterable[Problem]:
         """Rules on one resource that the pydantic model cannot express."""
         return ()
 
@@ -191,18 +196,18 @@ class ResourceKind:
     replace_fields: ClassVar[frozenset[str]] = frozenset()  # top-level fields fixed at create
     rich_paths: ClassVar[frozenset[str]] = frozenset()  # fields with a kind-specific diff
 
-    def natural_key(self, name: str, spec: ResourceSpec) -> tuple[Any, ...]:
+    def natural_key(self, name: str, spec: SpecT) -> tuple[Any, ...]:
         raise NotImplementedError
 
-    def lookups(self, spec: ResourceSpec) -> Sequence[Any]:
+    def lookups(self, spec: SpecT) -> Sequence[Lookup]:
         """Every ``Lookup`` the spec needs resolved, in full context (workflow + workspace)."""
         return ()
 
-    def read(self, ctx: ReadContext, specs: Sequence[tuple[str, ResourceSpec]]) -> list[Any]:
-        """Every live resource of this kind (``LiveObject``s); ``specs`` are the managed ones."""
+    def read(self, ctx: ReadContext, specs: Sequence[tuple[str, SpecT]]) -> list[LiveObject]:
+        """Every live resource of this kind; ``specs`` are the managed ones."""
         raise NotImplementedError
 
-    def desired_state(self, name: str, spec: ResourceSpec, resolver: Resolver) -> dict[str, Any]:
+    def desired_state(self, name: str, spec: SpecT, resolver: Resolver) -> State:
         """The managed fields of ``spec`` in manifest terms, references resolved."""
         raise NotImplementedError
 
@@ -220,7 +225,7 @@ class ResourceKind:
         one (``after``) with a new SID, beyond the replace itself; ``None``: nothing."""
         return None
 
-    def write_options(self, spec: ResourceSpec) -> dict[str, Any]:
+    def write_options(self, spec: SpecT) -> dict[str, str]:
         """Settings for this resource's writes that are never compared (a commit message)."""
         return {}
 
@@ -230,7 +235,7 @@ class ResourceKind:
 
     remote_checked: ClassVar[bool] = False  # True: ``remote_check`` asks the account
 
-    def remote_check(self, client: Any, desired: dict[str, Any]) -> Sequence[Problem]:
+    def remote_check(self, client: Client, desired: State) -> Sequence[Problem]:
         """What the account itself finds wrong in ``desired`` before it is written.
 
         A read-only request (Studio's ``POST /v2/Flows/Validate``); the problems'
@@ -239,40 +244,49 @@ class ResourceKind:
         """
         return ()
 
-    def find(self, client: Any, key: tuple[Any, ...]) -> Any:
-        """The live resource with natural ``key``, read directly (a ``LiveObject``, or
-        ``None`` when there is none); ``NotImplemented`` (the default) when the kind can only
-        be searched by reading it whole. Apply asks right before each create."""
-        return NotImplemented
+    finds_by_key: ClassVar[bool] = False  # True: ``find`` reads one resource by its key
 
-    def create(self, client: Any, desired: dict[str, Any], ctx: Any) -> Any:
+    def find(self, client: Client, key: tuple[Any, ...]) -> LiveObject | None:
+        """The live resource with natural ``key``, read directly (``None`` when there is
+        none), for kinds that ``finds_by_key``; the others are searched by reading them
+        whole. Apply asks right before each create."""
         raise NotImplementedError
 
-    def update(self, client: Any, live: Any, desired: dict[str, Any], ctx: Any) -> Any:
+    def create(self, client: Client, desired: State, ctx: WriteContext) -> LiveObject | None:
         raise NotImplementedError
 
-    def delete(self, client: Any, live: Any, ctx: Any) -> None:
+    def update(
+        self, client: Client, live: LiveObject, desired: State, ctx: WriteContext
+    ) -> LiveObject | None:
         raise NotImplementedError
 
-    def release_state(self, live: Any) -> dict[str, Any] | None:
+    def delete(self, client: Client, live: LiveObject, ctx: WriteContext) -> None:
+        raise NotImplementedError
+
+    def release_state(self, live: LiveObject) -> State | None:
         """A write (in manifest terms) after which ``live`` holds none of its claims, used to
         break a cycle of claims (a Flex Flow disabled); ``None``: the kind has none."""
         return None
 
-    def display(self, spec: ResourceSpec, name: str) -> str:
+    def display(self, spec: SpecT, name: str) -> str:
         return name
 
     # -- export phase (see flexplan.engine.export) --------------------------------------
-    def read_for_export(self, ctx: Any) -> list[Any]:
+    def read_for_export(self, ctx: ReadContext) -> list[LiveObject]:
         """Every live resource, complete enough to export (``read`` without managed specs)."""
         return self.read(ctx, [])
 
-    def export_name(self, live: Any) -> str:
+    def export_name(self, live: LiveObject) -> str:
         """What a person would call ``live``; the exporter slugs it and makes it unique."""
-        return str(live.label)
+        return live.label
 
-    def export(self, name: str, live: Any, names: ExportNames) -> Exported | None:
+    def export(self, name: str, live: LiveObject, names: ExportNames) -> Exported | None:
         """``live`` as the manifest entry ``name``: only the fields that differ from
         Twilio's defaults, references by local name, look-ups by name. ``None``: the
         kind does not export (or cannot express) it."""
         return None
+
+
+# The engine and the registry hold kinds of every spec model side by side; each entry
+# pairs a kind with a spec its own ``spec_model`` parsed, so the spec type is erased here.
+AnyKind = ResourceKind[Any]

@@ -14,12 +14,22 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
+from twilio.rest import Client
 
 from flexplan.errors import FlexplanError
+from flexplan.plantypes import LiveObject, Problem
 from flexplan.resources._sdk import to_dict
-from flexplan.resources.base import Exported, ExportNames, Problem, ResourceKind, ResourceSpec
+from flexplan.resources.base import (
+    Exported,
+    ExportNames,
+    ReadContext,
+    Resolver,
+    ResourceKind,
+    ResourceSpec,
+    State,
+    WriteContext,
+)
 from flexplan.resources.fields import Size, format_size
-from flexplan.resources.live import LiveObject
 from flexplan.twilio_client import JsonBody
 
 AddressType = Literal["web", "sms", "whatsapp", "email", "messenger", "gbm"]
@@ -81,9 +91,8 @@ class ChannelConfigSpec(ResourceSpec):
     )
 
 
-def address_type_of(name: str, spec: ResourceSpec) -> str:
+def address_type_of(name: str, spec: ChannelConfigSpec) -> str:
     """The address type an entry configures: ``address_type`` or its local name."""
-    assert isinstance(spec, ChannelConfigSpec)
     return spec.address_type or name
 
 
@@ -95,16 +104,15 @@ _ATTACHMENT_FIELDS = (
 _WRITE_LOCK = threading.Lock()
 
 
-class ChannelConfigKind(ResourceKind):
+class ChannelConfigKind(ResourceKind[ChannelConfigSpec]):
     section: ClassVar[str] = "channel_configs"
     address: ClassVar[str] = "channel_config"
     title: ClassVar[str] = "channel config"
-    spec_model: ClassVar[type[ResourceSpec]] = ChannelConfigSpec
+    spec_model = ChannelConfigSpec
     rank: ClassVar[int] = 40
     has_sid: ClassVar[bool] = False
 
-    def check(self, name: str, spec: ResourceSpec) -> Iterable[Problem]:
-        assert isinstance(spec, ChannelConfigSpec)
+    def check(self, name: str, spec: ChannelConfigSpec) -> Iterable[Problem]:
         kind = address_type_of(name, spec)
         if kind not in LIMITS:
             return [
@@ -118,20 +126,22 @@ class ChannelConfigKind(ResourceKind):
             return []
         return list(_check_attachments(kind, spec.attachments))
 
-    def natural_key(self, name: str, spec: ResourceSpec) -> tuple[Any, ...]:
+    def natural_key(self, name: str, spec: ChannelConfigSpec) -> tuple[Any, ...]:
         return (address_type_of(name, spec),)
 
-    def display(self, spec: ResourceSpec, name: str) -> str:
+    def display(self, spec: ChannelConfigSpec, name: str) -> str:
         return address_type_of(name, spec)
 
-    def read(self, ctx: Any, specs: Sequence[tuple[str, ResourceSpec]]) -> list[LiveObject]:
+    def read(
+        self, ctx: ReadContext, specs: Sequence[tuple[str, ChannelConfigSpec]]
+    ) -> list[LiveObject]:
         config = to_dict(ctx.client.flex_api.v1.configuration().fetch())
         return [to_live(entry) for entry in config.get("channel_configs") or []]
 
-    def desired_state(self, name: str, spec: ResourceSpec, resolver: Any) -> dict[str, Any]:
+    def desired_state(self, name: str, spec: ChannelConfigSpec, resolver: Resolver) -> State:
 
         state: dict[str, Any] = {"address_type": address_type_of(name, spec)}
-        attachments = getattr(spec, "attachments", None)
+        attachments = spec.attachments
         if attachments is not None:
             values = attachments.model_dump(exclude_none=True)
             if "accepted_extensions" in values:
@@ -139,23 +149,17 @@ class ChannelConfigKind(ResourceKind):
             state["attachments"] = values
         return state
 
-    def create(self, client: Any, desired: dict[str, Any], ctx: Any) -> LiveObject | None:
+    def create(self, client: Client, desired: State, ctx: WriteContext) -> LiveObject | None:
         return self._write(client, desired["address_type"], desired)
 
     def update(
-        self, client: Any, live: LiveObject, desired: dict[str, Any], ctx: Any
+        self, client: Client, live: LiveObject, desired: State, ctx: WriteContext
     ) -> LiveObject | None:
         return self._write(client, desired["address_type"], desired)
 
-    def delete(self, client: Any, live: LiveObject, ctx: Any) -> None:
+    def delete(self, client: Client, live: LiveObject, ctx: WriteContext) -> None:
         self._write(client, str(live.key[0]), None)
 
-    def fetch(self, client: Any, live: LiveObject) -> LiveObject | None:
-        config = to_dict(client.flex_api.v1.configuration().fetch())
-        for entry in config.get("channel_configs") or []:
-            if entry.get("address_type") == live.key[0]:
-                return to_live(entry)
-        return None
 
     def export_name(self, live: LiveObject) -> str:
         return str(live.key[0])

@@ -13,26 +13,29 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Annotated, Any, ClassVar, Literal, get_args
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from twilio.rest import Client
 
+from flexplan.plantypes import Claim, LiveObject, Problem, Reference
 from flexplan.resources._sdk import drop_none, http_status, to_dict
 from flexplan.resources.base import (
-    Claim,
     Exported,
     ExportNames,
-    Problem,
-    Reference,
+    ReadContext,
+    Resolver,
     ResourceKind,
     ResourceSpec,
+    State,
+    WriteContext,
     problems_by_type,
 )
 from flexplan.resources.fields import (
     ConversationServiceLookup,
     FlowRef,
+    Lookup,
     Sid,
     Url,
     number_claim_key,
 )
-from flexplan.resources.live import LiveObject
 from flexplan.sensitive import looks_secret
 
 AddressType = Literal["sms", "whatsapp", "messenger", "gbm", "email", "rcs", "apple", "chat"]
@@ -144,29 +147,26 @@ _AUTO = {
 }
 
 
-class ConversationsAddressKind(ResourceKind):
+class ConversationsAddressKind(ResourceKind[ConversationsAddressSpec]):
     section: ClassVar[str] = "conversations_addresses"
     address: ClassVar[str] = "conversations_address"
     title: ClassVar[str] = "Conversations address"
-    spec_model: ClassVar[type[ResourceSpec]] = ConversationsAddressSpec
+    spec_model = ConversationsAddressSpec
     rank: ClassVar[int] = 30
     replace_fields: ClassVar[frozenset[str]] = frozenset({"type", "address", "address_country"})
 
-    def references(self, spec: ResourceSpec) -> Sequence[Reference]:
-        assert isinstance(spec, ConversationsAddressSpec)
+    def references(self, spec: ConversationsAddressSpec) -> Sequence[Reference]:
         ref = spec.auto_creation.studio_flow if spec.auto_creation else None
         if ref is None or ref.name is None:
             return ()
         return (Reference("studio_flows", ref.name, ("auto_creation", "studio_flow")),)
 
-    def claims(self, name: str, spec: ResourceSpec) -> Sequence[Claim]:
-        assert isinstance(spec, ConversationsAddressSpec)
+    def claims(self, name: str, spec: ConversationsAddressSpec) -> Sequence[Claim]:
         if spec.state == "absent":
             return ()
         return _claims(spec.address, spec.type)
 
-    def check(self, name: str, spec: ResourceSpec) -> Iterable[Problem]:
-        assert isinstance(spec, ConversationsAddressSpec)
+    def check(self, name: str, spec: ConversationsAddressSpec) -> Iterable[Problem]:
         problems: list[Problem] = []
         form = _ADDRESS_FORMS.get(spec.type)
         if form and not form[0].match(spec.address):
@@ -181,12 +181,10 @@ class ConversationsAddressKind(ResourceKind):
             problems.extend(_check_auto_creation(spec.auto_creation))
         return problems
 
-    def natural_key(self, name: str, spec: ResourceSpec) -> tuple[Any, ...]:
-        assert isinstance(spec, ConversationsAddressSpec)
+    def natural_key(self, name: str, spec: ConversationsAddressSpec) -> tuple[Any, ...]:
         return (spec.type, spec.address)
 
-    def display(self, spec: ResourceSpec, name: str) -> str:
-        assert isinstance(spec, ConversationsAddressSpec)
+    def display(self, spec: ConversationsAddressSpec, name: str) -> str:
         return f"{spec.type} {spec.address}"
 
     def replace_note(self, before: Mapping[str, Any], after: Mapping[str, Any]) -> str | None:
@@ -201,11 +199,13 @@ class ConversationsAddressKind(ResourceKind):
             "after apply, link the key to the new address (Console: Flex > Manage > Webchat)"
         )
 
-    def lookups(self, spec: ResourceSpec) -> Sequence[Any]:
-        auto = getattr(spec, "auto_creation", None)
+    def lookups(self, spec: ConversationsAddressSpec) -> Sequence[Lookup]:
+        auto = spec.auto_creation
         return [auto.conversation_service] if auto and auto.conversation_service else []
 
-    def read(self, ctx: Any, specs: Sequence[tuple[str, ResourceSpec]]) -> list[LiveObject]:
+    def read(
+        self, ctx: ReadContext, specs: Sequence[tuple[str, ConversationsAddressSpec]]
+    ) -> list[LiveObject]:
 
         def chain(kind: str) -> list[LiveObject]:
             api = ctx.client.conversations.v1.address_configurations
@@ -214,17 +214,19 @@ class ConversationsAddressKind(ResourceKind):
         chains = ctx.map(chain, list(get_args(AddressType)))
         return [obj for objects in chains for obj in objects]
 
-    def desired_state(self, name: str, spec: ResourceSpec, resolver: Any) -> dict[str, Any]:
-        state: dict[str, Any] = {"type": spec.type, "address": spec.address}  # type: ignore[attr-defined]
+    def desired_state(
+        self, name: str, spec: ConversationsAddressSpec, resolver: Resolver
+    ) -> State:
+        state: State = {"type": spec.type, "address": spec.address}
         for field in ("friendly_name", "address_country"):
             if getattr(spec, field, None) is not None:
                 state[field] = getattr(spec, field)
-        auto = getattr(spec, "auto_creation", None)
+        auto = spec.auto_creation
         if auto is not None:
             state["auto_creation"] = _desired_auto(auto, resolver)
         return state
 
-    def create(self, client: Any, desired: dict[str, Any], ctx: Any) -> LiveObject:
+    def create(self, client: Client, desired: State, ctx: WriteContext) -> LiveObject:
         api = client.conversations.v1.address_configurations
         created = api.create(
             type=desired["type"],
@@ -235,18 +237,18 @@ class ConversationsAddressKind(ResourceKind):
         return to_live(to_dict(created))
 
     def update(
-        self, client: Any, live: LiveObject, desired: dict[str, Any], ctx: Any
+        self, client: Client, live: LiveObject, desired: State, ctx: WriteContext
     ) -> LiveObject:
         api = client.conversations.v1.address_configurations(live.sid)
         return to_live(to_dict(api.update(**_arguments(desired))))
 
-    def delete(self, client: Any, live: LiveObject, ctx: Any) -> None:
+    def delete(self, client: Client, live: LiveObject, ctx: WriteContext) -> None:
         client.conversations.v1.address_configurations(live.sid).delete()
 
-    def fetch(self, client: Any, live: LiveObject) -> LiveObject:
-        return to_live(to_dict(client.conversations.v1.address_configurations(live.sid).fetch()))
 
-    def find(self, client: Any, key: tuple[Any, ...]) -> LiveObject | None:
+    finds_by_key: ClassVar[bool] = True
+
+    def find(self, client: Client, key: tuple[Any, ...]) -> LiveObject | None:
         """By the address itself: the API fetches an Address Configuration by SID or address."""
         kind, address = key
         if not address:

@@ -21,7 +21,7 @@ import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import (
     GetCoreSchemaHandler,
@@ -244,9 +244,6 @@ FlowRef = Annotated[ResourceRef, Ref("studio_flows", "FW", "Studio flow")]
 
 # -- look-ups of read-only account objects --------------------------------------------
 
-LookupKind = Literal[
-    "chat_service", "conversation_service", "workspace", "workflow", "task_channel"
-]
 LOOKUP_PREFIX: dict[str, str] = {
     "chat_service": "IS",
     "conversation_service": "IS",

@@ -12,21 +12,25 @@ from collections.abc import Iterable, Sequence
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from twilio.rest import Client
 
+from flexplan.plantypes import Claim, LiveObject, Problem, Reference
 from flexplan.resources._sdk import drop_none, to_dict
 from flexplan.resources.base import (
-    Claim,
     Exported,
     ExportNames,
-    Problem,
-    Reference,
+    ReadContext,
+    Resolver,
     ResourceKind,
     ResourceSpec,
+    State,
+    WriteContext,
     problems_by_type,
 )
 from flexplan.resources.fields import (
     ChatServiceLookup,
     FlowRef,
+    Lookup,
     Sid,
     TaskChannelLookup,
     Url,
@@ -35,7 +39,6 @@ from flexplan.resources.fields import (
     is_sid,
     number_claim_key,
 )
-from flexplan.resources.live import LiveObject
 from flexplan.sensitive import looks_secret
 
 ChannelType = Literal["web", "sms", "facebook", "whatsapp", "line", "custom"]
@@ -165,28 +168,25 @@ _TOP = ("friendly_name", "chat_service", "channel_type", "contact_identity", "en
 _LOOKUP_FIELDS = ("workspace", "workflow", "channel")
 
 
-class FlexFlowKind(ResourceKind):
+class FlexFlowKind(ResourceKind[FlexFlowSpec]):
     section: ClassVar[str] = "flex_flows"
     address: ClassVar[str] = "flex_flow"
     title: ClassVar[str] = "Flex Flow"
-    spec_model: ClassVar[type[ResourceSpec]] = FlexFlowSpec
+    spec_model = FlexFlowSpec
     rank: ClassVar[int] = 20
 
-    def references(self, spec: ResourceSpec) -> Sequence[Reference]:
-        assert isinstance(spec, FlexFlowSpec)
+    def references(self, spec: FlexFlowSpec) -> Sequence[Reference]:
         ref = spec.integration.studio_flow if spec.integration else None
         if ref is None or ref.name is None:
             return ()
         return (Reference("studio_flows", ref.name, ("integration", "studio_flow")),)
 
-    def claims(self, name: str, spec: ResourceSpec) -> Sequence[Claim]:
-        assert isinstance(spec, FlexFlowSpec)
+    def claims(self, name: str, spec: FlexFlowSpec) -> Sequence[Claim]:
         if spec.state == "absent":
             return ()
         return _claims(spec.channel_type, spec.contact_identity, spec.enabled)
 
-    def check(self, name: str, spec: ResourceSpec) -> Iterable[Problem]:
-        assert isinstance(spec, FlexFlowSpec)
+    def check(self, name: str, spec: FlexFlowSpec) -> Iterable[Problem]:
         if spec.state == "absent":
             return []
         problems = [
@@ -198,57 +198,54 @@ class FlexFlowKind(ResourceKind):
             problems.extend(_check_integration(spec.integration))
         return problems
 
-    def natural_key(self, name: str, spec: ResourceSpec) -> tuple[Any, ...]:
-        assert isinstance(spec, FlexFlowSpec)
+    def natural_key(self, name: str, spec: FlexFlowSpec) -> tuple[Any, ...]:
         return (spec.friendly_name,)
 
-    def display(self, spec: ResourceSpec, name: str) -> str:
-        assert isinstance(spec, FlexFlowSpec)
+    def display(self, spec: FlexFlowSpec, name: str) -> str:
         return spec.friendly_name
 
-    def lookups(self, spec: ResourceSpec) -> Sequence[Any]:
-        assert isinstance(spec, FlexFlowSpec)
+    def lookups(self, spec: FlexFlowSpec) -> Sequence[Lookup]:
         found: list[Any] = [spec.chat_service] if spec.chat_service else []
         integration = spec.integration
         if integration is not None:
             found += [_scoped(integration, f) for f in _LOOKUP_FIELDS if getattr(integration, f)]
         return found
 
-    def read(self, ctx: Any, specs: Sequence[tuple[str, ResourceSpec]]) -> list[LiveObject]:
+    def read(
+        self, ctx: ReadContext, specs: Sequence[tuple[str, FlexFlowSpec]]
+    ) -> list[LiveObject]:
         return [
             to_live(to_dict(f)) for f in ctx.client.flex_api.v1.flex_flow.stream(page_size=1000)
         ]
 
-    def desired_state(self, name: str, spec: ResourceSpec, resolver: Any) -> dict[str, Any]:
+    def desired_state(self, name: str, spec: FlexFlowSpec, resolver: Resolver) -> State:
         state: dict[str, Any] = {}
         for field in _TOP:
             value = getattr(spec, field, None)
             if value is not None:
                 state[field] = resolver.lookup(value) if field == "chat_service" else value
-        integration = getattr(spec, "integration", None)
+        integration = spec.integration
         if integration is not None:
             state["integration"] = _desired_integration(integration, resolver)
         return state
 
-    def create(self, client: Any, desired: dict[str, Any], ctx: Any) -> LiveObject:
+    def create(self, client: Client, desired: State, ctx: WriteContext) -> LiveObject:
         return to_live(to_dict(client.flex_api.v1.flex_flow.create(**_arguments(desired))))
 
     def update(
-        self, client: Any, live: LiveObject, desired: dict[str, Any], ctx: Any
+        self, client: Client, live: LiveObject, desired: State, ctx: WriteContext
     ) -> LiveObject:
         return to_live(
             to_dict(client.flex_api.v1.flex_flow(live.sid).update(**_arguments(desired)))
         )
 
-    def delete(self, client: Any, live: LiveObject, ctx: Any) -> None:
+    def delete(self, client: Client, live: LiveObject, ctx: WriteContext) -> None:
         client.flex_api.v1.flex_flow(live.sid).delete()
 
-    def release_state(self, live: LiveObject) -> dict[str, Any] | None:
+    def release_state(self, live: LiveObject) -> State | None:
         """A disabled flow handles nothing: it claims no contact identity or number."""
         return {"enabled": False}
 
-    def fetch(self, client: Any, live: LiveObject) -> LiveObject:
-        return to_live(to_dict(client.flex_api.v1.flex_flow(live.sid).fetch()))
 
     def export(self, name: str, live: LiveObject, names: ExportNames) -> Exported | None:
         raw, where = live.raw, f"flex_flows.{name}"

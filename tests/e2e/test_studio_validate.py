@@ -179,8 +179,8 @@ LIBRARY = ["start-conversation", "make-outgoing-call-v2", "connect-virtual-agent
 
 @pytest.mark.parametrize("name", LIBRARY)
 def test_the_client_and_the_sandbox_know_the_same_widget_library(name: str) -> None:
+    from flexplan.resources.studio.definition import KNOWN_WIDGET_TYPES
     from flexplan.sandbox.studio_check import WIDGET_TYPES
-    from flexplan.studio import KNOWN_WIDGET_TYPES
 
     assert KNOWN_WIDGET_TYPES == WIDGET_TYPES
     assert name in KNOWN_WIDGET_TYPES

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flexplan.engine.diff import diff_states, project
-from flexplan.resources.live import Unknown
+from flexplan.plantypes import Unknown
 
 
 def test_only_managed_fields_are_compared() -> None:

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from twilio.base.exceptions import TwilioRestException
 
 from flexplan.resources._sdk import api_failure, error_details
-from flexplan.resources.studio_flows import widget_message
+from flexplan.resources.studio.kind import widget_message
 
 WORKFLOW_PATH = "#/states/2/properties/workflow"
 DETAILS = {

@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from flexplan.engine.diff import diff_states
-from flexplan.resources.live import Named
+from flexplan.plantypes import Named
 
 SIDS = st.from_regex(r"TC[0-9a-f]{32}", fullmatch=True)
 NAMES = st.text(min_size=1, max_size=12)

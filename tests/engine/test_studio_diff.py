@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from flexplan.resources._studio_diff import diff_definitions
-from flexplan.studio import normalize_definition
+from flexplan.resources.studio.definition import normalize_definition
+from flexplan.resources.studio.diff import diff_definitions
 
 # the three real Studio templates from shared/studio-flows, vendored with their licence
 SHARED = Path(__file__).resolve().parents[2] / "examples" / "contact-center" / "studio"

@@ -12,7 +12,11 @@ from flexplan.errors import DiagnosticsError, Location
 from flexplan.manifest import load_manifest, validate_directory
 from flexplan.redact import redact
 from flexplan.resources.fields import Lookup, ResourceRef, parse_size
-from flexplan.studio import check_definition, fill_placeholders, normalize_definition
+from flexplan.resources.studio.definition import (
+    check_definition,
+    fill_placeholders,
+    normalize_definition,
+)
 
 # the three real Studio templates from shared/studio-flows, vendored with their licence
 SHARED_FLOWS = Path(__file__).resolve().parents[2] / "examples" / "contact-center" / "studio"

@@ -7,11 +7,11 @@ import json
 from typing import Any
 
 from flexplan.engine.model import Plan, ResourceChange
+from flexplan.plantypes import FieldChange
 from flexplan.render.json_plan import render_json
 from flexplan.render.markdown import render_markdown
 from flexplan.render.text import render_text
 from flexplan.render.view import ABSENT, plan_view
-from flexplan.resources.base import FieldChange
 
 MiB = 1024**2
 

@@ -17,8 +17,7 @@ from typing import Any
 
 from deepdiff import DeepDiff
 
-from flexplan.resources.base import FieldChange
-from flexplan.resources.live import Named, Unknown
+from flexplan.plantypes import FieldChange, Named, Unknown
 from flexplan.sensitive import secret_paths, secrets_in
 
 ABSENT: Any = None

@@ -1,6 +1,6 @@
 """Studio's widget library as data: the widget types, and the properties each one requires.
 
-One definition shared by flexplan's own checks (``flexplan.studio``) and the
+One definition shared by flexplan's own checks (``flexplan.resources.studio.definition``) and the
 sandbox's model of Studio (``flexplan.sandbox.studio_check``), so the two can
 never disagree about which widgets exist.
 

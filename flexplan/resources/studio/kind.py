@@ -15,32 +15,41 @@ from contextlib import contextmanager
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, model_validator
+from twilio.rest import Client
 
 from flexplan.errors import FlexplanError
-from flexplan.redact import redact
-from flexplan.resources._sdk import drop_none, error_details, http_status, to_dict
-from flexplan.resources._studio_diff import diff_definitions, dotted_path
-from flexplan.resources.base import (
-    Exported,
-    ExportNames,
+from flexplan.plantypes import (
     FieldPath,
+    LiveObject,
     Placeholder,
     Problem,
     Reference,
+    Unknown,
+    fingerprint_of,
+    map_strings,
+)
+from flexplan.redact import redact
+from flexplan.resources._sdk import drop_none, error_details, http_status, to_dict
+from flexplan.resources.base import (
+    Exported,
+    ExportNames,
+    ReadContext,
+    Resolver,
     ResourceKind,
     ResourceSpec,
+    State,
+    WriteContext,
 )
 from flexplan.resources.fields import FLOW_VAR_REF, SID_HEX, FlowVar, Lookup, ResourceRef, Sid
-from flexplan.resources.live import LiveObject, Unknown, fingerprint_of
-from flexplan.sensitive import secret_paths
-from flexplan.studio import (
+from flexplan.resources.studio.definition import (
     check_definition,
     fill_placeholders,
-    map_strings,
     normalize_definition,
     placeholder_paths,
     placeholders,
 )
+from flexplan.resources.studio.diff import diff_definitions, dotted_path
+from flexplan.sensitive import secret_paths
 
 FlowSid = Annotated[str, Sid("FW", "Studio flow")]
 
@@ -135,31 +144,27 @@ DEFAULT_FLOWS = frozenset(
 _NOT_FINGERPRINTED = ("url", "links", "definition", "valid", "errors", "warnings", "webhook_url")
 
 
-class StudioFlowKind(ResourceKind):
+class StudioFlowKind(ResourceKind[StudioFlowSpec]):
     section: ClassVar[str] = "studio_flows"
     address: ClassVar[str] = "studio_flow"
     title: ClassVar[str] = "Studio flow"
-    spec_model: ClassVar[type[ResourceSpec]] = StudioFlowSpec
+    spec_model = StudioFlowSpec
     rank: ClassVar[int] = 10
     rich_paths: ClassVar[frozenset[str]] = frozenset({"definition"})
-    # subtrees whose bare ${NAME} placeholders belong to the kind, not the manifest
     template_fields: ClassVar[tuple[str, ...]] = ("definition",)
-    # the manifest layer loads JSON named by the key into the value's field
     file_fields: ClassVar[dict[str, str]] = {"definition_file": "definition"}
 
     def template_values(
-        self, spec: ResourceSpec, variables: Mapping[str, str]
+        self, spec: StudioFlowSpec, variables: Mapping[str, str]
     ) -> tuple[dict[str, str], frozenset[str]]:
         """Values for ``${NAME}`` in the definition (flow vars over ``variables``),
         and the names kept for the plan to fill (look-up and flow-reference vars)."""
-        assert isinstance(spec, StudioFlowSpec)
         own = spec.vars or {}
         keep = frozenset(k for k, v in own.items() if isinstance(v, (Lookup, ResourceRef)))
         values = {**variables, **{k: v for k, v in own.items() if isinstance(v, str)}}
         return {k: v for k, v in values.items() if k not in keep}, keep
 
-    def check(self, name: str, spec: ResourceSpec) -> Iterable[Problem]:
-        assert isinstance(spec, StudioFlowSpec)
+    def check(self, name: str, spec: StudioFlowSpec) -> Iterable[Problem]:
         if spec.state == "absent":
             return []
         if spec.definition is None:
@@ -176,28 +181,27 @@ class StudioFlowKind(ResourceKind):
         ]
         return problems + _flow_ref_problems(name, spec)
 
-    def references(self, spec: ResourceSpec) -> Sequence[Reference]:
-        assert isinstance(spec, StudioFlowSpec)
+    def references(self, spec: StudioFlowSpec) -> Sequence[Reference]:
         return [
             Reference("studio_flows", value.name, ("vars", key))
             for key, value in (spec.vars or {}).items()
             if isinstance(value, ResourceRef) and value.name is not None
         ]
 
-    def natural_key(self, name: str, spec: ResourceSpec) -> tuple[Any, ...]:
-        assert isinstance(spec, StudioFlowSpec)
+    def natural_key(self, name: str, spec: StudioFlowSpec) -> tuple[Any, ...]:
         return (spec.friendly_name,)
 
-    def display(self, spec: ResourceSpec, name: str) -> str:
-        assert isinstance(spec, StudioFlowSpec)
+    def display(self, spec: StudioFlowSpec, name: str) -> str:
         return spec.friendly_name
 
-    def lookups(self, spec: ResourceSpec) -> Sequence[Any]:  # not the flow references
-        return [v for v in (getattr(spec, "vars", None) or {}).values() if isinstance(v, Lookup)]
+    def lookups(self, spec: StudioFlowSpec) -> Sequence[Lookup]:  # not the flow references
+        return [v for v in (spec.vars or {}).values() if isinstance(v, Lookup)]
 
-    def read(self, ctx: Any, specs: Sequence[tuple[str, ResourceSpec]]) -> list[LiveObject]:
+    def read(
+        self, ctx: ReadContext, specs: Sequence[tuple[str, StudioFlowSpec]]
+    ) -> list[LiveObject]:
         flows = [to_dict(f) for f in ctx.client.studio.v2.flows.stream(page_size=1000)]
-        names = {getattr(spec, "friendly_name", None) for _, spec in specs}
+        names = {spec.friendly_name for _, spec in specs}
         sids = {spec.sid for _, spec in specs if spec.sid}
         # a complete read (a pruned kind) fetches every definition: subflow references count
         complete = bool(ctx.complete)
@@ -211,15 +215,14 @@ class StudioFlowKind(ResourceKind):
         )
         return [to_live(fetched.get(f["sid"], f)) for f in flows]
 
-    def desired_state(self, name: str, spec: ResourceSpec, resolver: Any) -> dict[str, Any]:
+    def desired_state(self, name: str, spec: StudioFlowSpec, resolver: Resolver) -> State:
         values: dict[str, str | Unknown] = {}
-        for key, value in (getattr(spec, "vars", None) or {}).items():
+        for key, value in (spec.vars or {}).items():
             if isinstance(value, Lookup):
                 values[key] = resolver.lookup(value)
             elif isinstance(value, ResourceRef):
                 values[key] = resolver.ref(value)  # a SID, or Unknown when created in this plan
-        definition = getattr(spec, "definition", None)
-        assert isinstance(spec, StudioFlowSpec)
+        definition = spec.definition
         state: dict[str, Any] = {"friendly_name": spec.friendly_name}
         if spec.status is not None:
             state["status"] = spec.status
@@ -227,8 +230,7 @@ class StudioFlowKind(ResourceKind):
             state["definition"] = normalize_definition(fill_placeholders(definition, values))
         return state
 
-    def write_options(self, spec: ResourceSpec) -> dict[str, Any]:
-        assert isinstance(spec, StudioFlowSpec)
+    def write_options(self, spec: StudioFlowSpec) -> dict[str, str]:
         return {"commit_message": spec.commit_message} if spec.commit_message else {}
 
     def mask_rich(
@@ -255,7 +257,7 @@ class StudioFlowKind(ResourceKind):
 
     remote_checked: ClassVar[bool] = True
 
-    def remote_check(self, client: Any, desired: dict[str, Any]) -> Sequence[Problem]:
+    def remote_check(self, client: Client, desired: State) -> Sequence[Problem]:
         """Studio's ``POST /v2/Flows/Validate`` on the definition the plan would write.
 
         A SID known only after apply (a sub-flow created in the same plan) is sent
@@ -289,7 +291,7 @@ class StudioFlowKind(ResourceKind):
             ]
         return ()
 
-    def create(self, client: Any, desired: dict[str, Any], ctx: Any) -> LiveObject:
+    def create(self, client: Client, desired: State, ctx: WriteContext) -> LiveObject:
         definition = desired.get("definition")
         with _widget_details(definition):
             created = client.studio.v2.flows.create(
@@ -301,7 +303,7 @@ class StudioFlowKind(ResourceKind):
         return to_live(to_dict(created))
 
     def update(
-        self, client: Any, live: LiveObject, desired: dict[str, Any], ctx: Any
+        self, client: Client, live: LiveObject, desired: State, ctx: WriteContext
     ) -> LiveObject:
         with _widget_details(desired.get("definition")):
             updated = client.studio.v2.flows(live.sid).update(
@@ -316,14 +318,11 @@ class StudioFlowKind(ResourceKind):
             )
         return to_live(to_dict(updated))
 
-    def delete(self, client: Any, live: LiveObject, ctx: Any) -> None:
+    def delete(self, client: Client, live: LiveObject, ctx: WriteContext) -> None:
         client.studio.v2.flows(live.sid).delete()
 
-    def fetch(self, client: Any, live: LiveObject) -> LiveObject:
-        return to_live(_fetch(client, str(live.sid)))
-
     # -- export ---------------------------------------------------------------------
-    def read_for_export(self, ctx: Any) -> list[LiveObject]:
+    def read_for_export(self, ctx: ReadContext) -> list[LiveObject]:
         """Every flow with its definition (the list carries none: one GET per flow)."""
         flows = [to_dict(f) for f in ctx.client.studio.v2.flows.stream(page_size=1000)]
         return [to_live(raw) for raw in ctx.map(lambda f: _fetch(ctx.client, f["sid"]), flows)]
@@ -477,7 +476,7 @@ def _blank_unknowns(value: Any, path: FieldPath, found: set[FieldPath]) -> Any:
     return value
 
 
-def _fetch(client: Any, sid: str) -> dict[str, Any]:
+def _fetch(client: Client, sid: str) -> dict[str, Any]:
     return to_dict(client.studio.v2.flows(sid).fetch())
 
 

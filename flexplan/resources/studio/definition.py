@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
-from flexplan.resources.base import FieldPath, Problem
-from flexplan.studio_widgets import WIDGET_TYPES
+from flexplan.plantypes import FieldPath, Problem, map_strings
+from flexplan.resources.studio.widgets import WIDGET_TYPES
 
 KNOWN_WIDGET_TYPES: frozenset[str] = WIDGET_TYPES  # Studio's widget library (shared)
 
@@ -114,17 +114,6 @@ def _missing_state(
 
 
 # -- placeholders ------------------------------------------------------------------------
-
-
-def map_strings(value: Any, fn: Callable[[str, FieldPath], Any], path: FieldPath = ()) -> Any:
-    """A copy of a JSON value with ``fn(string, path)`` applied to every string."""
-    if isinstance(value, str):
-        return fn(value, path)
-    if isinstance(value, Mapping):
-        return {k: map_strings(v, fn, (*path, k)) for k, v in value.items()}
-    if isinstance(value, list):
-        return [map_strings(v, fn, (*path, i)) for i, v in enumerate(value)]
-    return value
 
 
 def placeholders(defn: Any) -> set[str]:

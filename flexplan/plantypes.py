@@ -1,9 +1,9 @@
-"""Types the plan/apply phase shares between the engine and the resource kinds.
+"""The plain data types a plan is made of, shared by every layer.
 
-A kind reads live resources into ``LiveObject``s (a manifest-shaped ``state``
-beside the raw API object), turns a manifest spec into a desired ``state``
-through a ``Resolver`` (references to SIDs, look-ups to SIDs), and executes
-writes. The engine compares the two states; it never looks inside a kind.
+Problems and field paths (validate), references and claims between resources,
+live objects as read, values known only after apply and look-up SIDs that know
+their names. This module imports nothing else from flexplan, so every layer,
+the resource kinds included, can use it without an import circle.
 """
 
 from __future__ import annotations
@@ -12,12 +12,61 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar
+from typing import Any, Literal
 
-from flexplan.resources.base import Claim
+FieldPath = tuple[str | int, ...]
 
-T = TypeVar("T")
-R = TypeVar("R")
+
+@dataclass(frozen=True)
+class Reference:
+    """A field of one resource that names another managed resource by local name."""
+
+    section: str  # target manifest section, e.g. "studio_flows"
+    name: str  # the target's local name
+    path: FieldPath  # where the reference stands in the referring spec
+
+
+@dataclass(frozen=True)
+class Claim:
+    """Something in the account a resource occupies exclusively.
+
+    Two resources holding one claim conflict (validate reports it, naming both);
+    during apply, the action that releases a claim runs before the action that
+    takes it (a legacy Flex Flow is deleted before a Conversations address for
+    the same number is created). The engine compares ``key`` only.
+    """
+
+    key: str  # e.g. "number:+15550001111"
+    description: str  # e.g. "routes inbound sms for +15550001111 (legacy Flex Flow)"
+    path: FieldPath = ()
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A rule broken by one resource; the manifest layer maps ``path`` to file:line.
+
+    A ``warning`` is shown but does not stop validate, plan or apply.
+    """
+
+    message: str
+    path: FieldPath = ()
+    hint: str | None = None
+    severity: Literal["error", "warning"] = "error"  # a warning never fails validate
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One changed value at a dotted path (``integration.retry_count``)."""
+
+    path: str
+    before: Any
+    after: Any
+
+
+class Placeholder(str):
+    """A ``${…}`` an export writes on purpose (the exporter escapes every other ``${``)."""
+
+    __slots__ = ()
 
 
 @dataclass(frozen=True)
@@ -108,23 +157,12 @@ def fingerprint_of(raw: Mapping[str, Any], *, ignore: Iterable[str] = _VOLATILE)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-class Resolver(Protocol):
-    """Turns references and look-ups in a spec into SIDs (or ``Unknown``)."""
-
-    def ref(self, ref: Any) -> str | Unknown: ...
-
-    def lookup(self, lookup: Any) -> str: ...
-
-
-class ReadContext(Protocol):
-    """What a kind's reader gets: the twilio client and bounded concurrency."""
-
-    @property
-    def client(self) -> Any: ...
-
-    @property
-    def complete(self) -> bool:
-        """True when every live object must be read completely (the kind is pruned)."""
-        ...
-
-    def map(self, fn: Callable[[T], R], items: Sequence[T]) -> list[R]: ...
+def map_strings(value: Any, fn: Callable[[str, FieldPath], Any], path: FieldPath = ()) -> Any:
+    """A copy of a JSON value with ``fn(string, path)`` applied to every string."""
+    if isinstance(value, str):
+        return fn(value, path)
+    if isinstance(value, Mapping):
+        return {k: map_strings(v, fn, (*path, k)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [map_strings(v, fn, (*path, i)) for i, v in enumerate(value)]
+    return value
