@@ -112,3 +112,111 @@ def test_every_module_imports_on_its_own() -> None:
         [sys.executable, "-c", FIRST_IMPORT, *names], capture_output=True, text=True, timeout=120
     )
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+# -- layer contracts: every package has a place, and imports only downwards -----------
+# A module may import modules of its own layer or of a lower one. The sandbox stands
+# apart: it reproduces Twilio and may use only the bottom layer, so that it never
+# answers the way flexplan expects because it shares flexplan's code.
+LAYERS: dict[str, int] = {
+    "flexplan": 0,  # the package itself (its version)
+    "flexplan.errors": 0,
+    "flexplan.redact": 0,
+    "flexplan.sensitive": 0,
+    "flexplan.throttle": 0,
+    "flexplan.recording": 0,
+    "flexplan.plantypes": 0,
+    "flexplan.twilio_client": 1,
+    "flexplan.resources": 2,
+    "flexplan.lookups": 2,
+    "flexplan.manifest": 3,
+    "flexplan.engine": 4,
+    "flexplan.render": 5,
+    "flexplan.connect": 6,
+    "flexplan.cli": 7,
+    "flexplan.__main__": 7,
+}
+APART = {"flexplan.sandbox": 0}  # a layer of its own that may import only layer 0
+# Only what starts flexplan reaches the sandbox (``--sandbox``, ``flexplan sandbox``).
+SANDBOX_USERS = ("flexplan.connect", "flexplan.cli")
+# The renderers read the plan as data; they never reach into how the engine makes it.
+RENDER_MAY_USE_FROM_ENGINE = (
+    "flexplan.engine.model",
+    "flexplan.engine.document",
+    "flexplan.engine.view",
+    "flexplan.engine.diff.leaves",
+    "flexplan.engine.apply.ActionResult",
+    "flexplan.engine.apply.ApplyResult",
+)
+
+
+def _package_of(module: str) -> str | None:
+    for prefix in sorted({*LAYERS, *APART}, key=len, reverse=True):
+        if prefix == "flexplan" and module != "flexplan":
+            continue
+        if module == prefix or module.startswith(prefix + "."):
+            return prefix
+    return None
+
+
+def _absolute_flexplan(node: ast.ImportFrom) -> bool:
+    return node.level == 0 and (node.module or "").split(".")[0] == "flexplan"
+
+
+def _statements(path: Path) -> list[tuple[str, list[str]]]:
+    """Each absolute import of flexplan code: (module, names imported from it)."""
+    found: list[tuple[str, list[str]]] = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found += [(a.name, []) for a in node.names if a.name.split(".")[0] == "flexplan"]
+        elif isinstance(node, ast.ImportFrom) and _absolute_flexplan(node):
+            found.append((str(node.module), [a.name for a in node.names]))
+    return found
+
+
+STATEMENTS = {_module_name(p): _statements(p) for p in sorted(PACKAGE.rglob("*.py"))}
+
+
+def _imported_modules(module: str, names: list[str]) -> list[str]:
+    """``from flexplan import errors`` imports the module ``flexplan.errors``."""
+    submodules = [f"{module}.{n}" for n in names if f"{module}.{n}" in MODULES]
+    return submodules or [module]
+
+
+def test_every_package_has_a_layer() -> None:
+    """A new package gets its place in LAYERS (or APART) with the rule it must keep."""
+    assert [m for m in MODULES if _package_of(m) is None] == []
+
+
+def test_every_module_imports_only_its_own_layer_or_lower() -> None:
+    bad = []
+    for module, statements in STATEMENTS.items():
+        own = _package_of(module)
+        assert own is not None
+        for target_module, names in statements:
+            for target in _imported_modules(target_module, names):
+                theirs = _package_of(target)
+                if theirs is None or theirs == own:
+                    continue
+                if own in APART:
+                    allowed = LAYERS.get(theirs, 99) <= APART[own]
+                elif theirs in APART:
+                    allowed = own.startswith(SANDBOX_USERS)
+                else:
+                    allowed = LAYERS[theirs] <= LAYERS[own]
+                if not allowed:
+                    bad.append(f"{module} imports {target}")
+    assert sorted(set(bad)) == []
+
+
+def test_the_renderers_use_only_the_engines_plan_data() -> None:
+    bad = [
+        f"{module} imports {name}"
+        for module, statements in STATEMENTS.items()
+        if module.startswith("flexplan.render")
+        for target, names in statements
+        if target == "flexplan.engine" or target.startswith("flexplan.engine.")
+        for name in ([f"{target}.{n}" for n in names] or [target])
+        if not any(name == ok or name.startswith(ok + ".") for ok in RENDER_MAY_USE_FROM_ENGINE)
+    ]
+    assert bad == []

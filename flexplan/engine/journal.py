@@ -36,11 +36,10 @@ from pathlib import Path
 from typing import Any
 
 from flexplan.engine.consistency import poll
-from flexplan.engine.model import LAG_REASON, Plan, ResourceChange
+from flexplan.engine.model import LAG_REASON, Plan, ResourceChange, is_sensitive
 from flexplan.errors import DiagnosticsError
 from flexplan.plantypes import Unknown
 from flexplan.redact import redact
-from flexplan.render.common import is_sensitive
 
 RELATIVE = Path(".flexplan") / "recent-writes.json"
 FORMAT = 1

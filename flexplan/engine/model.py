@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from flexplan.plantypes import FieldChange
+from flexplan.redact import url_has_credentials
 
 Action = Literal["create", "update", "delete", "replace", "no-op"]
 
@@ -155,3 +156,13 @@ class Plan:
             else:
                 s.unchanged += 1
         return s
+
+
+def is_sensitive(change: ResourceChange, path: str, value: Any = None) -> bool:
+    """Whether the value at ``path`` of ``change`` must never be shown or written."""
+    for p in change.sensitive_paths:
+        # the path itself, a field inside it, or a leaf (a list) that holds it
+        if path == p or path.startswith(p + ".") or p.startswith(path + "."):
+            return True
+    # values that look secret were added to sensitive_paths by the plan (engine.masking)
+    return isinstance(value, str) and url_has_credentials(value)

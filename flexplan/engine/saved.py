@@ -1,10 +1,11 @@
 """Saved plans (``plan --out FILE``): what apply needs to refuse a stale plan, and no secret.
 
-A saved plan is the JSON plan plus the live fingerprint of every resource it
-touches, wrapped with a format version and an integrity digest so that a
-hand-edited, truncated or foreign file is refused rather than applied. The
-digest is a plain SHA-256 with no key: it catches accidents, not tampering
-(anyone can recompute it); apply re-plans and compares anyway.
+A saved plan is the plan document (``engine.document``, what the JSON output
+prints) plus the live fingerprint of every resource it touches, wrapped with a
+format version and an integrity digest so that a hand-edited, truncated or
+foreign file is refused rather than applied. The digest is a plain SHA-256
+with no key: it catches accidents, not tampering (anyone can recompute it);
+apply re-plans and compares anyway.
 """
 
 from __future__ import annotations
@@ -16,10 +17,10 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from flexplan.engine.document import plan_document
 from flexplan.engine.model import Plan, ResourceChange
 from flexplan.errors import FlexplanError
 from flexplan.redact import redact
-from flexplan.render.json_plan import plan_to_json
 from flexplan.sensitive import secret_variable
 
 SAVED_FORMAT = "flexplan-saved-plan/1"
@@ -46,7 +47,7 @@ def live_version(change: ResourceChange) -> dict[str, Any]:
 def saved_plan_document(
     plan: Plan, *, directory: str | None = None, variables: dict[str, str] | None = None
 ) -> dict[str, Any]:
-    body = plan_to_json(plan)
+    body = plan_document(plan)
     by_address = {c.address: c for c in plan.changes}
     for item in body["resource_changes"]:
         change = by_address[item["address"]]

@@ -13,17 +13,15 @@ change; the values the plan writes must still be the reviewed ones.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
 from flexplan.engine.diff import leaves
+from flexplan.engine.document import redacted_plan_document
 from flexplan.engine.journal import Write
 from flexplan.engine.model import Plan
 from flexplan.engine.saved import live_version
 from flexplan.errors import Diagnostic, DiagnosticsError, FlexplanError
-from flexplan.redact import redact
-from flexplan.render.json_plan import plan_to_json
 
 RERUN = "run `flexplan plan --out FILE` again, review it, and apply the new plan"
 
@@ -110,7 +108,7 @@ def _own_write_visible(change: Any, writes: Mapping[str, Write]) -> bool:
 
 def _written_values(plan: Plan) -> dict[str, Any]:
     """Each change's ``after`` exactly as a saved plan holds it (masked, redacted)."""
-    body = json.loads(redact(json.dumps(plan_to_json(plan), default=str)))
+    body = redacted_plan_document(plan)
     return {item["address"]: item["change"]["after"] for item in body["resource_changes"]}
 
 

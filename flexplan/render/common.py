@@ -6,8 +6,9 @@ import json
 from typing import Any
 
 from flexplan.engine.model import LAG_REASON, Plan, ResourceChange
+from flexplan.engine.model import is_sensitive as is_sensitive  # the renderers' shared test
 from flexplan.plantypes import Named, Unknown
-from flexplan.redact import MASK, redact, url_has_credentials
+from flexplan.redact import MASK, redact
 from flexplan.render.escape import visible
 
 KNOWN_AFTER_APPLY = "(known after apply)"
@@ -35,15 +36,6 @@ def symbol(change: ResourceChange) -> str:
     if change.action == "replace" and change.create_first:
         return CREATE_FIRST
     return SYMBOL[change.action]
-
-
-def is_sensitive(change: ResourceChange, path: str, value: Any = None) -> bool:
-    for p in change.sensitive_paths:
-        # the path itself, a field inside it, or a leaf (a list) that holds it
-        if path == p or path.startswith(p + ".") or p.startswith(path + "."):
-            return True
-    # values that look secret were added to sensitive_paths by the plan (engine.masking)
-    return isinstance(value, str) and url_has_credentials(value)
 
 
 def show(value: Any, *, sensitive: bool = False) -> str:
