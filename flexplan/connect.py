@@ -16,6 +16,7 @@ from typing import Any
 
 from flexplan.errors import FlexplanError
 from flexplan.recording import record_if_asked
+from flexplan.throttle import PARALLELISM
 
 
 @dataclass
@@ -31,7 +32,7 @@ def connect(
     *,
     sandbox: bool = False,
     api_base: str | None = None,
-    parallelism: int = 10,
+    parallelism: int = PARALLELISM.default,
     account_sid: str | None = None,
     read_only: bool = False,
 ) -> Iterator[Connection]:
@@ -67,7 +68,7 @@ def connect_for(
     *,
     sandbox: bool = False,
     api_base: str | None = None,
-    parallelism: int = 10,
+    parallelism: int = PARALLELISM.default,
 ) -> Iterator[Connection]:
     """``connect`` to the account the manifest's environment names, refusing another."""
     with connect(

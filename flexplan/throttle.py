@@ -9,22 +9,31 @@ One retry layer (``flexplan.twilio_client``) uses what is here:
   cut off after ``attempt_timeout`` seconds (connect, answer and the whole body,
   so a trickled body cannot hold a run), and never runs past the deadline.
 - ``RequestGate``: the number of requests in flight, shared by every thread of
-  one client. ``--parallelism`` is its ceiling. With ``adaptive`` on (the
-  default) it is additive-increase / multiplicative-decrease, as TCP and the AWS
+  one client. ``--parallelism`` is its ceiling (``PARALLELISM``). With
+  ``adaptive`` on (the default) the window starts at ``FIRST_WINDOW`` and
+  finds the account's limit by itself, as TCP does: it doubles every window of
+  successes (slow start) until the first 429 or the ceiling, and from the
+  first 429 on it is additive-increase / multiplicative-decrease, as the AWS
   SDKs' adaptive retry mode: a 429 cuts the window to 0.7 of itself (at most
   once per window: requests sent before the last cut do not cut again), every
   success grows it by 1 / window (so by one request per window of successes),
   back up to the ceiling. Twilio answers 429 (error 20429) when an account
   exceeds its concurrency limit and asks clients to throttle the number of
-  concurrent requests (https://www.twilio.com/docs/api/errors/20429).
+  concurrent requests (https://www.twilio.com/docs/api/errors/20429). A
+  waiting request of a list (a chain of pages, where each page waits for the
+  one before) is let in before waiting single requests, so that the longest
+  chain is never stuck behind requests that could go at any time.
 
 Settings from the environment (``policy_from_env``): ``FLEXPLAN_REQUEST_DEADLINE``,
 ``FLEXPLAN_ATTEMPT_TIMEOUT``, ``FLEXPLAN_RETRY_DELAY`` (seconds) and
-``FLEXPLAN_ADAPTIVE_CONCURRENCY`` (``false`` keeps the window at ``--parallelism``).
+``FLEXPLAN_ADAPTIVE_CONCURRENCY`` (``false`` keeps the window at ``--parallelism``
+from the first request on).
 """
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import math
 import os
 import random
@@ -36,6 +45,25 @@ from dataclasses import dataclass
 from flexplan.errors import FlexplanError
 
 DECREASE = 0.7  # the AWS SDKs' adaptive mode (CUBIC's beta) cuts to 0.7, TCP Reno to 0.5
+
+
+@dataclass(frozen=True)
+class Parallelism:
+    """``--parallelism``: the most requests one client keeps in flight (the gate's ceiling).
+
+    The default is high because the adaptive window finds the account's limit from
+    below. Twilio's error 20429 page names no number; a per-account limit of 100
+    concurrent requests is what third parties report as the default."""
+
+    default: int = 64
+    low: int = 1
+    high: int = 100
+
+
+PARALLELISM = Parallelism()
+FIRST_WINDOW = 10  # where slow start begins: what most accounts allow at once, safely
+LIST_PAGE = 0  # the priority of a list page: before any waiting single request
+SINGLE = 1
 
 
 @dataclass(frozen=True)
@@ -54,27 +82,41 @@ class RetryPolicy:
 
 
 class RequestGate:
-    """Requests in flight for one client: at most ``window`` (AIMD), never above ``ceiling``."""
+    """Requests in flight for one client: at most ``window`` (slow start, then AIMD), never
+    above ``ceiling``; waiting requests go in priority order (``LIST_PAGE`` first), then
+    in the order they came."""
 
-    def __init__(self, ceiling: int, *, adaptive: bool = True) -> None:
+    def __init__(
+        self, ceiling: int, *, adaptive: bool = True, first_window: int = FIRST_WINDOW
+    ) -> None:
         self.ceiling = max(1, ceiling)
         self.adaptive = adaptive
-        self.window = float(self.ceiling)
+        self.window = float(min(self.ceiling, max(1, first_window)) if adaptive else self.ceiling)
+        self.slow_start = adaptive and self.window < self.ceiling
         self.in_flight = 0
         self.cuts = 0
-        self.lowest = float(self.ceiling)
+        self.lowest = self.window
+        self.highest = self.window
         self._generation = 0
+        self._waiting: list[tuple[int, int]] = []  # a heap of (priority, arrival)
+        self._arrivals = itertools.count()
         self._changed = threading.Condition()
 
     def _allowed(self) -> int:
         return max(1, math.floor(self.window))
 
-    def acquire(self) -> int:
-        """Wait for a free slot; returns the window generation the request was sent in."""
+    def acquire(self, priority: int = SINGLE) -> int:
+        """Wait for a free slot and for every waiter before this one; returns the window
+        generation the request was sent in."""
         with self._changed:
-            while self.in_flight >= self._allowed():
+            ticket = (priority, next(self._arrivals))
+            heapq.heappush(self._waiting, ticket)
+            while self._waiting[0] != ticket or self.in_flight >= self._allowed():
                 self._changed.wait()
+            heapq.heappop(self._waiting)
             self.in_flight += 1
+            if self._waiting:
+                self._changed.notify_all()  # the next in line may fit too
             return self._generation
 
     def release(self, generation: int, *, throttled: bool, succeeded: bool) -> None:
@@ -84,10 +126,13 @@ class RequestGate:
             if self.adaptive and throttled and generation == self._generation:
                 self.window = max(1.0, self.window * DECREASE)
                 self.lowest = min(self.lowest, self.window)
+                self.slow_start = False
                 self._generation += 1
                 self.cuts += 1
             elif self.adaptive and succeeded and self.window < self.ceiling:
-                self.window = min(float(self.ceiling), self.window + 1.0 / self.window)
+                growth = 1.0 if self.slow_start else 1.0 / self.window
+                self.window = min(float(self.ceiling), self.window + growth)
+                self.highest = max(self.highest, self.window)
             self._changed.notify_all()
 
 

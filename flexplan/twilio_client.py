@@ -14,7 +14,8 @@ sends ``https://flex-api.twilio.com/v1/FlexFlows?...`` to
 path segment, path and query stay as they are. It keeps one
 ``requests.Session`` per thread (sessions are not thread-safe) and is the only
 layer that retries (``flexplan.throttle``): every request passes its adaptive
-gate (``--parallelism`` is the ceiling; 429s shrink the window), is retried
+gate (``--parallelism`` is the ceiling; the window finds the account's limit,
+list pages first), is retried
 until its deadline with backoff and full jitter or ``Retry-After`` — GETs on
 429, 5xx, lost connections and unusable answers; writes only on 429 and when
 the connection was never made, because only then is it certain that nothing
@@ -51,7 +52,15 @@ from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 from flexplan.errors import FlexplanError
 from flexplan.redact import redact, register_secret, url_has_credentials
-from flexplan.throttle import Deadline, RequestGate, RetryPolicy, policy_from_env
+from flexplan.throttle import (
+    LIST_PAGE,
+    PARALLELISM,
+    SINGLE,
+    Deadline,
+    RequestGate,
+    RetryPolicy,
+    policy_from_env,
+)
 
 __all__ = ["RetryPolicy", "TransportError", "build_client", "client_stats", "credentials_from_env"]
 
@@ -249,6 +258,20 @@ def _check_answer(method: str, status: int, text: str, headers: Mapping[str, str
     return None
 
 
+_PAGING = ("PageSize", "PageToken", "Page")
+
+
+def _is_list_page(method: str, url: str, params: Mapping[str, object] | None) -> bool:
+    """A page of a list: the SDK sends the first with ``PageSize`` and follows the
+    answer's ``next_page_url`` (paging in its query) for the next."""
+    if method != "GET":
+        return False
+    if params and any(name in params for name in _PAGING):
+        return True
+    query = urlsplit(url).query
+    return any(f"{name}=" in query for name in _PAGING)
+
+
 def _origin(url: str) -> str:
     """``scheme://host/path`` of a URL, without credentials or query."""
     parts = urlsplit(url)
@@ -263,7 +286,7 @@ class FlexplanHttpClient(TwilioHttpClient):  # type: ignore[misc]
         self,
         *,
         api_base: str | None = None,
-        parallelism: int = 10,
+        parallelism: int = PARALLELISM.default,
         timeout: float | None = None,
         retry: RetryPolicy | None = None,
     ) -> None:
@@ -272,8 +295,7 @@ class FlexplanHttpClient(TwilioHttpClient):  # type: ignore[misc]
             self.retry = dataclasses.replace(self.retry, attempt_timeout=timeout)
         super().__init__(pool_connections=False, timeout=self.retry.attempt_timeout)
         self.api_base = api_base
-        self.parallelism = max(1, parallelism)
-        self.gate = RequestGate(self.parallelism, adaptive=self.retry.adaptive)
+        self.gate = RequestGate(parallelism, adaptive=self.retry.adaptive)
         self.stats = ClientStats()
         self._local = threading.local()
         self._rng = random.Random()
@@ -282,7 +304,7 @@ class FlexplanHttpClient(TwilioHttpClient):  # type: ignore[misc]
         session: requests.Session | None = getattr(self._local, "session", None)
         if session is None:
             session = requests.Session()
-            adapter = HTTPAdapter(pool_connections=8, pool_maxsize=self.parallelism, max_retries=0)
+            adapter = HTTPAdapter(pool_connections=8, pool_maxsize=self.gate.ceiling, max_retries=0)
             session.mount("https://", adapter)
             session.mount("http://", adapter)
             self._local.session = session
@@ -306,17 +328,18 @@ class FlexplanHttpClient(TwilioHttpClient):  # type: ignore[misc]
         else:
             kwargs["data"] = data
         call = f"{method} {_origin(url)}"
-        return self._with_retries(method, rewrite_url(url, self.api_base), kwargs, call)
+        priority = LIST_PAGE if _is_list_page(method, url, params) else SINGLE
+        return self._with_retries(method, rewrite_url(url, self.api_base), kwargs, call, priority)
 
     def _with_retries(
-        self, method: str, target: str, kwargs: dict[str, Any], call: str
+        self, method: str, target: str, kwargs: dict[str, Any], call: str, priority: int
     ) -> Response:
         """Try until the answer is usable, not worth retrying, or the deadline is near."""
         deadline: Deadline | None = None
         tries = 0
         telling: _Attempt | None = None  # the last try that did not merely run out of time
         while True:
-            generation = self.gate.acquire()
+            generation = self.gate.acquire(priority)
             deadline = deadline or Deadline(self.retry.deadline)  # queueing is not counted
             attempt = _Attempt()
             try:
@@ -470,7 +493,7 @@ def build_client(
     credentials: Credentials,
     *,
     api_base: str | None = None,
-    parallelism: int = 10,
+    parallelism: int = PARALLELISM.default,
     timeout: float | None = None,
     retry: RetryPolicy | None = None,
 ) -> Client:
@@ -511,9 +534,9 @@ def _http_client(client: Client) -> FlexplanHttpClient:
 
 
 def request_slots(client: Client) -> int:
-    """The most requests ``client`` keeps in flight (``--parallelism``): callers size
-    their thread pools by it; the client's gate does the bounding."""
-    return _http_client(client).parallelism
+    """The most requests ``client`` keeps in flight (``--parallelism``, its gate's ceiling):
+    callers size their thread pools by it; the client's gate does the bounding."""
+    return _http_client(client).gate.ceiling
 
 
 def request_gate(client: Client) -> RequestGate:

@@ -12,6 +12,7 @@ import click
 
 from flexplan.redact import register_secret
 from flexplan.sensitive import secret_variable
+from flexplan.throttle import PARALLELISM
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -65,10 +66,10 @@ def account_options(func: F) -> F:
     """--sandbox, --api-base, --parallelism: how to reach the account."""
     func = click.option(
         "--parallelism",
-        type=click.IntRange(1, 64),
-        default=10,
+        type=click.IntRange(PARALLELISM.low, PARALLELISM.high),
+        default=PARALLELISM.default,
         show_default=True,
-        help="Most API requests in flight at once.",
+        help="Most API requests in flight at once (fewer while the account answers 429).",
     )(func)
     func = click.option(
         "--api-base",

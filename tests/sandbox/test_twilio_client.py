@@ -150,6 +150,81 @@ def test_a_fixed_gate_never_moves() -> None:
     assert (gate.window, gate.cuts) == (4.0, 0)
 
 
+def test_the_gate_starts_low_and_doubles_each_window_until_the_first_429() -> None:
+    """Slow start: a high ceiling is reached in a few windows, not tried at once."""
+    from flexplan.throttle import FIRST_WINDOW, RequestGate
+
+    gate = RequestGate(64)
+    assert gate.window == FIRST_WINDOW
+    first = [gate.acquire() for _ in range(FIRST_WINDOW)]
+    for generation in first:
+        gate.release(generation, throttled=False, succeeded=True)
+    assert gate.window == 2 * FIRST_WINDOW, "one window of successes doubles it"
+    for _ in range(200):
+        gate.release(gate.acquire(), throttled=False, succeeded=True)
+    assert gate.window == 64.0, "up to the ceiling, never above it"
+    gate.release(gate.acquire(), throttled=True, succeeded=False)
+    assert gate.window == 64 * 0.7 and not gate.slow_start
+    for _ in range(44):
+        gate.release(gate.acquire(), throttled=False, succeeded=True)
+    assert gate.window < 46, "after a 429, growth is one per window again"
+
+
+def test_a_waiting_list_page_goes_before_waiting_single_requests() -> None:
+    import threading
+    import time
+
+    from flexplan.throttle import LIST_PAGE, SINGLE, RequestGate
+
+    gate = RequestGate(1, adaptive=False)
+    holder = gate.acquire()
+    order: list[str] = []
+
+    def request(name: str, priority: int) -> None:
+        generation = gate.acquire(priority)
+        order.append(name)
+        gate.release(generation, throttled=False, succeeded=True)
+
+    threads = []
+    for name, priority in (("single 1", SINGLE), ("single 2", SINGLE), ("page", LIST_PAGE)):
+        threads.append(threading.Thread(target=request, args=(name, priority)))
+        threads[-1].start()
+        while len(gate._waiting) < len(threads):  # queued, in this order
+            time.sleep(0.001)
+    gate.release(holder, throttled=False, succeeded=True)
+    for thread in threads:
+        thread.join(timeout=5)
+    assert order == ["page", "single 1", "single 2"]
+
+
+@pytest.mark.parametrize(
+    ("url", "params", "is_page"),
+    [
+        ("https://studio.twilio.com/v2/Flows", {"PageSize": 1000}, True),
+        ("https://studio.twilio.com/v2/Flows?PageSize=50&Page=1&PageToken=PAFW1", None, True),
+        ("https://studio.twilio.com/v2/Flows/FW" + "1" * 32, None, False),
+        ("https://studio.twilio.com/v2/Flows/FW" + "1" * 32, {}, False),
+    ],
+)
+def test_list_pages_are_told_from_single_requests(
+    url: str, params: dict[str, object] | None, is_page: bool
+) -> None:
+    from flexplan.twilio_client import _is_list_page
+
+    assert _is_list_page("GET", url, params) is is_page
+    assert _is_list_page("POST", url, params) is False
+
+
+def test_one_parallelism_setting_is_the_gates_ceiling() -> None:
+    from flexplan.throttle import PARALLELISM
+    from flexplan.twilio_client import request_gate, request_slots
+
+    creds = credentials_from_env({"TWILIO_ACCOUNT_SID": SID, "TWILIO_AUTH_TOKEN": TOKEN})
+    client = build_client(creds, api_base="http://127.0.0.1:1")
+    assert request_slots(client) == request_gate(client).ceiling == PARALLELISM.default
+    assert not hasattr(client.http_client, "parallelism")
+
+
 def test_retry_settings_come_from_the_environment() -> None:
     from flexplan.throttle import policy_from_env
 
