@@ -220,3 +220,65 @@ def test_the_renderers_use_only_the_engines_plan_data() -> None:
         if not any(name == ok or name.startswith(ok + ".") for ok in RENDER_MAY_USE_FROM_ENGINE)
     ]
     assert bad == []
+
+
+def _graph(package: str) -> dict[str, set[str]]:
+    """Which module of ``package`` imports which, function-level imports included
+    (``if TYPE_CHECKING:`` ones are not imports at run time)."""
+    graph: dict[str, set[str]] = {}
+    for path in sorted((PACKAGE / package.split(".", 1)[1]).rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        typing_only = {
+            id(inner)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
+            for inner in ast.walk(node)
+        }
+        found: set[str] = set()
+        for node in ast.walk(tree):
+            if id(node) in typing_only or not isinstance(node, ast.ImportFrom):
+                continue
+            if node.module == package:
+                found.update(f"{package}.{alias.name}" for alias in node.names)
+            elif node.module and node.module.startswith(package + "."):
+                found.add(node.module)
+        graph[_module_name(path)] = found
+    return graph
+
+
+def _cycle(graph: dict[str, set[str]]) -> list[str]:
+    """One import cycle of ``graph`` (empty when there is none)."""
+    done: set[str] = set()
+
+    def visit(module: str, trail: list[str]) -> list[str]:
+        if module in trail:
+            return [*trail[trail.index(module) :], module]
+        if module in done:
+            return []
+        for target in sorted(graph.get(module, ())):
+            found = visit(target, [*trail, module])
+            if found:
+                return found
+        done.add(module)
+        return []
+
+    for module in sorted(graph):
+        found = visit(module, [])
+        if found:
+            return found
+    return []
+
+
+def test_the_sandbox_imports_one_way_handlers_over_records_over_state() -> None:
+    """The HTTP handlers (api_*) use the account's records and state; the state, the
+    records, the seed and the store never reach back up to a handler."""
+    graph = _graph("flexplan.sandbox")
+    assert _cycle(graph) == []
+    handlers = {m for m in graph if m.rsplit(".", 1)[1].startswith("api_")}
+    reaching_up = sorted(
+        f"{m} imports {t}"
+        for m, targets in graph.items()
+        if m not in handlers and m != "flexplan.sandbox"
+        for t in targets & handlers
+    )
+    assert reaching_up == []

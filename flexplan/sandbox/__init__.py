@@ -23,13 +23,15 @@ from pathlib import Path
 from typing import Any
 
 from flexplan.errors import FlexplanError
+from flexplan.sandbox import api_conversations, api_flex, api_readonly, api_studio, api_sync
 from flexplan.sandbox.faults import AnswerFault, Faults, FaultSettings
 from flexplan.sandbox.httpd import App, SandboxHTTPServer, make_server
 from flexplan.sandbox.ids import derived_sid, is_sid
 from flexplan.sandbox.recorder import Recorder
 from flexplan.sandbox.retired import check_names
 from flexplan.sandbox.routes import Router
-from flexplan.sandbox.store import LAG_LISTS, Store
+from flexplan.sandbox.state import LAG_LISTS
+from flexplan.sandbox.store import Store
 
 DEFAULT_ACCOUNT_SID = derived_sid("AC", "flexplan-sandbox-account")
 DEFAULT_AUTH_TOKEN = derived_sid("", "flexplan-sandbox-auth-token")
@@ -51,8 +53,6 @@ __all__ = [
 
 
 def build_router() -> Router:
-    from flexplan.sandbox import api_conversations, api_flex, api_readonly, api_studio, api_sync
-
     router = Router()
     for module in (api_flex, api_conversations, api_studio, api_readonly, api_sync):
         module.register(router)

@@ -7,26 +7,29 @@ can be fetched by SID or unique name (twilio_taskrouter_v1.json).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flexplan.sandbox.errors import not_found
 from flexplan.sandbox.ids import url
 from flexplan.sandbox.paging import page_of
 from flexplan.sandbox.routes import Request, Response, Router
-from flexplan.sandbox.store import Body
+from flexplan.sandbox.state import Body
 
 WORKSPACES = "/v1/Workspaces"
 
 
 def _named(
-    req: Request, kind: str, *, workspace: str | None = None
-) -> tuple[list[Body], list[tuple[str, str]]]:
+    req: Request, *, workspace: str | None = None
+) -> tuple[Callable[[Body], bool], list[tuple[str, str]]]:
+    """The list's filter (``FriendlyName``, the workspace) and the filters its URLs carry."""
     name = req.query.text("FriendlyName")
-    items = [
-        item
-        for item in req.store.items(kind)
-        if (name is None or item["friendly_name"] == name)
-        and (workspace is None or item.get("workspace_sid") == workspace)
-    ]
-    return items, ([("FriendlyName", name)] if name is not None else [])
+
+    def keep(item: Body) -> bool:
+        return (name is None or item["friendly_name"] == name) and (
+            workspace is None or item.get("workspace_sid") == workspace
+        )
+
+    return keep, ([("FriendlyName", name)] if name is not None else [])
 
 
 def _workspace(req: Request, key: str) -> Body:
@@ -37,11 +40,10 @@ def _workspace(req: Request, key: str) -> Body:
 
 
 def list_workspaces(req: Request) -> Response:
-    items, filters = _named(req, "workspaces")
-    base = url("taskrouter", WORKSPACES)
-    return Response(
-        200, page_of(req.query, items, base=base, key="workspaces", max_size=1000, filters=filters)
-    )
+    keep, filters = _named(req)
+    page = page_of(req.query, req.store.listing("workspaces"), base=url("taskrouter", WORKSPACES),
+                   key="workspaces", max_size=1000, filters=filters, keep=keep)  # fmt: skip
+    return Response(200, page)
 
 
 def fetch_workspace(req: Request) -> Response:
@@ -50,11 +52,11 @@ def fetch_workspace(req: Request) -> Response:
 
 def list_workflows(req: Request) -> Response:
     ws = _workspace(req, "WorkspaceSid")["sid"]
-    items, filters = _named(req, "workflows", workspace=ws)
+    keep, filters = _named(req, workspace=ws)
     base = url("taskrouter", f"{WORKSPACES}/{ws}/Workflows")
-    return Response(
-        200, page_of(req.query, items, base=base, key="workflows", max_size=1000, filters=filters)
-    )
+    page = page_of(req.query, req.store.listing("workflows"), base=base, key="workflows",
+                   max_size=1000, filters=filters, keep=keep)  # fmt: skip
+    return Response(200, page)
 
 
 def fetch_workflow(req: Request) -> Response:
@@ -67,9 +69,10 @@ def fetch_workflow(req: Request) -> Response:
 
 def list_task_channels(req: Request) -> Response:
     ws = _workspace(req, "WorkspaceSid")["sid"]
-    items = [c for c in req.store.items("task_channels") if c["workspace_sid"] == ws]
     base = url("taskrouter", f"{WORKSPACES}/{ws}/TaskChannels")
-    return Response(200, page_of(req.query, items, base=base, key="channels", max_size=1000))
+    page = page_of(req.query, req.store.listing("task_channels"), base=base, key="channels",
+                   max_size=1000, keep=lambda channel: channel["workspace_sid"] == ws)  # fmt: skip
+    return Response(200, page)
 
 
 def fetch_task_channel(req: Request) -> Response:
@@ -82,7 +85,7 @@ def fetch_task_channel(req: Request) -> Response:
 
 
 def list_chat_services(req: Request) -> Response:
-    items = req.store.items("chat_services")
+    items = req.store.listing("chat_services")
     return Response(
         200,
         page_of(req.query, items, base=url("chat", "/v2/Services"), key="services", max_size=100),

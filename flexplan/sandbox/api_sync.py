@@ -33,7 +33,7 @@ from flexplan.sandbox.errors import ApiError, invalid, not_found
 from flexplan.sandbox.ids import now_iso, url
 from flexplan.sandbox.paging import page_of
 from flexplan.sandbox.routes import Request, Response, Router
-from flexplan.sandbox.store import Body, Store
+from flexplan.sandbox.state import AccountState, Body
 
 SERVICES = "/v1/Services"
 MAX_TTL = 31_536_000  # one year: Sync's largest TTL (assumption, docs/sandbox.md)
@@ -42,7 +42,7 @@ _SID_LIKE = re.compile(r"[A-Z]{2}[a-f0-9]{32}")
 
 
 # -- Services ------------------------------------------------------------------------
-def _service_body(store: Store, sid: str, friendly_name: str | None) -> Body:
+def _service_body(store: AccountState, sid: str, friendly_name: str | None) -> Body:
     created = now_iso()
     base = f"{SERVICES}/{sid}"
     return {
@@ -75,7 +75,7 @@ def _service(req: Request, key: str) -> Body:
 
 
 def list_services(req: Request) -> Response:
-    items = req.store.items("sync_services")
+    items = req.store.listing("sync_services")
     return Response(
         200, page_of(req.query, items, base=url("sync", SERVICES), key="services", max_size=100)
     )
@@ -112,7 +112,7 @@ def _expiry(ttl: int) -> str | None:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _documents(store: Store, service_sid: str) -> list[Body]:
+def _documents(store: AccountState, service_sid: str) -> list[Body]:
     """The service's documents, oldest first, after deleting the expired ones."""
     now = time.time()
     kept = []

@@ -1,12 +1,13 @@
 """The fresh Flex account every sandbox starts from.
 
-What a newly provisioned Flex account holds (shared/twilio/README.md, "What a
-new Flex account has"): Flex Flows for inbound SMS and web chat (both
-``studio``), Studio flows for messaging, web chat and voice, the Flex Chat
-Service and a Conversations service, the TaskRouter workspace "Flex Task
-Assignment" with workflow "Assign to Anyone" and task channels
-``default voice chat sms video email``, and a Flex Configuration. SIDs and
-dates are fixed so that the seed is identical on every start.
+What a newly provisioned Flex account holds (friendly names vary between real
+accounts, so flexplan treats them as data, never as constants): Flex Flows
+for inbound SMS and web chat (both ``studio``), Studio flows for messaging,
+web chat and voice, the Flex Chat Service and a Conversations service, the
+TaskRouter workspace "Flex Task Assignment" with workflow "Assign to Anyone"
+and task channels ``default voice chat sms video email``, and a Flex
+Configuration. SIDs and dates are fixed so that the seed is identical on every
+start.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from typing import Any
 
 from flexplan.sandbox.ids import SEED_DATE, fixed_sid, url
 from flexplan.sandbox.seed_flex import flex_configuration
-from flexplan.sandbox.store import FORMAT, Body
+from flexplan.sandbox.state import FORMAT, Body
+from flexplan.sandbox.studio_flows import flow_body, revision_of
 
 CHAT_SERVICE = fixed_sid("IS", "Flex Chat Service")
 CONVERSATION_SERVICE = fixed_sid("IS", "Flex Conversation Service")
@@ -211,11 +213,6 @@ def studio_definition(trigger_event: str, channel: str) -> dict[str, Any]:
 
 
 def _studio(account: str) -> tuple[dict[str, Body], dict[str, list[Body]]]:
-    from flexplan.sandbox.api_studio import flow_body, revision_of
-
-    class _Acc:
-        account_sid = account
-
     flows: dict[str, Body] = {}
     revisions: dict[str, list[Body]] = {}
     for name, event, channel in STUDIO_FLOWS:
@@ -225,7 +222,7 @@ def _studio(account: str) -> tuple[dict[str, Body], dict[str, list[Body]]]:
             "status": "published",
             "definition": studio_definition(event, channel),
         }
-        body = flow_body(_Acc(), sid, fields, SEED_DATE)  # type: ignore[arg-type]
+        body = flow_body(account, sid, fields, SEED_DATE)
         flows[sid] = body
         revisions[sid] = [revision_of(body)]
     return flows, revisions

@@ -1,192 +1,31 @@
-"""The sandbox account's state: resources by kind, persisted atomically.
+"""The sandbox account: its state, starting from a fresh Flex account.
 
-State is plain JSON: collections keyed by SID (insertion order is list order,
-as Twilio lists oldest first), three singletons, Studio revisions, and the SID
-counter. With a state file, every change is written to a temporary file in
-the same directory and renamed over the old one, so a killed server leaves
-either the old state or the new one, never a torn file.
-
-Lagging reads (``lag_seconds`` > 0, docs/sandbox.md "Reads that lag"): every
-write of a collection object records, per object, the time it becomes
-visible and the version readers saw before it (``None`` for a create).
-Reads made through ``reading()`` (the HTTP layer wraps every GET in it) see
-that previous version until then; writes always see the newest state. With
-``lag_lists="empty"`` a read of a collection that has a change still pending
-sees no objects at all (a list answer that comes back empty).
+``Store`` is ``state.AccountState`` whose fresh state is the Flex account
+``seed`` builds, with helpers that add resources the way a create request
+does (same validation, no HTTP) for tests and benchmarks.
 """
 
 from __future__ import annotations
 
-import copy
-import json
-import os
-import tempfile
-import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
-from flexplan.errors import FlexplanError
-from flexplan.sandbox.ids import counter_sid
+from flexplan.sandbox.addresses import create_address
+from flexplan.sandbox.flex_flows import create_flex_flow
+from flexplan.sandbox.seed import fresh_account
+from flexplan.sandbox.state import LAG_LISTS, AccountState, Body
+from flexplan.sandbox.studio_flows import create_flow
 
-FORMAT = 1
-COLLECTIONS = (
-    "flex_flows",
-    "addresses",
-    "studio_flows",
-    "conversations_services",
-    "chat_services",
-    "workspaces",
-    "workflows",
-    "task_channels",
-    "sync_services",
-    "sync_documents",
-)
-SINGLETONS = ("flex_configuration", "conversations_configuration", "conversations_webhooks")
-LAG_LISTS = ("stale", "empty")
-# Not lagged (docs/sandbox.md "Reads that lag"): the singletons, and Sync (the account
-# lock's store), whose read-after-write behaviour no source describes.
-NOT_LAGGED = (*SINGLETONS, "sync_services", "sync_documents")
-
-Body = dict[str, Any]
+__all__ = ["LAG_LISTS", "Body", "Store"]
 
 
-class Store:
-    """All resources of one sandbox account. Callers hold ``lock`` around a change."""
+class Store(AccountState):
+    """All resources of one sandbox account, from a freshly provisioned Flex account on."""
 
-    echo_sids = False  # knob: answer SIDs for values given by name (docs/sandbox.md)
+    def fresh_state(self) -> dict[str, Any]:
+        return fresh_account(self.account_sid)
 
-    def __init__(
-        self, *, account_sid: str, seed: int | None = None, state_file: Path | None = None
-    ):
-        self.account_sid = account_sid
-        self.seed = seed or 0
-        self.state_file = state_file
-        self.lock = threading.RLock()
-        self.lag_seconds = 0.0
-        self.lag_lists = "stale"
-        self._view = threading.local()
-        self.state: dict[str, Any] = {}
-        if state_file is not None and state_file.exists():
-            self.state = _load(state_file, account_sid)
-            for kind in COLLECTIONS:  # a state file from before a collection existed
-                self.state.setdefault(kind, {})
-        else:
-            self.reset()
-
-    # -- lifecycle -----------------------------------------------------------
-    def reset(self) -> None:
-        """Back to the fresh Flex account (and save it)."""
-        from flexplan.sandbox.seed import fresh_account
-
-        with self.lock:
-            self.state = fresh_account(self.account_sid)
-            self.save()
-
-    def save(self) -> None:
-        if self.state_file is not None:
-            with self.lock:
-                _atomic_write(self.state_file, self.state)
-
-    def snapshot(self) -> dict[str, Any]:
-        with self.lock:
-            return copy.deepcopy(self.state)
-
-    # -- access ----------------------------------------------------------------
-    def new_sid(self, prefix: str) -> str:
-        with self.lock:
-            self.state["counter"] += 1
-            return counter_sid(prefix, self.seed, self.state["counter"])
-
-    def items(self, kind: str) -> list[Body]:
-        if self._lagging():
-            return self._visible_items(kind, time.time())
-        return list(self.state[kind].values())
-
-    def get(self, kind: str, sid: str) -> Body | None:
-        if self._lagging():
-            return self._visible(kind, sid, time.time())
-        found: Body | None = self.state[kind].get(sid)
-        return found
-
-    def put(self, kind: str, body: Body) -> Body:
-        self._note_write(kind, body["sid"])
-        self.state[kind][body["sid"]] = body
-        return body
-
-    def delete(self, kind: str, sid: str) -> None:
-        if sid in self.state[kind]:
-            self._note_write(kind, sid)
-        self.state[kind].pop(sid, None)
-
-    # -- lagging reads ---------------------------------------------------------
-    @contextmanager
-    def reading(self) -> Iterator[None]:
-        """Serve ``items``/``get`` as a lagging reader sees them (within the block)."""
-        self._view.active = True
-        try:
-            yield
-        finally:
-            self._view.active = False
-
-    def _lagging(self) -> bool:
-        return bool(getattr(self._view, "active", False)) and bool(self.state.get("pending"))
-
-    def _pending(self, kind: str) -> dict[str, Any]:
-        pending: dict[str, Any] = self.state.setdefault("pending", {}).setdefault(kind, {})
-        return pending
-
-    def _note_write(self, kind: str, sid: str) -> None:
-        """Before a write of ``sid``: keep what readers see now until the lag has passed."""
-        if self.lag_seconds <= 0 or kind in NOT_LAGGED:
-            return
-        now = time.time()
-        self._expire(now)
-        previous = self._visible(kind, sid, now)
-        self._pending(kind)[sid] = {"visible_at": now + self.lag_seconds, "previous": previous}
-
-    def _expire(self, now: float) -> None:
-        for kind, entries in list(self.state.get("pending", {}).items()):
-            for sid in [s for s, e in entries.items() if e["visible_at"] <= now]:
-                del entries[sid]
-            if not entries:
-                del self.state["pending"][kind]
-
-    def _visible(self, kind: str, sid: str, now: float) -> Body | None:
-        entry = self.state.get("pending", {}).get(kind, {}).get(sid)
-        if entry is not None and now < entry["visible_at"]:
-            previous: Body | None = entry["previous"]
-            return previous
-        found: Body | None = self.state[kind].get(sid)
-        return found
-
-    def _visible_items(self, kind: str, now: float) -> list[Body]:
-        pending = self.state.get("pending", {}).get(kind, {})
-        waiting = [sid for sid, e in pending.items() if now < e["visible_at"]]
-        if waiting and self.lag_lists == "empty":
-            return []
-        sids = list(self.state[kind]) + [s for s in waiting if s not in self.state[kind]]
-        shown = (self._visible(kind, sid, now) for sid in sids)
-        return [body for body in shown if body is not None]
-
-    def singleton(self, name: str) -> Body:
-        body: Body = self.state[name]
-        return body
-
-    def set_singleton(self, name: str, body: Body) -> None:
-        self.state[name] = body
-
-    def revisions(self, flow_sid: str) -> list[Body]:
-        revs: list[Body] = self.state["revisions"].setdefault(flow_sid, [])
-        return revs
-
-    # -- helpers for tests and benchmarks (no HTTP, same validation) ----------
     def add_address(self, **fields: Any) -> Body:
         """Create an Address Configuration: ``type``, ``address``, optional others."""
-        from flexplan.sandbox.api_conversations import create_address
-
         with self.lock:
             body = create_address(self, fields)
             self.save()
@@ -194,8 +33,6 @@ class Store:
 
     def add_flex_flow(self, **fields: Any) -> Body:
         """Create a Flex Flow: ``friendly_name``, ``channel_type``, optional others."""
-        from flexplan.sandbox.api_flex import create_flex_flow
-
         with self.lock:
             body = create_flex_flow(self, fields)
             self.save()
@@ -203,45 +40,7 @@ class Store:
 
     def add_studio_flow(self, **fields: Any) -> Body:
         """Create a Studio flow: ``friendly_name``, ``definition`` (dict), ``status``."""
-        from flexplan.sandbox.api_studio import create_flow
-
         with self.lock:
             body = create_flow(self, fields)
             self.save()
             return body
-
-
-def _load(path: Path, account_sid: str) -> dict[str, Any]:
-    try:
-        state = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise FlexplanError(
-            f"cannot read sandbox state {path}: {exc}",
-            hint="delete the file to start again from a fresh account",
-        ) from None
-    if not isinstance(state, dict) or state.get("format") != FORMAT:
-        raise FlexplanError(
-            f"{path} is not a flexplan sandbox state file (format {FORMAT})",
-            hint="delete the file to start again from a fresh account",
-        )
-    if state.get("account_sid") != account_sid:
-        raise FlexplanError(
-            f"{path} holds account {state.get('account_sid')}, not {account_sid}",
-            hint="use the same --account-sid, or another --state file",
-        )
-    return state
-
-
-def _atomic_write(path: Path, state: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(state, handle)  # no indent: keeps the fast C encoder
-            # No fsync: a killed *process* cannot tear a renamed file (the page
-            # cache survives it); only power loss could, and that is not worth a
-            # disk flush per sandbox request.
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
