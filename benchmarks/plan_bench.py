@@ -6,7 +6,8 @@
 Both strategies run in one process against one sandbox (a child process) with
 latency injected. Reported: requests in total and by endpoint, wall time,
 flexplan's peak memory (in a separate pass: tracemalloc slows Python down), the
-request floor of design §9, the longest request chain and the lower bound that
+request floor (every list page plus one GET per managed Studio definition, the
+least any tool must send to know the account), the longest request chain and the lower bound that
 ``--parallelism`` allows, so the ratios can be read off directly.
 """
 
@@ -52,7 +53,8 @@ def build_account(directory: Path, args: argparse.Namespace) -> tuple[Path, dict
 
 
 def floor_requests(args: argparse.Namespace, seeded: dict[str, int]) -> tuple[int, int]:
-    """Design §9's floor (requests) and the longest chain (sequential requests)."""
+    """The request floor (list pages + one GET per managed Studio definition) and the
+    longest chain (requests that must go one after another)."""
     counts = dict(seeded)
     for i in range(args.addresses):
         kind = ADDRESS_TYPES[i % len(ADDRESS_TYPES)]

@@ -1,9 +1,11 @@
-"""The layers stay as designed (style.md: kopf's enforced layers, pip-tools' import test).
+"""The layers stay as designed, checked on the source (as kopf and pip-tools test theirs).
 
-cli -> engine -> resources -> twilio_client. Only the CLI (and the text
-renderer, for colour) imports click; only twilio_client and the resource
-layer import twilio; the engine, manifest and render layers never import a
-specific resource kind, so adding a kind touches one module and its tests.
+cli -> render -> engine -> manifest -> resources -> twilio_client, each
+importing only its own layer or lower ones (``LAYERS``), the sandbox apart.
+Only the CLI (and the text renderer, for colour) imports click; only
+twilio_client and the resource layer import twilio; the engine, manifest and
+render layers never import a specific resource kind, so adding a kind touches
+one module and its tests.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""A local Twilio-compatible API server: the sandbox (design §7).
+"""A local Twilio-compatible API server: the sandbox.
 
 It serves the subset of Twilio's REST APIs that flexplan uses, the way Twilio
 answers them, starting from a fresh Flex account, so that flexplan can be

@@ -1,7 +1,7 @@
 """The fresh account's Flex Configuration (flex-api ``/v1/Configuration``).
 
-Shaped like Twilio's own example body (shared/twilio/responses/
-flex_v1_configuration.json); ``channel_configs`` carry the platform
+Shaped like Twilio's own example body (the one twilio-python's tests use for
+flex-api ``/v1/Configuration``); ``channel_configs`` carry the platform
 attachment limits of "File Attachments and API Limits".
 """
 

@@ -3,9 +3,10 @@
 Keeps only the operations flexplan and the sandbox use, the components they
 reference, and drops examples, descriptions and vendor extensions. Twilio's
 specs are MIT-licensed (twilio/twilio-oai); ``openapi/LICENSE`` carries the
-notice. Run: ``python tests/contract/trim_spec.py [SOURCE_DIR]`` (SOURCE_DIR
-holds Twilio's full specs: /work/shared/twilio/openapi, plus twilio_sync_v1.json
-from twilio/twilio-oai's spec/json/).
+notice. Run: ``python tests/contract/trim_spec.py SOURCE_DIR``, where SOURCE_DIR
+holds Twilio's full JSON specs (twilio/twilio-oai's ``spec/json/``:
+twilio_conversations_v1.json, twilio_flex_v1.json, twilio_studio_v2.json,
+twilio_sync_v1.json and the others named in ``OPERATIONS``).
 
 One patch is applied, and listed in ``PATCHES``: the request enum
 ``configuration_address_enum_method`` is ``[get, post]`` in the spec while
@@ -142,4 +143,6 @@ def main(source: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1] if len(sys.argv) > 1 else "/work/shared/twilio/openapi"))
+    if len(sys.argv) != 2:
+        sys.exit("usage: python tests/contract/trim_spec.py SOURCE_DIR (twilio-oai's spec/json)")
+    main(Path(sys.argv[1]))

@@ -1,8 +1,8 @@
 """Accounts already beyond the documented attachment limits (issue 11, item 5).
 
-Twilio's own example Flex Configuration (the API's documented response, in
-shared/twilio/responses/flex_v1_configuration.json) has sms attachments at 10 files of
-150 MB with gif and txt. Twilio documents lower limits ("File Attachments and API
+Twilio's own example Flex Configuration (the response body twilio-python's tests use for
+flex-api ``/v1/Configuration``) has sms attachments at 10 files of 150 MB with gif and
+txt. Twilio documents lower limits ("File Attachments and API
 Limits") but not that its API refuses more: such a value is a warning that cites the
 page, never an error, so such an account exports, validates and plans clean.
 """

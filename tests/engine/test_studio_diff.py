@@ -11,7 +11,8 @@ import pytest
 from flexplan.resources.studio.definition import normalize_definition
 from flexplan.resources.studio.diff import diff_definitions
 
-# the three real Studio templates from shared/studio-flows, vendored with their licence
+# three real Studio templates of twilio-professional-services/flex-project-template,
+# vendored unchanged with their licence (examples/contact-center/studio/NOTICE)
 SHARED = Path(__file__).resolve().parents[2] / "examples" / "contact-center" / "studio"
 FLOWS = sorted(SHARED.glob("template_*.json"))
 

@@ -18,7 +18,8 @@ from flexplan.resources.studio.definition import (
     normalize_definition,
 )
 
-# the three real Studio templates from shared/studio-flows, vendored with their licence
+# three real Studio templates of twilio-professional-services/flex-project-template,
+# vendored unchanged with their licence (examples/contact-center/studio/NOTICE)
 SHARED_FLOWS = Path(__file__).resolve().parents[2] / "examples" / "contact-center" / "studio"
 FLOW = "{initial_state: T, states: [{name: T, type: trigger}]}"
 
