@@ -9,7 +9,7 @@ Twilio's published flow-definition schema
 (https://www.twilio.com/docs/studio/rest-api/v2/schemas); this module checks
 its structural core, independently of flexplan's own manifest checks, and the
 properties Studio's widget library documents as required for the common
-widgets (``flexplan.resources.studio.widgets``, each with its source): a run-subflow
+widgets (``flexplan.studio_widgets``, each with its source): a run-subflow
 without ``flow_sid`` is refused here as on Twilio.
 """
 
@@ -18,8 +18,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flexplan.resources.studio.widgets import KEYED_ITEMS, REQUIRED_PROPERTIES, WIDGET_TYPES
 from flexplan.sandbox.errors import ApiError
+from flexplan.studio_widgets import KEYED_ITEMS, REQUIRED_PROPERTIES, WIDGET_TYPES
 
 
 def _problem(message: str, path: str) -> dict[str, str]:

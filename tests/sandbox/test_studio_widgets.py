@@ -1,6 +1,6 @@
 """The sandbox's Studio refuses the widgets Twilio's widget library says are incomplete.
 
-Each widget type with documented required properties (``flexplan.resources.studio.widgets``)
+Each widget type with documented required properties (``flexplan.studio_widgets``)
 is sent to ``POST /v2/Flows/Validate`` once per required property, with that
 property left out: the answer is 81022 with the property's ``property_path``.
 """
@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from twilio.base.exceptions import TwilioRestException
 
-from flexplan.resources.studio.widgets import REQUIRED_PROPERTIES
+from flexplan.studio_widgets import REQUIRED_PROPERTIES
 
 FULL: dict[str, dict[str, Any]] = {
     "send-to-flex": {"workflow": "WW" + "1" * 32, "channel": "TC" + "2" * 32},

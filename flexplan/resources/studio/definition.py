@@ -17,7 +17,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from flexplan.plantypes import FieldPath, Problem, map_strings
-from flexplan.resources.studio.widgets import WIDGET_TYPES
+from flexplan.studio_widgets import WIDGET_TYPES
 
 KNOWN_WIDGET_TYPES: frozenset[str] = WIDGET_TYPES  # Studio's widget library (shared)
 

@@ -1,8 +1,9 @@
 """Studio's widget library as data: the widget types, and the properties each one requires.
 
-One definition shared by flexplan's own checks (``flexplan.resources.studio.definition``) and the
-sandbox's model of Studio (``flexplan.sandbox.studio_check``), so the two can
-never disagree about which widgets exist.
+One definition shared by flexplan's own checks (``flexplan.resources.studio.definition``)
+and the sandbox's model of Studio (``flexplan.sandbox.studio_check``), so the two can
+never disagree about which widgets exist. It imports nothing from flexplan: the sandbox
+uses it without importing the resource kinds.
 
 Sources (cited again in docs/sandbox.md):
 
