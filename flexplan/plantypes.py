@@ -24,6 +24,17 @@ class Reference:
     section: str  # target manifest section, e.g. "studio_flows"
     name: str  # the target's local name
     path: FieldPath  # where the reference stands in the referring spec
+    needs: Requirement | None = None  # what the target must provide (``ResourceKind.provides``)
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """Something a referring resource needs from its target, or it silently does nothing
+    (an address's Studio flow must start on the Incoming Conversation trigger)."""
+
+    key: str  # matched against ``provides``: "trigger:incomingConversationMessage"
+    message: str  # what is wrong when the target lacks it, naming neither resource
+    hint: str
 
 
 @dataclass(frozen=True)
@@ -39,6 +50,9 @@ class Claim:
     key: str  # e.g. "number:+15550001111"
     description: str  # e.g. "routes inbound sms for +15550001111 (legacy Flex Flow)"
     path: FieldPath = ()
+    # False: two holders do not conflict; the claim only orders a release before a take
+    # (and pairs them in a migration): a legacy web chat and the chat address replacing it
+    exclusive: bool = True
 
 
 @dataclass(frozen=True)

@@ -295,7 +295,7 @@ def _export_kind(
         if obj.sid:
             names.local[(kind.section, obj.sid)] = name
         for path, data in exported.files.items():
-            result.files[path] = _json_text(_escaped(data))
+            result.files[path] = json_text(_escaped(data))
     return entries
 
 
@@ -312,7 +312,8 @@ def _escaped(value: Any) -> Any:
     return value
 
 
-def _json_text(data: Any) -> str:
+def json_text(data: Any) -> str:
+    """A JSON file as export writes it (sorted keys, two-space indent, final newline)."""
     return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
@@ -335,7 +336,8 @@ _Dumper.add_representer(
 )
 
 
-def _yaml_text(data: Any) -> str:
+def yaml_text(data: Any) -> str:
+    """A YAML document as export writes it (block style, short look-ups on one line)."""
     return yaml.dump(
         data,
         Dumper=_Dumper,
@@ -351,7 +353,7 @@ def _kind_file(
     kind: AnyKind, entries: dict[str, Any], account: AccountExport, result: ExportResult
 ) -> str:
     header = f"# {kind.section} of account {account.account_sid}, written by `flexplan export`.\n"
-    text = _yaml_text({kind.section: entries})
+    text = yaml_text({kind.section: entries})
     for note in result.secrets:
         token = "${env:" + note.variable + "}"
         text = "\n".join(
@@ -377,4 +379,4 @@ def _root_file(account: AccountExport, kinds: Sequence[AnyKind], result: ExportR
         "account_sid": account.account_sid,
         "include": [f"{k.section}.yaml" for k in kinds],
     }
-    return "\n".join(lines) + "\n" + _yaml_text(document)
+    return "\n".join(lines) + "\n" + yaml_text(document)

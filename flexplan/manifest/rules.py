@@ -10,9 +10,9 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 
-from flexplan.errors import Diagnostic
+from flexplan.errors import Diagnostic, Location
 from flexplan.manifest.model import Entry
-from flexplan.plantypes import Claim
+from flexplan.plantypes import Claim, Requirement
 from flexplan.resources import BY_SECTION
 
 _CLAIM_HINTS = {
@@ -20,6 +20,11 @@ _CLAIM_HINTS = {
         "Flex routes a number through one handler only, and a legacy Flex Flow takes its "
         "messages before the Conversations address sees them: to migrate, set state: absent "
         "on the Flex Flow (flexplan deletes it before creating the address); to stay on "
+        "legacy messaging, remove the address"
+    ),
+    "messenger:": (
+        "a Facebook page is routed by one handler only: to migrate, set state: absent on the "
+        "Flex Flow (flexplan deletes it before creating the messenger address); to stay on "
         "legacy messaging, remove the address"
     ),
     "inbound:": (
@@ -76,6 +81,17 @@ def _references(
                     where,
                     f"point it at another {title}, or keep '{ref.name}' (state: present)",
                 )
+            elif ref.needs is not None:
+                yield from _unmet(ref.needs, target, title, where)
+
+
+def _unmet(needs: Requirement, target: Entry, title: str, where: Location) -> Iterable[Diagnostic]:
+    """The target does not provide what the reference needs (when the target's kind knows)."""
+    provided = target.kind.provides(target.spec)
+    if provided is not None and needs.key not in provided:
+        yield Diagnostic(
+            f"{title} '{target.name}' ({target.location}) {needs.message}", where, needs.hint
+        )
 
 
 def _claims(present: list[Entry]) -> Iterable[Diagnostic]:
@@ -83,6 +99,8 @@ def _claims(present: list[Entry]) -> Iterable[Diagnostic]:
     reported: set[tuple[str, str]] = set()
     for entry in present:
         for claim in entry.kind.claims(entry.name, entry.spec):
+            if not claim.exclusive:
+                continue
             first = holders.setdefault(claim.key, (entry, claim))
             other, other_claim = first
             pair = (other.address, entry.address)

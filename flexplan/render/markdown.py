@@ -12,6 +12,7 @@ import re
 from flexplan.engine.model import Plan
 from flexplan.redact import redact
 from flexplan.render.escape import md_code, md_prose, visible
+from flexplan.render.migration import migration_markdown
 from flexplan.render.view import ABSENT, ResourceView, RichView, plan_view
 
 GITHUB_LIMIT = 65_536
@@ -24,6 +25,7 @@ def render_markdown(plan: Plan, *, limit: int = GITHUB_LIMIT) -> str:
     parts = [MARKER, f"### flexplan plan · account {md_code(plan.account_sid)}{env}", ""]
     parts += [f"**{view.closing}**", ""]
     if view.actionable:
+        parts.extend(migration_markdown(plan))
         parts.extend(_table(view.actionable))
         parts.extend(_warning(view.destroyed))
         for resource in view.actionable:

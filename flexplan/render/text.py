@@ -11,6 +11,7 @@ from flexplan.engine.model import Plan
 from flexplan.redact import redact
 from flexplan.render.common import show
 from flexplan.render.escape import visible
+from flexplan.render.migration import migration_text
 from flexplan.render.view import ABSENT, FieldRow, ResourceView, RichView, plan_view
 
 _COLOURS = {"+": "green", "~": "yellow", "-": "red", "-/+": "red", "+/-": "red"}
@@ -29,7 +30,7 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
         out.append("Resource actions are indicated with the following symbols:")
         for mark, meaning in view.legend:
             out.append(f"  {style(mark.rjust(3), mark)} {meaning}")
-        out += ["", "flexplan will perform the following actions:", ""]
+        out += ["", *migration_text(plan), "flexplan will perform the following actions:", ""]
         for resource in view.actionable:
             out.extend(_resource_block(resource, style))
             out.append("")

@@ -186,6 +186,10 @@ class ResourceKind(Generic[SpecT]):
     def claims(self, name: str, spec: SpecT) -> Sequence[Claim]:
         return ()
 
+    def provides(self, spec: SpecT) -> frozenset[str] | None:
+        """What ``spec`` offers to a ``Reference`` with ``needs``; ``None``: not known."""
+        return None
+
     def check(self, name: str, spec: SpecT) -> Iterable[Problem]:
         """Rules on one resource that the pydantic model cannot express."""
         return ()

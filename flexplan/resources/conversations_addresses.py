@@ -15,7 +15,7 @@ from typing import Annotated, Any, ClassVar, Literal, get_args
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from twilio.rest import Client
 
-from flexplan.plantypes import Claim, LiveObject, Problem, Reference
+from flexplan.plantypes import Claim, LiveObject, Problem, Reference, Requirement
 from flexplan.resources._sdk import drop_none, http_status, to_dict
 from flexplan.resources.base import (
     Exported,
@@ -35,6 +35,7 @@ from flexplan.resources.fields import (
     Sid,
     Url,
     number_claim_key,
+    web_chat_claim,
 )
 from flexplan.sensitive import looks_secret
 
@@ -131,6 +132,15 @@ class ConversationsAddressSpec(ResourceSpec):
     )
 
 
+# A Studio flow that an address runs starts on the Incoming Conversation trigger only.
+CONVERSATION_TRIGGER = Requirement(
+    "trigger:incomingConversationMessage",
+    "does not start on the Incoming Conversation trigger (its trigger's "
+    "incomingConversationMessage leads to no widget), so conversations from this address "
+    "would never start",
+    "in the flow's trigger, connect incomingConversationMessage to the widget its legacy "
+    "incomingMessage leads to (`flexplan migrate` does this)",
+)
 PAGE_SIZE = 50  # the Addresses list's maximum page size
 # The web chat address a new Flex account starts with: never pruned implicitly.
 DEFAULT_ADDRESSES = frozenset({("chat", "flex web chat")})  # (type, friendly name), any case
@@ -159,12 +169,13 @@ class ConversationsAddressKind(ResourceKind[ConversationsAddressSpec]):
         ref = spec.auto_creation.studio_flow if spec.auto_creation else None
         if ref is None or ref.name is None:
             return ()
-        return (Reference("studio_flows", ref.name, ("auto_creation", "studio_flow")),)
+        path = ("auto_creation", "studio_flow")
+        return (Reference("studio_flows", ref.name, path, needs=CONVERSATION_TRIGGER),)
 
     def claims(self, name: str, spec: ConversationsAddressSpec) -> Sequence[Claim]:
         if spec.state == "absent":
             return ()
-        return _claims(spec.address, spec.type)
+        return _claims(spec.address, spec.type, spec.friendly_name)
 
     def check(self, name: str, spec: ConversationsAddressSpec) -> Iterable[Problem]:
         problems: list[Problem] = []
@@ -346,8 +357,15 @@ def _arguments(desired: dict[str, Any]) -> dict[str, Any]:
     return drop_none(args)
 
 
-def _claims(address: str, address_type: str) -> tuple[Claim, ...]:
-    """What an address occupies, the same for a spec and a live address: its number."""
+def _claims(address: str, address_type: str, name: str | None) -> tuple[Claim, ...]:
+    """What an address occupies, the same for a spec and a live address: its number or
+    Facebook page; a chat address also stands for the web chat of its name."""
+    if address_type == "chat":
+        return (web_chat_claim(name),) if name else ()
+    if address_type == "messenger":
+        page = address.removeprefix("messenger:")
+        return (Claim(f"messenger:{page}", f"routes Facebook page {page} through Conversations",
+                      ("address",)),)  # fmt: skip
     number = number_claim_key(address, address_type)
     if number is None:
         return ()
@@ -368,7 +386,7 @@ def to_live(raw: dict[str, Any]) -> LiveObject:
         "auto_creation": auto,
     }
     address = str(raw.get("address"))
-    claims = _claims(address, str(raw.get("type")))
+    claims = _claims(address, str(raw.get("type")), raw.get("friendly_name"))
     refs = {v for v in (auto.get("studio_flow"), auto.get("conversation_service")) if v}
     return LiveObject(
         key=(raw.get("type"), raw.get("address")),

@@ -33,6 +33,8 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import PydanticCustomError, core_schema
 
+from flexplan.plantypes import Claim
+
 SID_HEX = "[0-9a-fA-F]{32}"
 LOCAL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 LOCAL_NAME_PATTERN = LOCAL_NAME.pattern
@@ -455,3 +457,11 @@ def number_claim_key(address: str, channel: str = "sms") -> str | None:
     if channel not in ("whatsapp", "sms") or not E164.match(text):
         return None
     return f"number:whatsapp:{text}" if channel == "whatsapp" else f"number:{text}"
+
+
+def web_chat_claim(name: str) -> Claim:
+    """A web chat entry point, by friendly name: a legacy web Flex Flow and the chat address
+    that replaces it share no identifier, so a migration names the address like the flow.
+    Not exclusive (both may exist in Twilio): it only orders the delete before the create."""
+    key = " ".join(name.split()).casefold()
+    return Claim(f"webchat:{key}", f"is the web chat '{name}'", ("friendly_name",), exclusive=False)

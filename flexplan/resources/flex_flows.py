@@ -38,6 +38,7 @@ from flexplan.resources.fields import (
     WorkspaceLookup,
     is_sid,
     number_claim_key,
+    web_chat_claim,
 )
 from flexplan.sensitive import looks_secret
 
@@ -184,7 +185,7 @@ class FlexFlowKind(ResourceKind[FlexFlowSpec]):
     def claims(self, name: str, spec: FlexFlowSpec) -> Sequence[Claim]:
         if spec.state == "absent":
             return ()
-        return _claims(spec.channel_type, spec.contact_identity, spec.enabled)
+        return _claims(spec.channel_type, spec.contact_identity, spec.enabled, spec.friendly_name)
 
     def check(self, name: str, spec: FlexFlowSpec) -> Iterable[Problem]:
         if spec.state == "absent":
@@ -361,24 +362,38 @@ def to_live(raw: dict[str, Any]) -> LiveObject:
         raw=raw,
         state=state,
         claims=tuple(
-            _claims(state.get("channel_type"), state.get("contact_identity"), state.get("enabled"))
+            _claims(
+                state.get("channel_type"),
+                state.get("contact_identity"),
+                state.get("enabled"),
+                state.get("friendly_name"),
+            )
         ),
         referenced_sids=frozenset(refs),
         is_default=str(raw.get("friendly_name") or "").strip().casefold() in DEFAULT_FLEX_FLOWS,
     )
 
 
-def _claims(channel: str | None, who: str | None, enabled: bool | None) -> list[Claim]:
+def _claims(
+    channel: str | None, who: str | None, enabled: bool | None, name: str | None
+) -> list[Claim]:
     """What an enabled flow occupies, the same for a spec and a live flow."""
-    if not who or enabled is False:
+    if enabled is False:
         return []
+    found = [web_chat_claim(name)] if channel == "web" and name else []
+    if not who:
+        return found
     path = ("contact_identity",)
-    found = [
+    found.append(
         Claim(f"inbound:{channel}:{who}", f"handles inbound {channel} messages for {who}", path)
-    ]
+    )
     number = number_claim_key(who, channel or "")
     if number and channel in ("sms", "whatsapp"):
         found.append(Claim(number, f"routes {who} through a legacy Flex Flow", path))
+    if channel == "facebook":
+        page = who.removeprefix("messenger:")
+        found.append(Claim(f"messenger:{page}", f"routes Facebook page {page} through a legacy "
+                           "Flex Flow", path))  # fmt: skip
     return found
 
 

@@ -35,10 +35,13 @@ TASK_CHANNELS = (
     ("video", "Video"),
     ("email", "Email"),
 )
+# The messaging flows serve the default legacy Flex Flows and the default chat address at
+# once, so they start on both the Incoming Message and the Incoming Conversation trigger.
+_MESSAGING = ("incomingMessage", "incomingConversationMessage")
 STUDIO_FLOWS = (
-    ("Messaging Flow", "incomingMessage", "sms"),
-    ("Webchat Flow", "incomingMessage", "chat"),
-    ("Voice IVR", "incomingCall", "voice"),
+    ("Messaging Flow", _MESSAGING, "sms"),
+    ("Webchat Flow", _MESSAGING, "chat"),
+    ("Voice IVR", ("incomingCall",), "voice"),
 )
 
 
@@ -167,8 +170,9 @@ def _taskrouter(account: str) -> dict[str, dict[str, Body]]:
     }
 
 
-def studio_definition(trigger_event: str, channel: str) -> dict[str, Any]:
-    """A default Flex flow: the trigger hands the contact to Flex."""
+def studio_definition(trigger_event: str | tuple[str, ...], channel: str) -> dict[str, Any]:
+    """A default Flex flow: the trigger (on ``trigger_event``) hands the contact to Flex."""
+    starting = (trigger_event,) if isinstance(trigger_event, str) else trigger_event
     trigger_events = (
         "incomingMessage",
         "incomingCall",
@@ -177,7 +181,7 @@ def studio_definition(trigger_event: str, channel: str) -> dict[str, Any]:
         "incomingParent",
     )
     transitions = [
-        {"event": e, "next": "SendToFlex" if e == trigger_event else None} for e in trigger_events
+        {"event": e, "next": "SendToFlex" if e in starting else None} for e in trigger_events
     ]
     for t in transitions:
         if t["next"] is None:

@@ -29,7 +29,7 @@ def _flow(greeting: str) -> dict[str, Any]:
                 "transitions": [
                     {"event": "incomingMessage", "next": "greet"},
                     {"event": "incomingCall"},
-                    {"event": "incomingConversationMessage"},
+                    {"event": "incomingConversationMessage", "next": "greet"},
                     {"event": "incomingRequest"},
                     {"event": "incomingParent"},
                 ],

@@ -67,6 +67,7 @@ def studio_flow(greeting: str = "Hello!", *, workflow: str = "WW" + "0" * 32) ->
                 "transitions": [
                     {"event": "incomingMessage", "next": "greet"},
                     {"event": "incomingCall"},
+                    {"event": "incomingConversationMessage", "next": "greet"},
                     {"event": "incomingRequest"},
                 ],
                 "properties": {"offset": {"x": 0, "y": 0}},

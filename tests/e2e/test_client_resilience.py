@@ -33,6 +33,7 @@ def _definition(i: int) -> dict[str, Any]:
         "states": [
             {"name": "Trigger", "type": "trigger", "properties": {"offset": {"x": 0, "y": 0}},
              "transitions": [{"event": "incomingMessage", "next": "hello"},
+                             {"event": "incomingConversationMessage", "next": "hello"},
                              {"event": "incomingCall"}, {"event": "incomingRequest"}]},
             {"name": "hello", "type": "send-message", "transitions": [],
              "properties": {"offset": {"x": 0, "y": 200}, "body": f"hello {i}"}},

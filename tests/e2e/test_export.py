@@ -84,7 +84,7 @@ def _awkward_account(store: Any) -> None:
     workflow = copy.deepcopy(store.get("workflows", WORKFLOW))
     workflow.update(sid="WW" + "e" * 32, workspace_sid=second["sid"])  # same name, other space
     store.put("workflows", workflow)
-    odd = studio_definition("incomingMessage", "sms")
+    odd = studio_definition(("incomingMessage", "incomingConversationMessage"), "sms")
     odd["states"][1]["properties"]["attributes"] = '{"literal": "${not_a_var}"}'
     odd["description"] = "Café ☕ flow"
     odd["states"].append({"name": "notify", "type": "make-http-request", "transitions": [],

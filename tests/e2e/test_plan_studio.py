@@ -102,6 +102,7 @@ def test_widgets_and_transitions_added_removed_and_rewired(
     definition = studio_flow()
     trigger, _greet, to_agent = definition["states"]
     trigger["transitions"][0]["next"] = "to_agent"  # skip the greeting
+    trigger["transitions"][2]["next"] = "to_agent"  # incomingConversationMessage too
     definition["states"] = [trigger, to_agent]
     definition["states"].append(
         {
@@ -121,6 +122,7 @@ def test_widgets_and_transitions_added_removed_and_rewired(
         "      ~ definition = {",
         '          ~ widget "Trigger" (trigger)',
         '              transition incomingMessage: "greet" -> "to_agent"',
+        '              transition incomingConversationMessage: "greet" -> "to_agent"',
         '          ~ widget "to_agent" (send-to-flex)',
         '              transition failedToEnqueue: (ends) -> "log"',
         '          + widget "log" (make-http-request)',

@@ -103,15 +103,17 @@ def test_a_valid_changed_flow_is_validated_once_and_plans(
 def test_apply_failure_names_the_widget_and_property(
     tmp_path: Path, sandbox: SandboxServer, sandbox_env: dict[str, str], run_flexplan: Any
 ) -> None:
-    """Apply does not validate first; Studio's refusal of the create shows its details."""
+    """Apply does not validate first; Studio's refusal of the create shows its details
+    (a property flexplan's own checks leave to Studio: a Send to Flex widget's workflow
+    is refused before any request)."""
     broken = copy.deepcopy(studio_flow())
-    del broken["states"][2]["properties"]["workflow"]
+    del broken["states"][1]["properties"]["body"]
     config = _config(tmp_path, sandbox, broken)
     result = run_flexplan("apply", str(config), "--auto-approve", env=sandbox_env)
     assert result.exit_code == 1, result
     assert "Traceback" not in result.output
     assert "81022" in result.output
-    assert 'widget "to_agent" properties.workflow: ' in result.output, result.output
+    assert 'widget "greet" properties.body: ' in result.output, result.output
 
 
 START_CONVERSATION = {

@@ -17,7 +17,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from flexplan.plantypes import FieldPath, Problem, map_strings
-from flexplan.studio_widgets import WIDGET_TYPES
+from flexplan.studio_widgets import REQUIRED_PROPERTIES, WIDGET_TYPES
 
 KNOWN_WIDGET_TYPES: frozenset[str] = WIDGET_TYPES  # Studio's widget library (shared)
 
@@ -76,6 +76,8 @@ def _check_states(states: list[Any], problems: list[Problem]) -> dict[str, int]:
             names[name] = i
         hinted = len(problems) < HINTED_PROBLEMS
         problems.extend(_check_widget_type(state.get("type"), (*path, "type"), hinted))
+        if state.get("type") == SEND_TO_FLEX:
+            problems.extend(_send_to_flex_problems(state, path))
         transitions = state.get("transitions", [])
         if not isinstance(transitions, list):
             problems.append(_problem("'transitions' must be a list", (*path, "transitions")))
@@ -92,6 +94,39 @@ def _check_widget_type(kind: Any, path: FieldPath, hinted: bool = True) -> list[
         f"did you mean '{close[0]}'? " if close else ""
     ) + "Studio adds widgets over time: `flexplan plan` asks Studio's Validate, which decides"
     return [Problem(f"unknown Studio widget type '{kind}'", path, hint, severity="warning")]
+
+
+SEND_TO_FLEX = "send-to-flex"
+
+
+def _send_to_flex_problems(state: Mapping[str, Any], path: FieldPath) -> list[Problem]:
+    """Studio creates no task (and no interaction) without a workflow and a task channel."""
+    properties = state.get("properties")
+    given = properties if isinstance(properties, Mapping) else {}
+    return [
+        _problem(
+            f"Send to Flex widget '{state.get('name')}' has no {name}",
+            (*path, "properties") if isinstance(properties, Mapping) else path,
+            f"set properties.{name} (a ${{VAR}} with a look-up such as "
+            + ("{workflow: Assign to Anyone}" if name == "workflow" else "{task_channel: chat}")
+            + " in the flow's vars): without it Studio refuses the flow",
+        )
+        for name in REQUIRED_PROPERTIES[SEND_TO_FLEX]
+        if given.get(name) in (None, "")
+    ]
+
+
+def trigger_events(defn: Any) -> frozenset[str]:
+    """The trigger events of a definition that lead to a widget (``incomingMessage``…)."""
+    states = defn.get("states") if isinstance(defn, Mapping) else None
+    found: set[str] = set()
+    for state in states if isinstance(states, list) else []:
+        if not isinstance(state, Mapping) or state.get("type") != "trigger":
+            continue
+        for transition in state.get("transitions") or []:
+            if isinstance(transition, Mapping) and transition.get("next"):
+                found.add(str(transition.get("event")))
+    return frozenset(found)
 
 
 def _transition_targets(states: list[Any]) -> Iterator[tuple[FieldPath, str]]:

@@ -47,6 +47,7 @@ from flexplan.resources.studio.definition import (
     normalize_definition,
     placeholder_paths,
     placeholders,
+    trigger_events,
 )
 from flexplan.resources.studio.diff import diff_definitions, dotted_path
 from flexplan.sensitive import secret_paths
@@ -180,6 +181,12 @@ class StudioFlowKind(ResourceKind[StudioFlowSpec]):
             for p in check_definition(spec.definition)
         ]
         return problems + _flow_ref_problems(name, spec)
+
+    def provides(self, spec: StudioFlowSpec) -> frozenset[str] | None:
+        """The trigger events that start the flow: ``trigger:incomingConversationMessage``."""
+        if spec.definition is None:
+            return None
+        return frozenset(f"trigger:{event}" for event in trigger_events(spec.definition))
 
     def references(self, spec: StudioFlowSpec) -> Sequence[Reference]:
         return [
