@@ -10,7 +10,7 @@ from flexplan.cli.options import directory_argument
 from flexplan.errors import Diagnostic
 from flexplan.manifest import validate_directory
 from flexplan.manifest.files import AccessError
-from flexplan.migrate.rewrite import Line, Migration, migrate
+from flexplan.migrate.rewrite import Line, Migration, handler_names, migrate
 from flexplan.migrate.source import SKIPPED, copy_tree, read_manifest, write_files
 from flexplan.render.escape import visible
 
@@ -58,7 +58,7 @@ def command(directory: Path, out: Path | None, in_place: bool, only: frozenset[s
         files = read_manifest(directory)
     except AccessError as exc:
         raise click.ClickException(exc.message) from None
-    unknown = sorted(only - set(_flex_flow_names(files.yaml)))
+    unknown = sorted(only - set(handler_names(files)))
     if unknown:
         raise click.ClickException(
             f"--only names no Flex Flow of the manifest: {', '.join(unknown)} (give local "
@@ -92,15 +92,6 @@ def _refuse_invalid(directory: Path) -> None:
             f"the manifest in {directory} has {len(errors)} problem(s) (above): fix them "
             "before migrating (`flexplan validate`)"
         )
-
-
-def _flex_flow_names(yaml_files: dict[str, dict[str, object]]) -> list[str]:
-    names: list[str] = []
-    for data in yaml_files.values():
-        block = data.get("flex_flows")
-        if isinstance(block, dict):
-            names.extend(str(n) for n in block)
-    return names
 
 
 def _report(migration: Migration, target: Path) -> None:

@@ -96,6 +96,11 @@ def migrate(files: ManifestFiles, only: frozenset[str] | None = None) -> Migrati
     return result
 
 
+def handler_names(files: ManifestFiles) -> list[str]:
+    """The local names of the manifest's Flex Flows (what ``only`` may name)."""
+    return [e.name for e in _entries(files, FLEX_FLOWS)]
+
+
 def _entries(files: ManifestFiles, section: str) -> Iterator[_Entry]:
     for rel, data in files.yaml.items():
         block = data.get(section)
