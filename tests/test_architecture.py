@@ -134,6 +134,7 @@ LAYERS: dict[str, int] = {
     "flexplan.lookups": 2,
     "flexplan.manifest": 3,
     "flexplan.engine": 4,
+    "flexplan.migrate": 4,  # rewrites manifest files; writes them with the export writer
     "flexplan.render": 5,
     "flexplan.connect": 6,
     "flexplan.cli": 7,
