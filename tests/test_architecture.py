@@ -128,6 +128,7 @@ LAYERS: dict[str, int] = {
     "flexplan.throttle": 0,
     "flexplan.recording": 0,
     "flexplan.plantypes": 0,
+    "flexplan.flowdiff": 0,  # a Studio diff as data: made by the kind, read by renderers
     "flexplan.studio_widgets": 0,
     "flexplan.twilio_client": 1,
     "flexplan.resources": 2,

@@ -22,6 +22,7 @@ from flexplan.render.escape import visible
 COMMAND_MODULES = (
     "validate", "schema", "plan", "apply", "export", "output", "sandbox", "force_unlock",
     "migrate",
+    "graph",
 )  # fmt: skip
 # Terraform's rule: 1 for every error, usage errors included; 2 is only
 # `--detailed-exitcode`'s "changes" (click would exit 2 for a usage error).

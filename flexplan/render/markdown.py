@@ -10,13 +10,17 @@ import html
 import re
 
 from flexplan.engine.model import Plan
+from flexplan.flowdiff import DefinitionDiff
 from flexplan.redact import redact
 from flexplan.render.escape import md_code, md_prose, visible
+from flexplan.render.mermaid import flow_picture
 from flexplan.render.migration import migration_markdown
+from flexplan.render.studio import code_block, markdown_lines
 from flexplan.render.view import ABSENT, ResourceView, RichView, plan_view
 
 GITHUB_LIMIT = 65_536
 MARKER = "<!-- flexplan plan -->"
+PICTURE_BUDGET = 24_000  # characters of flow pictures in one comment; later ones say so
 
 
 def render_markdown(plan: Plan, *, limit: int = GITHUB_LIMIT) -> str:
@@ -28,8 +32,10 @@ def render_markdown(plan: Plan, *, limit: int = GITHUB_LIMIT) -> str:
         parts.extend(migration_markdown(plan))
         parts.extend(_table(view.actionable))
         parts.extend(_warning(view.destroyed))
+        budget = [PICTURE_BUDGET]
         for resource in view.actionable:
             parts.extend(_details(resource))
+            parts.extend(_pictures(resource, budget))
     parts.extend(_information(plan))
     return truncate(redact("\n".join(parts) + "\n"), limit)  # a last guard, as in text
 
@@ -57,16 +63,45 @@ def _details(resource: ResourceView) -> list[str]:
     address = html.escape(visible(resource.address))
     summary = f"<code>{resource.symbol} {address}</code> {resource.headline}"
     body = [visible(line) for line in _body(resource)]  # one line each: no value opens a line
-    fence = "`" * max(3, 1 + max((len(r) for r in _runs(body)), default=0))
-    lines = ["<details>", f"<summary>{summary}</summary>", "", f"{fence}diff"]
-    lines.extend(body)
-    lines += [fence, "", "</details>", ""]
+    lines = ["<details>", f"<summary>{summary}</summary>", ""]
+    if body:
+        lines += code_block("diff", body)
+    for rich in resource.rich:
+        if isinstance(rich.data, DefinitionDiff):
+            lines += markdown_lines(rich.path, rich.data, rich.mark)
+    lines += ["</details>", ""]
     return lines
 
 
-def _runs(lines: list[str]) -> list[str]:
-    """Runs of backticks in ``lines`` (the code fence must be longer than any of them)."""
-    return [run for line in lines for run in re.findall(r"`+", line)]
+def _pictures(resource: ResourceView, budget: list[int]) -> list[str]:
+    """A folded Mermaid picture of each flow the change touches, within ``budget``."""
+    out: list[str] = []
+    for rich in resource.rich:
+        if not isinstance(rich.data, DefinitionDiff) or not rich.data.graph.nodes:
+            continue
+        picture = flow_picture(rich.data.graph)
+        address = html.escape(visible(resource.address))
+        lines = ["<details>", f"<summary>Picture of <code>{address}</code></summary>", ""]
+        if picture.summarised:
+            command = md_code(f"flexplan graph {resource.change.name} --all")
+            lines += [
+                f"{picture.shown} of {picture.total} widgets: the changed ones and their "
+                f"neighbours ({command} draws every one).",
+                "",
+            ]
+        lines += code_block("mermaid", picture.source.splitlines())
+        lines += ["</details>", ""]
+        size = sum(len(line) + 1 for line in lines)
+        if size > budget[0]:
+            out += [
+                f"> The picture of {md_code(resource.address)} is left out to keep this "
+                "comment short; `flexplan graph` draws it.",
+                "",
+            ]
+            continue
+        budget[0] -= size
+        out += lines
+    return out
 
 
 def _body(resource: ResourceView) -> list[str]:
@@ -85,7 +120,8 @@ def _body(resource: ResourceView) -> list[str]:
         out.append(f"- {row.path} = {row.shown_before}")
         out.append(f"+ {row.path} = {row.shown_after}{mark}")
     for rich in resource.rich:
-        out.extend(_rich_lines(rich))
+        if not isinstance(rich.data, DefinitionDiff):
+            out.extend(_rich_lines(rich))
     if resource.unchanged_fields and resource.action in ("update", "replace"):
         out.append(f"# ({resource.unchanged_fields} unchanged fields hidden)")
     return out

@@ -12,6 +12,7 @@ from flexplan.redact import redact
 from flexplan.render.common import show
 from flexplan.render.escape import visible
 from flexplan.render.migration import migration_text
+from flexplan.render.studio import rich_text_lines
 from flexplan.render.view import ABSENT, FieldRow, ResourceView, RichView, plan_view
 
 _COLOURS = {"+": "green", "~": "yellow", "-": "red", "-/+": "red", "+/-": "red"}
@@ -78,7 +79,7 @@ def _changed_row(row: FieldRow, style: Style) -> str:
 
 def _detail_block(rich: RichView, style: Style) -> list[str]:
     lines = [f"      {style(rich.mark, rich.mark)} {rich.path} = {{"]
-    for line in rich.data.lines():
+    for line in rich_text_lines(rich.data):
         lead = line[:1]
         coloured = style(line, lead) if lead in _COLOURS else line
         lines.append(f"          {coloured}")

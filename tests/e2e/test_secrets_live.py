@@ -31,6 +31,7 @@ LIVE = {
     "api_key": "liveApiKey0007",
     "addr": "liveAddrToken0008",
     "code": "liveAzureCode0010",
+    "old_hook": "liveOldHookKey0011",
 }
 NEW = {
     "SLACK_URL": "https://hooks.slack.com/services/T0NEW/B0NEW/newSlackSecret0101",
@@ -40,6 +41,8 @@ NEW = {
     "API_KEY": "newApiKey0105",
     "ADDR_TOKEN": "newAddrToken0106",
     "FF_CODE": "newAzureCode0107",
+    "NEW_HOOK": "https://hooks.example.com/new?api_key=newHookKey0108",
+    "NEW_HOOK_AUTH": "newHookBearer0109",
 }
 
 
@@ -61,11 +64,22 @@ def _widgets(url: str, bearer: str, api_key: str, body: str, query_url: str) -> 
     ]  # fmt: skip
 
 
+def _hook(name: str, url: str, auth: str | None = None) -> dict[str, Any]:
+    """A widget only one side has: the plan shows all its properties (added or removed)."""
+    parameters = [{"key": "Authorization", "value": auth}] if auth else []
+    return {"name": name, "type": "make-http-request",
+            "transitions": [{"event": "success"}, {"event": "failed"}],
+            "properties": {"offset": {"x": 0, "y": 600}, "method": "GET", "url": url,
+                           "content_type": "application/json;charset=utf-8",
+                           "parameters": parameters}}  # fmt: skip
+
+
 def _live_definition() -> dict[str, Any]:
     body = json.dumps({"user": "bot", "password": LIVE["body"]})
     query = f"https://api.example.com/v1/find?api_key={LIVE['query']}&sig={LIVE['sig']}"
     states = _widgets(f"https://hooks.slack.com/services/{LIVE['slack']}",
                       f"Bearer {LIVE['bearer']}", LIVE["api_key"], body, query)  # fmt: skip
+    states.append(_hook("old_hook", f"https://hooks.example.com/old?token={LIVE['old_hook']}"))
     return {"description": "calls out", "initial_state": "Trigger", "states": states}
 
 
@@ -73,6 +87,7 @@ def _manifest_definition() -> dict[str, Any]:
     body = '{"user": "bot", "password": "${env:BODY_SECRET}"}'
     query = "https://api.example.com/v1/find?api_key=${env:QKEY}&sig=fixed-signature-9"
     states = _widgets("${env:SLACK_URL}", "Bearer ${env:BEARER}", "${env:API_KEY}", body, query)
+    states.append(_hook("new_hook", "${env:NEW_HOOK}", "Bearer ${env:NEW_HOOK_AUTH}"))
     return {"description": "calls out", "initial_state": "Trigger", "states": states}
 
 
@@ -145,6 +160,13 @@ def seeded(
     return config, {**sandbox_env, **NEW}
 
 
+def _after(lines: list[str], heading: str, count: int) -> list[str]:
+    """The ``count`` lines after ``heading`` that are not its content type (always shown)."""
+    start = lines.index(heading) + 1
+    body = [line for line in lines[start : start + count + 1] if "content_type" not in line]
+    return body[:count]
+
+
 def _errors_and_traffic(
     config: Path, env: dict[str, str], saved: Path, sandbox: Any, run_flexplan: Any
 ) -> None:
@@ -190,10 +212,27 @@ def test_plan_formats_summary_saved_plan_and_errors_hold_no_secret(
     for where, text in texts.items():
         assert_no_secret(where, text, env)
     # the widget's changed secrets are masked on both sides, the rest stays readable
-    assert "    properties.parameters[0].value: (sensitive) -> (sensitive)" in texts["text"]
-    assert "    properties.parameters[1].value: (sensitive) -> (sensitive)" in texts["text"]
-    assert "    properties.url: (sensitive) -> (sensitive)" in texts["text"]
-    assert "    properties.body: (sensitive) -> (sensitive)" in texts["text"]
+    lines = texts["text"].splitlines()
+    for shown in ('properties.parameters[key="Authorization"].value: (sensitive) -> (sensitive)',
+                  'properties.parameters[key="X-Api-Key"].value: (sensitive) -> (sensitive)',
+                  "properties.url: (sensitive) -> (sensitive)",
+                  "properties.body: (sensitive) -> (sensitive)"):  # fmt: skip
+        assert f"              {shown}" in lines, shown
+    # widgets added and removed whole list their properties, secrets masked, others readable
+    assert _after(lines, '          + widget "new_hook" (make-http-request)', 3) == [
+        '              properties.method = "GET"',
+        '              properties.parameters[key="Authorization"].value = (sensitive)',
+        "              properties.url = (sensitive)",
+    ]
+    assert _after(lines, '          - widget "old_hook" (make-http-request)', 4) == [
+        '              properties.method = "GET"',
+        "              properties.parameters = []",
+        "              properties.url = (sensitive)",
+        "              transition success -> (ends)",
+    ]
+    markdown = texts["markdown stdout"]
+    assert '+   properties.parameters[key="Authorization"].value = (sensitive)' in markdown
+    assert "```mermaid" in markdown and "new_hook" in markdown.split("```mermaid")[1]
     assert "auto_creation.webhook_url = (sensitive) -> (sensitive)" in texts["text"]
     assert "integration.url = (sensitive) -> (sensitive)" in texts["text"]
     plan = json.loads(texts["json stdout"])
@@ -230,6 +269,7 @@ def test_export_writes_env_placeholders_for_every_live_secret(
         "STUDIO_FLOWS_HOOKED_FLOW_DEFINITION_NOTIFY_PROPERTIES_PARAMETERS_0_VALUE",
         "STUDIO_FLOWS_HOOKED_FLOW_DEFINITION_NOTIFY_PROPERTIES_PARAMETERS_1_VALUE",
         "STUDIO_FLOWS_HOOKED_FLOW_DEFINITION_NOTIFY_PROPERTIES_URL",
+        "STUDIO_FLOWS_HOOKED_FLOW_DEFINITION_OLD_HOOK_PROPERTIES_URL",
     ]
     # with the variables set to the live values, the export plans clean
     definition = _live_definition()
@@ -242,6 +282,7 @@ def test_export_writes_env_placeholders_for_every_live_secret(
         variables[4]: notify["parameters"][0]["value"],
         variables[5]: notify["parameters"][1]["value"],
         variables[6]: notify["url"],
+        variables[7]: definition["states"][3]["properties"]["url"],
     }
     plan = run_flexplan("plan", str(out), env={**env, **values})
     assert plan.exit_code == 0, plan

@@ -64,12 +64,16 @@ def test_markdown_shows_account_names_inert(
                for line in unmanaged)  # fmt: skip
     assert any(line.startswith("- `studio_flow` `` `tick`|pipe **bold** @org/team `` (`FW")
                for line in unmanaged)  # fmt: skip
-    # the removed widget's name stays on its line, inside a fence longer than its backticks
-    assert "````diff" in lines
-    assert '-   widget "x\\n```\\n<script>alert(1)</script>" (send-message)' in lines
-    assert "<script>" not in text.replace(
-        '-   widget "x\\n```\\n<script>alert(1)</script>" (send-message)', ""
-    )
+    # the removed widget's name stays on its line, HTML-escaped in its folded summary
+    assert (
+        "<summary><code>- widget &quot;x\\n```\\n&lt;script&gt;alert(1)&lt;/script&gt;&quot; "
+        "(send-message)</code> removed (1 property)</summary>"
+    ) in lines
+    assert "<script>" not in text
+    # and in the flow's picture as Mermaid entity codes: no quote, backtick or markup
+    (label,) = [line for line in lines if ":::removed" in line]
+    assert label.startswith('  w3["- x#92;u000a#96;#96;#96;#92;u000a#60;script#62;alert#40;1#41;')
+    assert label.count('"') == 2 and "`" not in label and "<script" not in label
     assert "\u202e" not in text and "\u200b" not in text
 
 

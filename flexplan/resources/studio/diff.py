@@ -1,241 +1,147 @@
 """Studio definitions diffed per widget, the way a reviewer reads a flow.
 
 Both sides are normalized first (key order, whitespace and number forms are no
-change at all). Widgets are matched by name: added and removed widgets are
-listed by name and type; a changed widget lists its changed properties as
-``properties.path: old -> new`` and its changed transitions as
-``transition event: old -> new``. Moves on the canvas (``offset``) are only
-counted: "layout changed for N widgets".
+change at all). Widgets are matched by name. A changed widget carries its
+changed properties and transitions; an added or removed widget carries every
+property it has (so a reviewer reads the new message, not just a widget
+name). Lists of keyed items (``parameters`` and ``variables`` by ``key``, a
+split's ``conditions`` by ``friendly_name``, then ``arguments``) are matched
+by key, so inserting one item is one change, not one per item that shifted.
+Moves on the canvas (``offset``) are collected by widget name. Every diff also
+holds the flow's graph (widgets and transitions, each marked added, removed,
+changed or unchanged) for a picture of the flow. The result is data
+(``flexplan.flowdiff``) that every renderer reads.
 """
 
 from __future__ import annotations
 
+import difflib
 import json
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
-from deepdiff import DeepDiff
-
-from flexplan.plantypes import FieldChange, Named, Unknown
+from flexplan.flowdiff import (
+    ABSENT,
+    NO_NEXT,
+    NO_TRANSITION,
+    SENSITIVE,
+    DefinitionDiff,
+    FlowGraph,
+    GraphEdge,
+    GraphNode,
+    PropertyChange,
+    Status,
+    WidgetAction,
+    WidgetChange,
+    at_any,
+    dotted_path,
+    under,
+)
+from flexplan.plantypes import FieldPath, Named
 from flexplan.sensitive import secret_paths, secrets_in
 
-ABSENT: Any = None
+__all__ = ["DefinitionDiff", "diff_definitions", "dotted_path", "flow_graph", "transition_label"]
 
-
-class _Sensitive:
-    """A masked value in a definition diff."""
-
-    def __repr__(self) -> str:
-        return "(sensitive)"
-
-
-SENSITIVE: Any = _Sensitive()
 _LAYOUT_KEYS = frozenset({"offset"})
+_WIDGET_KEYS = frozenset({"name", "type", "properties", "transitions"})
+# What identifies an item of a list of objects, tried in order; the first that is
+# present and unique on both sides wins (Studio: parameters/variables by key,
+# a split's conditions by friendly_name, or by friendly_name and arguments).
+_LIST_KEYS: tuple[tuple[str, ...], ...] = (
+    ("key",),
+    ("friendly_name",),
+    ("name",),
+    ("id",),
+    ("friendly_name", "arguments"),
+    ("friendly_name", "arguments", "type"),
+)
 
 
-@dataclass(frozen=True)
-class WidgetChange:
-    action: str  # "add" | "remove" | "change"
-    widget: str
-    widget_type: str
-    fields: tuple[FieldChange, ...] = ()
-
-
-@dataclass(frozen=True)
-class DefinitionDiff:
-    widgets: tuple[WidgetChange, ...] = ()
-    flow_fields: tuple[FieldChange, ...] = ()
-    layout_changed: int = 0
-    layout_widgets: tuple[str, ...] = field(default=(), compare=False)
-
-    @property
-    def empty(self) -> bool:
-        return not (self.widgets or self.flow_fields or self.layout_changed)
-
-    def masked(self, widget_paths: set[tuple[str, str]], flow_paths: set[str]) -> DefinitionDiff:
-        """This diff with the values at the given (widget, property path)s masked."""
-        widgets = tuple(
-            WidgetChange(
-                w.action, w.widget, w.widget_type,
-                _hide(w.fields, {p for n, p in widget_paths if n == w.widget}),
-            )
-            for w in self.widgets
-        )  # fmt: skip
-        flow = _hide(self.flow_fields, flow_paths)
-        return DefinitionDiff(widgets, flow, self.layout_changed, self.layout_widgets)
-
-    def to_json(self) -> dict[str, Any]:
-        def value(v: Any) -> Any:
-            return None if v is SENSITIVE or isinstance(v, Unknown) else v
-
-        def fields(items: tuple[FieldChange, ...]) -> list[dict[str, Any]]:
-            return [
-                {"path": c.path, "before": value(c.before), "after": value(c.after),
-                 "sensitive": c.before is SENSITIVE}
-                for c in items
-            ]  # fmt: skip
-
-        return {
-            "type": "studio_definition",
-            "flow": fields(self.flow_fields),
-            "widgets": [
-                {
-                    "action": w.action,
-                    "name": w.widget,
-                    "type": w.widget_type,
-                    "changes": fields(w.fields),
-                }
-                for w in self.widgets
-            ],
-            "layout_changed": self.layout_changed,
-        }
-
-    def lines(self) -> list[str]:
-        """Plain lines, for text and markdown renderings."""
-        out: list[str] = []
-        for change in self.flow_fields:
-            if change.before is ABSENT:
-                out.append(f"+ {_one_line(change.path)} = {_show(change.after)}")
-            elif change.after is ABSENT:
-                out.append(f"- {_one_line(change.path)} = {_show(change.before)}")
-            else:
-                path = _one_line(change.path)
-                out.append(f"{path}: {_show(change.before)} -> {_show(change.after)}")
-        for widget in self.widgets:
-            out.extend(_widget_lines(widget))
-        if self.layout_changed:
-            plural = "widget" if self.layout_changed == 1 else "widgets"
-            out.append(f"layout changed for {self.layout_changed} {plural}")
-        return out
-
-
-def _under(path: str, roots: set[str]) -> bool:
-    """``path`` is a root, inside one, or holds one (a list item added whole)."""
-    return any(
-        path == r or path.startswith((r + ".", r + "[")) or r.startswith((path + ".", path + "["))
-        for r in roots
-    )
-
-
-def _hide(changes: Iterable[FieldChange], roots: set[str]) -> tuple[FieldChange, ...]:
-    """Mask both sides of every change at or around ``roots``, or holding a secret itself."""
-
-    def secret(change: FieldChange) -> bool:
-        key = change.path.rsplit(".", 1)[-1].split("[", 1)[0]
-        return _under(change.path, roots) or any(
-            v not in (ABSENT, SENSITIVE) and secrets_in(v, key=key)
-            for v in (change.before, change.after)
-        )
-
-    return tuple(FieldChange(c.path, SENSITIVE, SENSITIVE) if secret(c) else c for c in changes)
-
-
-def _secret_roots(prefix: str, *values: Any) -> set[str]:
-    """Dotted paths (as the diff writes them) of the strings holding secrets in any value."""
-    roots: set[str] = set()
-    for value in values:
-        roots.update(_dotted(prefix, list(path)) for path in secret_paths(value))
-    return roots
-
-
-def _show(value: Any) -> str:
-    if value is ABSENT:
-        return "(none)"
-    if value is SENSITIVE:
-        return "(sensitive)"
-    if isinstance(value, Unknown):
-        return str(value)  # (known after apply)
-    if isinstance(value, Named):
-        return value.show()  # chat (TC…)
-    if value in (NO_TRANSITION, NO_NEXT):
-        return str(value)
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
-
-
-def _one_line(text: str) -> str:
-    """Names read from a definition never start a line of their own."""
-    return json.dumps(text, ensure_ascii=False)[1:-1]
-
-
-def _widget_lines(widget: WidgetChange) -> list[str]:
-    symbol = {"add": "+", "remove": "-", "change": "~"}[widget.action]
-    kind = _one_line(widget.widget_type)
-    head = f"{symbol} widget {json.dumps(widget.widget, ensure_ascii=False)} ({kind})"
-    body = [
-        f"    {_one_line(c.path)} = {_show(c.after)}"
-        if c.before is ABSENT and widget.action == "add"
-        else f"    {_one_line(c.path)}: {_show(c.before)} -> {_show(c.after)}"
-        for c in widget.fields
-    ]
-    return [head, *body]
+# -- the diff ----------------------------------------------------------------------------
 
 
 def diff_definitions(before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> DefinitionDiff:
     """Per-widget difference between two (already normalized) definitions."""
-    if before == after:
-        return DefinitionDiff()  # the common case, at C speed
-    before = before or {}
-    old_states = _states_by_name(before.get("states", []))
+    if before is not None and before == after:
+        return DefinitionDiff()  # the common case, at C speed (no graph: nothing to draw)
+    old = before or {}
+    old_states = _states_by_name(old.get("states", []))
     new_states = _states_by_name(after.get("states", []))
     widgets: list[WidgetChange] = []
-    layout: list[str] = []
+    moved: list[str] = []
     for name, state in new_states.items():
         if name not in old_states:
-            unknown = tuple(_unknown_properties(state.get("properties")))
-            widgets.append(WidgetChange("add", name, str(state.get("type", "?")), unknown))
+            widgets.append(_whole_widget("add", name, state))
             continue
-        change, moved = _diff_widget(name, old_states[name], state)
+        change, was_moved = _diff_widget(name, old_states[name], state)
         if change:
             widgets.append(change)
-        if moved:
-            layout.append(name)
-    for name, state in old_states.items():
-        if name not in new_states:
-            widgets.append(WidgetChange("remove", name, str(state.get("type", "?"))))
-    rest = [{k: v for k, v in d.items() if k != "states"} for d in (before, after)]
-    flow_fields = _hide(_diff_flow_fields(before, after), _secret_roots("", *rest))
-    return DefinitionDiff(tuple(widgets), flow_fields, len(layout), tuple(layout))
-
-
-def _unknown_properties(value: Any, path: str = "properties") -> Iterable[FieldChange]:
-    """The values of an added widget known only after apply (a sub-flow's new SID)."""
-    if isinstance(value, Unknown):
-        yield FieldChange(path, ABSENT, value)
-    elif isinstance(value, Mapping):
-        for key, item in value.items():
-            yield from _unknown_properties(item, f"{path}.{key}")
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _unknown_properties(item, f"{path}[{index}]")
+        if was_moved:
+            moved.append(name)
+    widgets.extend(
+        _whole_widget("remove", name, state)
+        for name, state in old_states.items()
+        if name not in new_states
+    )
+    flow_fields = _flow_changes(old, after)
+    return DefinitionDiff(
+        tuple(widgets), flow_fields, tuple(moved), flow_graph(old, after, widgets)
+    )
 
 
 def _states_by_name(states: Iterable[Any]) -> dict[str, Mapping[str, Any]]:
     return {str(s.get("name")): s for s in states if isinstance(s, Mapping)}
 
 
+def _whole_widget(action: WidgetAction, name: str, state: Mapping[str, Any]) -> WidgetChange:
+    """An added (or removed) widget with every property and transition, secrets masked."""
+    adding = action == "add"
+    content, _layout = _split_layout(_mapping(state.get("properties")))
+    found = list(_leaves("properties", content, ("properties",))) if content else []
+    extra = _extra(state)
+    if extra:
+        found += list(_leaves("", extra, ()))
+    properties = tuple(
+        PropertyChange(path, ABSENT, value, None, at)
+        if adding
+        else PropertyChange(path, value, ABSENT, at, None)
+        for path, value, at in found
+    )
+    transitions = tuple(
+        PropertyChange(path, NO_TRANSITION, _next(t), None, at)
+        if adding
+        else PropertyChange(path, _next(t), NO_TRANSITION, at, None)
+        for path, t, at in _transition_items(state.get("transitions"))
+    )
+    widget = WidgetChange(action, name, str(state.get("type", "?")), properties, transitions)
+    return _hide_secrets(widget, state if not adding else None, state if adding else None)
+
+
 def _diff_widget(
     name: str, old: Mapping[str, Any], new: Mapping[str, Any]
 ) -> tuple[WidgetChange | None, bool]:
-    fields: list[FieldChange] = []
+    props: list[PropertyChange] = []
     if old.get("type") != new.get("type"):
-        fields.append(FieldChange("type", old.get("type"), new.get("type")))
-    old_props, old_layout = _split_layout(old.get("properties") or {})
-    new_props, new_layout = _split_layout(new.get("properties") or {})
-    fields.extend(_nested_changes("properties", old_props, new_props))
-    fields.extend(_transition_changes(old.get("transitions") or [], new.get("transitions") or []))
-    extra_old = {k: v for k, v in old.items() if k not in _WIDGET_KEYS}
-    extra_new = {k: v for k, v in new.items() if k not in _WIDGET_KEYS}
-    fields.extend(_nested_changes("", extra_old, extra_new))
+        props.append(PropertyChange("type", old.get("type"), new.get("type"), ("type",), ("type",)))
+    old_props, old_layout = _split_layout(_mapping(old.get("properties")))
+    new_props, new_layout = _split_layout(_mapping(new.get("properties")))
+    props.extend(_changes("properties", old_props, new_props, ("properties",), ("properties",)))
+    props.extend(_changes("", _extra(old), _extra(new), (), ()))
+    transitions = _transition_changes(old.get("transitions"), new.get("transitions"))
     moved = old_layout != new_layout
-    if not fields:
+    if not props and not transitions:
         return None, moved
-    roots = _secret_roots("", old, new)
-    hidden = _hide(fields, roots)
-    return WidgetChange("change", name, str(new.get("type", "?")), hidden), moved
+    widget = WidgetChange("change", name, str(new.get("type", "?")), tuple(props), transitions)
+    return _hide_secrets(widget, old, new), moved
 
 
-_WIDGET_KEYS = frozenset({"name", "type", "properties", "transitions"})
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _extra(state: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in state.items() if k not in _WIDGET_KEYS}
 
 
 def _split_layout(props: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -244,105 +150,292 @@ def _split_layout(props: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, A
     return content, layout
 
 
-def _transition_key(transitions: Iterable[Any]) -> dict[str, Mapping[str, Any]]:
-    """Transitions keyed by event; repeated events (split conditions) by label or ordinal."""
-    keyed: dict[str, Mapping[str, Any]] = {}
+def _hide_secrets(
+    widget: WidgetChange, old: Mapping[str, Any] | None, new: Mapping[str, Any] | None
+) -> WidgetChange:
+    """Mask every change at or around a string holding a secret on either side."""
+    old_roots = {dotted_path(p) for p in secret_paths(old)} if old is not None else set()
+    new_roots = {dotted_path(p) for p in secret_paths(new)} if new is not None else set()
+
+    def secret(change: PropertyChange) -> bool:
+        key = change.path.rsplit(".", 1)[-1].split("[", 1)[0]
+        return (
+            (change.before_at is not None and under(dotted_path(change.before_at), old_roots))
+            or (change.after_at is not None and under(dotted_path(change.after_at), new_roots))
+            or any(
+                v is not ABSENT and v is not SENSITIVE and bool(secrets_in(v, key=key))
+                for v in (change.before, change.after)
+            )
+        )
+
+    def hide(changes: tuple[PropertyChange, ...]) -> tuple[PropertyChange, ...]:
+        return tuple(c.masked() if secret(c) else c for c in changes)
+
+    return replace(widget, properties=hide(widget.properties), transitions=hide(widget.transitions))
+
+
+def _flow_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> tuple[PropertyChange, ...]:
+    rest_old = {k: v for k, v in old.items() if k != "states"}
+    rest_new = {k: v for k, v in new.items() if k != "states"}
+    changes = _changes("", rest_old, rest_new, (), ())
+    roots = {dotted_path(p) for side in (rest_old, rest_new) for p in secret_paths(side)}
+    return tuple(
+        c.masked()
+        if at_any(c, roots)
+        or any(v not in (ABSENT, SENSITIVE) and secrets_in(v) for v in (c.before, c.after))
+        else c
+        for c in changes
+    )
+
+
+# -- values, lists by key ------------------------------------------------------------------
+
+
+def _changes(
+    path: str, old: Any, new: Any, old_at: FieldPath, new_at: FieldPath
+) -> list[PropertyChange]:
+    """Leaf-level changes between two JSON values; lists of keyed objects matched by key."""
+    if old is new or old == new:  # a look-up's Named equals both its SID and its name
+        return []
+    if isinstance(old, Mapping) and isinstance(new, Mapping):
+        out: list[PropertyChange] = []
+        for key in sorted(set(old) | set(new), key=str):
+            step = _join(path, str(key))
+            if key not in old:
+                out.append(PropertyChange(step, ABSENT, new[key], None, (*new_at, key)))
+            elif key not in new:
+                out.append(PropertyChange(step, old[key], ABSENT, (*old_at, key), None))
+            else:
+                out += _changes(step, old[key], new[key], (*old_at, key), (*new_at, key))
+        return out
+    if isinstance(old, list) and isinstance(new, list):
+        return _list_changes(path, old, new, old_at, new_at)
+    before = new.sibling(old) if isinstance(new, Named) else old
+    return [PropertyChange(path, before, new, old_at, new_at)]
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def _list_changes(
+    path: str, old: list[Any], new: list[Any], old_at: FieldPath, new_at: FieldPath
+) -> list[PropertyChange]:
+    fields = _list_key(old, new)
+    if fields is not None:
+        return _keyed_changes(path, fields, old, new, old_at, new_at)
+    return _sequence_changes(path, old, new, old_at, new_at)
+
+
+def _list_key(old: list[Any], new: list[Any]) -> tuple[str, ...] | None:
+    """The fields that identify every item of both lists uniquely, if any do."""
+    items = [*old, *new]
+    if not items or not all(isinstance(i, Mapping) for i in items):
+        return None
+    for fields in _LIST_KEYS:
+        if all(_unique_by(side, fields) for side in (old, new)):
+            return fields
+    return None
+
+
+def _unique_by(items: list[Any], fields: tuple[str, ...]) -> bool:
+    keys = []
+    for item in items:
+        if not all(f in item for f in fields):
+            return False
+        key = _item_key(item, fields)
+        if key is None:
+            return False
+        keys.append(key)
+    return len(set(keys)) == len(keys)
+
+
+def _item_key(item: Mapping[str, Any], fields: tuple[str, ...]) -> str | None:
+    values = [item[f] for f in fields]
+    if len(fields) == 1 and not isinstance(values[0], str | int):
+        return None
+    return ", ".join(
+        f"{f}={json.dumps(v, ensure_ascii=False, sort_keys=True)}"
+        for f, v in zip(fields, values, strict=True)
+    )
+
+
+def _keyed_changes(
+    path: str,
+    fields: tuple[str, ...],
+    old: list[Any],
+    new: list[Any],
+    old_at: FieldPath,
+    new_at: FieldPath,
+) -> list[PropertyChange]:
+    old_by = {_item_key(item, fields): (i, item) for i, item in enumerate(old)}
+    new_by = {_item_key(item, fields): (i, item) for i, item in enumerate(new)}
+    out: list[PropertyChange] = []
+    for key in [*new_by, *(k for k in old_by if k not in new_by)]:
+        step = f"{path}[{key}]"
+        if key not in old_by:
+            index, item = new_by[key]
+            out.append(PropertyChange(step, ABSENT, item, None, (*new_at, index)))
+        elif key not in new_by:
+            index, item = old_by[key]
+            out.append(PropertyChange(step, item, ABSENT, (*old_at, index), None))
+        else:
+            (i, a), (j, b) = old_by[key], new_by[key]
+            rest_a = {k: v for k, v in a.items() if k not in fields}
+            rest_b = {k: v for k, v in b.items() if k not in fields}
+            out += _changes(step, rest_a, rest_b, (*old_at, i), (*new_at, j))
+    return out
+
+
+def _sequence_changes(
+    path: str, old: list[Any], new: list[Any], old_at: FieldPath, new_at: FieldPath
+) -> list[PropertyChange]:
+    """Lists without keys: items inserted or deleted as such, replaced ones compared."""
+    a = [_canonical(v) for v in old]
+    b = [_canonical(v) for v in new]
+    out: list[PropertyChange] = []
+    matcher = difflib.SequenceMatcher(a=a, b=b, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        if tag == "replace" and i2 - i1 == j2 - j1:
+            for i, j in zip(range(i1, i2), range(j1, j2), strict=True):
+                out += _changes(f"{path}[{j}]", old[i], new[j], (*old_at, i), (*new_at, j))
+            continue
+        out += [
+            PropertyChange(f"{path}[{i}]", old[i], ABSENT, (*old_at, i), None)
+            for i in range(i1, i2)
+        ]
+        out += [
+            PropertyChange(f"{path}[{j}]", ABSENT, new[j], None, (*new_at, j))
+            for j in range(j1, j2)
+        ]
+    return out
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str)
+
+
+def _leaves(path: str, value: Any, at: FieldPath) -> Iterator[tuple[str, Any, FieldPath]]:
+    """Every leaf of a value, lists of keyed objects by key (their key fields in the path)."""
+    if isinstance(value, Mapping) and value:
+        for key in sorted(value, key=str):
+            yield from _leaves(_join(path, str(key)), value[key], (*at, key))
+    elif isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
+        fields = _list_key(value, [])
+        for index, item in enumerate(value):
+            if fields is None:
+                yield from _leaves(f"{path}[{index}]", item, (*at, index))
+                continue
+            rest = {k: v for k, v in item.items() if k not in fields}
+            step = f"{path}[{_item_key(item, fields)}]"
+            if rest:
+                yield from _leaves(step, rest, (*at, index))
+            else:
+                yield step, item, (*at, index)
+    else:
+        yield path, value, at
+
+
+# -- transitions -------------------------------------------------------------------------
+
+
+def _transition_items(transitions: Any) -> Iterator[tuple[str, Mapping[str, Any], FieldPath]]:
+    """Each transition with the path a reviewer reads: ``transition sent``, a split's
+    ``transition match "If value contains sales"`` (by its condition's name)."""
     seen: dict[str, int] = {}
-    for t in transitions:
+    for index, t in enumerate(transitions if isinstance(transitions, list) else []):
         if not isinstance(t, Mapping):
             continue
+        label = transition_label(t)
         event = str(t.get("event", "?"))
-        seen[event] = seen.get(event, 0) + 1
-        label = t.get("friendly_name")
-        if label:
-            key = f"{event} {label!r}" if event == "match" else event
-        else:
-            key = event if seen[event] == 1 else f"{event} #{seen[event]}"
-        keyed[key] = t
-    return keyed
+        base = event if label == event else f"{event} {json.dumps(label, ensure_ascii=False)}"
+        seen[base] = seen.get(base, 0) + 1
+        key = base if seen[base] == 1 else f"{base} #{seen[base]}"
+        yield f"transition {key}", t, ("transitions", index)
 
 
-NO_TRANSITION = "(absent)"  # the widget has no transition for this event
-NO_NEXT = "(ends)"  # the transition leads nowhere: the flow ends there
+def transition_label(transition: Mapping[str, Any]) -> str:
+    """A transition's event, or for a split's match the names of its conditions."""
+    event = str(transition.get("event", "?"))
+    if event != "match":
+        return event
+    names = [transition.get("friendly_name")]
+    conditions = transition.get("conditions")
+    if not names[0] and isinstance(conditions, list):
+        names = [c.get("friendly_name") for c in conditions if isinstance(c, Mapping)]
+    shown = " and ".join(str(n) for n in names if n)
+    return shown or event
 
 
-def _transition_changes(old: Iterable[Any], new: Iterable[Any]) -> list[FieldChange]:
-    old_by, new_by = _transition_key(old), _transition_key(new)
-    changes: list[FieldChange] = []
-    for key in list(new_by) + [k for k in old_by if k not in new_by]:
-        before, after = old_by.get(key), new_by.get(key)
+def _transition_changes(old: Any, new: Any) -> tuple[PropertyChange, ...]:
+    old_by = {path: (t, at) for path, t, at in _transition_items(old)}
+    new_by = {path: (t, at) for path, t, at in _transition_items(new)}
+    changes: list[PropertyChange] = []
+    for path in [*new_by, *(k for k in old_by if k not in new_by)]:
+        before, before_at = old_by.get(path, (None, None))
+        after, after_at = new_by.get(path, (None, None))
         if before == after:
             continue
-        path = f"transition {key}"
-        if before is not None and after is not None:
-            if before.get("next") != after.get("next"):
-                changes.append(FieldChange(path, _next(before), _next(after)))
-            rest_old = {k: v for k, v in before.items() if k != "next"}
-            rest_new = {k: v for k, v in after.items() if k != "next"}
-            changes.extend(_nested_changes(path, rest_old, rest_new))
-        else:
+        if before is None or after is None:
             changes.append(
-                FieldChange(
+                PropertyChange(
                     path,
-                    _next(before) if before else NO_TRANSITION,
-                    _next(after) if after else NO_TRANSITION,
+                    _next(before) if before is not None else NO_TRANSITION,
+                    _next(after) if after is not None else NO_TRANSITION,
+                    before_at,
+                    after_at,
                 )
             )
-    return changes
+            continue
+        assert before_at is not None and after_at is not None
+        if before.get("next") != after.get("next"):
+            changes.append(PropertyChange(path, _next(before), _next(after), before_at, after_at))
+        rest_old = {k: v for k, v in before.items() if k != "next"}
+        rest_new = {k: v for k, v in after.items() if k != "next"}
+        changes += _changes(path, rest_old, rest_new, before_at, after_at)
+    return tuple(changes)
 
 
 def _next(transition: Mapping[str, Any]) -> Any:
     return transition.get("next") or NO_NEXT
 
 
-def _diff_flow_fields(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[FieldChange]:
-    changes: list[FieldChange] = []
-    for key in sorted(set(before) | set(after)):
-        if key == "states":
-            continue
-        old, new = before.get(key, ABSENT), after.get(key, ABSENT)
-        if old is ABSENT or new is ABSENT:
-            if old != new:
-                changes.append(FieldChange(key, old, new))
-        else:
-            changes.extend(_nested_changes(key, old, new))
-    return changes
+# -- the graph ---------------------------------------------------------------------------
+
+_STATUS: dict[WidgetAction, Status] = {"add": "added", "remove": "removed", "change": "changed"}
 
 
-def _nested_changes(prefix: str, old: Any, new: Any) -> list[FieldChange]:
-    """Leaf-level changes between two JSON values, as dotted paths (deepdiff underneath)."""
-    if old == new:
-        return []
-    diff = DeepDiff(old, new, view="tree", verbose_level=2)
-    changes: list[FieldChange] = []
-    for bucket in diff.values():
-        for item in bucket:
-            path = _dotted(prefix, item.path(output_format="list"))
-            before = ABSENT if _missing(item.t1) else item.t1
-            after = ABSENT if _missing(item.t2) else item.t2
-            if isinstance(after, Named):
-                if before == after:
-                    continue  # the SID and the name of one look-up (deepdiff sees two types)
-                before = after.sibling(before)
-            changes.append(FieldChange(path, before, after))
-    changes.sort(key=lambda c: c.path)
-    return changes
+def flow_graph(
+    old: Mapping[str, Any], new: Mapping[str, Any], widgets: Sequence[WidgetChange]
+) -> FlowGraph:
+    """Both sides' widgets and transitions, merged; each marked by what the plan does."""
+    status: dict[str, Status] = {w.name: _STATUS[w.action] for w in widgets}
+    old_states = _states_by_name(old.get("states", []))
+    new_states = _states_by_name(new.get("states", []))
+    nodes = [
+        GraphNode(name, str(state.get("type", "?")), status.get(name, "unchanged"))
+        for name, state in [*new_states.items(), *((n, s) for n, s in old_states.items()
+                                                    if n not in new_states)]
+    ]  # fmt: skip
+    old_edges = list(_edges(old_states))
+    new_edges = list(_edges(new_states))
+    old_set, new_set = set(old_edges), set(new_edges)
+    edges = [GraphEdge(*e, "unchanged" if e in old_set else "added") for e in new_edges]
+    edges += [GraphEdge(*e, "removed") for e in old_edges if e not in new_set]
+    initial = new.get("initial_state") or old.get("initial_state")
+    return FlowGraph(tuple(nodes), tuple(edges), str(initial) if initial else None)
 
 
-def _missing(value: Any) -> bool:
-    return type(value).__name__ == "NotPresent"
-
-
-def dotted_path(parts: Iterable[Any]) -> str:
-    """A path inside a widget as the diff writes it: ``properties.parameters[0].value``."""
-    return _dotted("", list(parts))
-
-
-def _dotted(prefix: str, parts: list[Any]) -> str:
-    text = prefix
-    for part in parts:
-        if isinstance(part, int):
-            text += f"[{part}]"
-        else:
-            text = f"{text}.{part}" if text else str(part)
-    return text
+def _edges(states: Mapping[str, Mapping[str, Any]]) -> Iterator[tuple[str, str, str]]:
+    seen: set[tuple[str, str, str]] = set()
+    for name, state in states.items():
+        for _path, t, _at in _transition_items(state.get("transitions")):
+            target = t.get("next")
+            if not isinstance(target, str) or not target:
+                continue
+            edge = (name, target, transition_label(t))
+            if edge not in seen:
+                seen.add(edge)
+                yield edge
