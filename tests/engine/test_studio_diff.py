@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
 from flexplan import flowdiff as diff_module
 from flexplan.plantypes import Named
@@ -237,3 +239,19 @@ def test_the_graph_marks_each_widget_and_transition(parking: dict) -> None:
     assert edges[("select_queue", "set_sales", "If value contains support")] == "added"
     assert edges[("select_queue", "set_support", "If value contains support")] == "removed"
     assert edges[("select_queue", "set_sales", "If value contains sales")] == "unchanged"
+
+
+KEYS = st.lists(st.text(min_size=1, max_size=6), min_size=1, max_size=12, unique=True)
+
+
+@given(keys=KEYS, new_key=st.text(min_size=1, max_size=6), data=st.data())
+def test_one_item_inserted_anywhere_in_a_keyed_list_is_one_change(keys, new_key, data) -> None:
+    assume(new_key not in keys)
+    items = [{"key": k, "value": f"v{i}"} for i, k in enumerate(keys)]
+    at = data.draw(st.integers(0, len(items)))
+    inserted = [*items[:at], {"key": new_key, "value": "new"}, *items[at:]]
+    before, after = _flow(_widget("w", parameters=items)), _flow(_widget("w", parameters=inserted))
+    (widget,) = diff_definitions(before, after).widgets
+    assert len(widget.changes) == 1
+    assert widget.changes[0].after == {"key": new_key, "value": "new"}
+    assert widget.changes[0].after_at == ("properties", "parameters", at)

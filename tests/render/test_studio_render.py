@@ -3,7 +3,9 @@ as a Mermaid picture whose labels no widget name can break out of (issue 14 item
 
 from __future__ import annotations
 
+import itertools
 import re
+from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -130,3 +132,63 @@ def test_colours_and_symbols_of_every_status() -> None:
     assert '  w2 -->|"ok"| w0' in source and '  w2 -.->|"ok"| w1' in source
     assert "linkStyle 0 stroke:#1a7f37" in source and "linkStyle 1 stroke:#cf222e" in source
     assert "linkStyle 2" not in source
+
+
+HOSTILE_NAMES = [
+    '%%{init: {"securityLevel": "loose"}}%%',
+    'x"]; click w0 "javascript:alert(1)"; y["',
+    "a --> b\nclassDef evil fill:#f00",
+    "<img src=x onerror=alert(1)>",
+    "```\n</details><script>alert(1)</script>",
+    "#quot; #60; &lt; \\u202e",
+]
+
+
+def test_known_mermaid_injections_stay_inside_their_label() -> None:
+    nodes = tuple(GraphNode(name, name, "changed") for name in HOSTILE_NAMES)
+    edges = tuple(GraphEdge(a.name, b.name, a.name, "added") for a, b in itertools.pairwise(nodes))
+    source = flow_picture(FlowGraph(nodes, edges)).source
+    lines = source.splitlines()
+    assert lines[0] == "flowchart TD"
+    node_lines = lines[1 : 1 + len(nodes)]
+    edge_lines = lines[1 + len(nodes) : 1 + len(nodes) + len(edges)]
+    assert all(re.fullmatch(r'  w\d+\["~ [^"]*<br/>[^"]*"\]:::changed', n) for n in node_lines)
+    assert all(re.fullmatch(r'  w\d+ -->\|"[^"|]*"\| w\d+', e) for e in edge_lines)
+    assert len(lines) == 1 + len(nodes) + len(edges) + len(edges) + 4  # + linkStyles, classDefs
+    assert not any(line.startswith(("  classDef evil", "  click", "%%")) for line in lines)
+    for dangerous in ("%%{", "`", "&lt;", "#quot;", "\u202e", ";]", '"]; '):
+        assert dangerous not in source, dangerous
+    assert source.replace("<br/>", "").count("<") == 0
+
+
+def _changed_flow(name: str, widgets: int) -> Any:
+    from flexplan.engine.model import ResourceChange
+
+    nodes = tuple(
+        GraphNode(f"widget_number_{i}", "send-message", "changed") for i in range(widgets)
+    )
+    edges = tuple(GraphEdge(a.name, b.name, "sent", "added") for a, b in itertools.pairwise(nodes))
+    diff = DefinitionDiff(
+        (WidgetChange("change", nodes[0].name, "send-message",
+                      (PropertyChange("properties.body", "a", "b"),)),),
+        graph=FlowGraph(nodes, edges, nodes[0].name),
+    )  # fmt: skip
+    return ResourceChange(
+        section="studio_flows", address_kind="studio_flow", title="Studio flow", name=name,
+        action="update", before={"definition": {}}, after={"definition": {}},
+        details={"definition": diff},
+    )  # fmt: skip
+
+
+def test_the_pictures_of_one_comment_stay_within_their_budget() -> None:
+    from flexplan.engine.model import Plan
+    from flexplan.render.markdown import PICTURE_BUDGET, render_markdown
+
+    flows = [_changed_flow(f"flow{i}", 40) for i in range(12)]
+    text = render_markdown(Plan("AC" + "0" * 32, None, "digest", flows))
+    pictures = re.findall(r"```mermaid\n.*?\n```", text, re.S)
+    assert 1 <= len(pictures) < 12
+    assert sum(len(p) for p in pictures) <= PICTURE_BUDGET
+    left_out = [line for line in text.splitlines() if "is left out" in line]
+    assert len(left_out) == 12 - len(pictures)
+    assert left_out[0].startswith(f"> The picture of `studio_flow.flow{len(pictures)}`")
