@@ -121,6 +121,8 @@ def _whole_widget(action: WidgetAction, name: str, state: Mapping[str, Any]) -> 
 def _diff_widget(
     name: str, old: Mapping[str, Any], new: Mapping[str, Any]
 ) -> tuple[WidgetChange | None, bool]:
+    if old == new:
+        return None, False  # most widgets of a changed flow, at C speed
     props: list[PropertyChange] = []
     if old.get("type") != new.get("type"):
         props.append(PropertyChange("type", old.get("type"), new.get("type"), ("type",), ("type",)))
@@ -153,20 +155,17 @@ def _split_layout(props: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, A
 def _hide_secrets(
     widget: WidgetChange, old: Mapping[str, Any] | None, new: Mapping[str, Any] | None
 ) -> WidgetChange:
-    """Mask every change at or around a string holding a secret on either side."""
+    """Mask every change at or around a string holding a secret on either side (each value
+    is part of its widget, so the widgets' secret paths find every one)."""
     old_roots = {dotted_path(p) for p in secret_paths(old)} if old is not None else set()
     new_roots = {dotted_path(p) for p in secret_paths(new)} if new is not None else set()
+    if not old_roots and not new_roots:
+        return widget
 
     def secret(change: PropertyChange) -> bool:
-        key = change.path.rsplit(".", 1)[-1].split("[", 1)[0]
         return (
-            (change.before_at is not None and under(dotted_path(change.before_at), old_roots))
-            or (change.after_at is not None and under(dotted_path(change.after_at), new_roots))
-            or any(
-                v is not ABSENT and v is not SENSITIVE and bool(secrets_in(v, key=key))
-                for v in (change.before, change.after)
-            )
-        )
+            change.before_at is not None and under(dotted_path(change.before_at), old_roots)
+        ) or (change.after_at is not None and under(dotted_path(change.after_at), new_roots))
 
     def hide(changes: tuple[PropertyChange, ...]) -> tuple[PropertyChange, ...]:
         return tuple(c.masked() if secret(c) else c for c in changes)
@@ -370,6 +369,8 @@ def transition_label(transition: Mapping[str, Any]) -> str:
 
 
 def _transition_changes(old: Any, new: Any) -> tuple[PropertyChange, ...]:
+    if old == new:
+        return ()
     old_by = {path: (t, at) for path, t, at in _transition_items(old)}
     new_by = {path: (t, at) for path, t, at in _transition_items(new)}
     changes: list[PropertyChange] = []
@@ -431,8 +432,9 @@ def flow_graph(
 def _edges(states: Mapping[str, Mapping[str, Any]]) -> Iterator[tuple[str, str, str]]:
     seen: set[tuple[str, str, str]] = set()
     for name, state in states.items():
-        for _path, t, _at in _transition_items(state.get("transitions")):
-            target = t.get("next")
+        transitions = state.get("transitions")
+        for t in transitions if isinstance(transitions, list) else []:
+            target = t.get("next") if isinstance(t, Mapping) else None
             if not isinstance(target, str) or not target:
                 continue
             edge = (name, target, transition_label(t))
