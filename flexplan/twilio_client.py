@@ -467,16 +467,6 @@ def _failure(exc: BaseException, budget: float, target: str) -> str:
     return f"failed: {type(exc).__name__} (the connection broke off)"
 
 
-class JsonBody(dict[str, Any]):
-    """A JSON body for the SDK's JSON-bodied updates (Flex Configuration).
-
-    twilio-python 9.x calls ``body.to_dict()`` on what it is given.
-    """
-
-    def to_dict(self) -> dict[str, Any]:
-        return dict(self)
-
-
 def _check_api_base(api_base: str) -> str:
     if url_has_credentials(api_base):
         raise FlexplanError("the API base URL must not contain credentials", hint=_HINT)

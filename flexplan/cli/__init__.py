@@ -3,6 +3,12 @@
 Each command lives in its own module here and exposes ``command``; this module
 only assembles them and turns flexplan's errors into one clear message and a
 non-zero exit.
+
+A command's module is imported only when that command runs (or its own help
+is asked for): ``--help``, ``--version``, shell completion of command names and
+``validate`` then never pay for the twilio SDK, requests or the sandbox.
+``COMMANDS`` holds what the top-level help and completion show; a test checks
+it against each module's own command.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ import importlib
 import os
 import sys
 import traceback
+from typing import TYPE_CHECKING, NamedTuple
 
 import click
 
@@ -19,17 +26,102 @@ from flexplan.errors import DiagnosticsError, FlexplanError
 from flexplan.redact import redact
 from flexplan.render.escape import visible
 
-COMMAND_MODULES = (
-    "validate", "schema", "plan", "apply", "export", "output", "sandbox", "force_unlock",
-    "migrate",
-    "graph",
-)  # fmt: skip
+if TYPE_CHECKING:
+    from click.shell_completion import CompletionItem
+
+
+class CommandEntry(NamedTuple):
+    """Where a command lives and the one-line summary its docstring starts with."""
+
+    module: str
+    summary: str
+
+
+COMMANDS: dict[str, CommandEntry] = {
+    "apply": CommandEntry(
+        "apply",
+        "Make the account match the manifest in TARGET (a directory), or apply a saved plan file.",
+    ),
+    "export": CommandEntry(
+        "export", "Write the account's configuration as a manifest directory (OUT)."
+    ),
+    "force-unlock": CommandEntry(
+        "force_unlock",
+        "Delete the account lock LOCK_ID (of the account the manifest in DIRECTORY names).",
+    ),
+    "graph": CommandEntry(
+        "graph",
+        "Print a Mermaid flowchart of the Studio flow FLOW (its local name in DIRECTORY's "
+        "manifest): widgets added green, removed red, changed orange, unchanged grey.",
+    ),
+    "migrate": CommandEntry(
+        "migrate", "Move the manifest in DIRECTORY from legacy Flex Flows to Flex Conversations."
+    ),
+    "output": CommandEntry(
+        "output", "Print the SIDs of the resources the manifest in DIRECTORY manages."
+    ),
+    "plan": CommandEntry(
+        "plan", "Show what would change in the account to match the manifest in DIRECTORY."
+    ),
+    "sandbox": CommandEntry(
+        "sandbox", "A local Twilio-compatible API server with a fresh Flex account."
+    ),
+    "schema": CommandEntry(
+        "schema", "Write the manifest's JSON Schemas into OUT (default: schemas/)."
+    ),
+    "validate": CommandEntry(
+        "validate", "Check the manifest in DIRECTORY (default: the current directory)."
+    ),
+}
 # Terraform's rule: 1 for every error, usage errors included; 2 is only
 # `--detailed-exitcode`'s "changes" (click would exit 2 for a usage error).
 EXIT_ERROR = 1
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def load_command(name: str) -> click.Command:
+    """The command ``name`` from its module (importing it and what it needs)."""
+    module = importlib.import_module(f"flexplan.cli.{COMMANDS[name].module}")
+    command: click.Command = module.command
+    return command
+
+
+def _short_help(summary: str, limit: int = 45) -> str:
+    """``summary`` cut to ``limit`` as click cuts a loaded command's help."""
+    return click.Command(None, help=summary).get_short_help_str(limit)
+
+
+class LazyGroup(click.Group):
+    """A group whose commands are imported on first use, not when the CLI starts."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        if cmd_name not in self.commands:
+            self.add_command(load_command(cmd_name), cmd_name)
+        return self.commands[cmd_name]
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        limit = formatter.width - 6 - max(len(name) for name in COMMANDS)
+        rows = [(name, _short_help(COMMANDS[name].summary, limit)) for name in sorted(COMMANDS)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+    def shell_complete(self, ctx: click.Context, incomplete: str) -> list[CompletionItem]:
+        from click.shell_completion import CompletionItem
+
+        if incomplete.startswith("-"):
+            return click.Command.shell_complete(self, ctx, incomplete)
+        return [
+            CompletionItem(name, help=_short_help(entry.summary))
+            for name, entry in sorted(COMMANDS.items())
+            if name.startswith(incomplete)
+        ]
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="flexplan")
 def cli() -> None:
     """Configuration-as-code for Twilio Flex messaging.
@@ -38,11 +130,6 @@ def cli() -> None:
     settings as YAML in Git; `plan` shows what would change, `apply` makes the
     account match.
     """
-
-
-for _name in COMMAND_MODULES:
-    _module = importlib.import_module(f"flexplan.cli.{_name}")
-    cli.add_command(_module.command)
 
 
 def _shown(message: str) -> str:

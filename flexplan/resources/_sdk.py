@@ -135,3 +135,13 @@ def _hint_for(status: int, code: int | None) -> str | None:
     if status >= 500:
         return "Twilio had a server error; try again in a moment"
     return None
+
+
+class JsonBody(dict[str, Any]):
+    """A JSON body for the SDK's JSON-bodied updates (Flex Configuration).
+
+    twilio-python 9.x calls ``body.to_dict()`` on what it is given.
+    """
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self)

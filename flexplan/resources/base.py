@@ -22,10 +22,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Generic, Literal, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
-from twilio.rest import Client
 
 from flexplan.plantypes import (
     Claim,
@@ -37,6 +36,9 @@ from flexplan.plantypes import (
     Unknown,
 )
 from flexplan.resources.fields import Lookup, ResourceRef
+
+if TYPE_CHECKING:
+    from twilio.rest import Client  # a type only: kinds load without the SDK (validate)
 
 T = TypeVar("T")
 R = TypeVar("R")

@@ -11,14 +11,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal, get_args
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
-from twilio.rest import Client
 
 from flexplan.errors import FlexplanError
 from flexplan.plantypes import LiveObject, Problem
-from flexplan.resources._sdk import to_dict
+from flexplan.resources._sdk import JsonBody, to_dict
 from flexplan.resources.base import (
     Exported,
     ExportNames,
@@ -30,7 +29,9 @@ from flexplan.resources.base import (
     WriteContext,
 )
 from flexplan.resources.fields import Size, format_size
-from flexplan.twilio_client import JsonBody
+
+if TYPE_CHECKING:
+    from twilio.rest import Client  # a type only: kinds load without the SDK (validate)
 
 AddressType = Literal["web", "sms", "whatsapp", "email", "messenger", "gbm"]
 ADDRESS_TYPES: tuple[str, ...] = get_args(AddressType)
@@ -159,7 +160,6 @@ class ChannelConfigKind(ResourceKind[ChannelConfigSpec]):
 
     def delete(self, client: Client, live: LiveObject, ctx: WriteContext) -> None:
         self._write(client, str(live.key[0]), None)
-
 
     def export_name(self, live: LiveObject) -> str:
         return str(live.key[0])

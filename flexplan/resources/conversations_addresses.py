@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Annotated, Any, ClassVar, Literal, get_args
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, get_args
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
-from twilio.rest import Client
 
 from flexplan.plantypes import Claim, LiveObject, Problem, Reference, Requirement
 from flexplan.resources._sdk import drop_none, http_status, to_dict
@@ -38,6 +37,9 @@ from flexplan.resources.fields import (
     web_chat_claim,
 )
 from flexplan.sensitive import looks_secret
+
+if TYPE_CHECKING:
+    from twilio.rest import Client  # a type only: kinds load without the SDK (validate)
 
 AddressType = Literal["sms", "whatsapp", "messenger", "gbm", "email", "rcs", "apple", "chat"]
 WebhookFilter = Literal[

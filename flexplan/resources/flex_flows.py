@@ -9,10 +9,9 @@ Conversations address: both are expressed as claims.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Annotated, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-from twilio.rest import Client
 
 from flexplan.plantypes import Claim, LiveObject, Problem, Reference
 from flexplan.resources._sdk import drop_none, to_dict
@@ -41,6 +40,9 @@ from flexplan.resources.fields import (
     web_chat_claim,
 )
 from flexplan.sensitive import looks_secret
+
+if TYPE_CHECKING:
+    from twilio.rest import Client  # a type only: kinds load without the SDK (validate)
 
 ChannelType = Literal["web", "sms", "facebook", "whatsapp", "line", "custom"]
 IntegrationType = Literal["studio", "external", "task"]

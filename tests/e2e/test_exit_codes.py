@@ -23,7 +23,10 @@ SCRIPT = Path(sys.executable).parent / "flexplan"
 
 def _leaf_commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
     out: list[tuple[str, ...]] = []
-    for name, command in sorted(group.commands.items()):
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):  # the CLI's group imports its commands lazily
+        command = group.get_command(ctx, name)
+        assert command is not None, name
         if isinstance(command, click.Group):
             out += _leaf_commands(command, (*prefix, name))
         else:

@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 from twilio.base.exceptions import TwilioRestException
 
+from flexplan.resources._sdk import JsonBody
 from flexplan.sandbox import SandboxServer
 from flexplan.sandbox.seed import CHAT_SERVICE, SMS_NUMBER
-from flexplan.twilio_client import JsonBody
 
 from .helpers import STUDIO_DEFINITION, raw
 

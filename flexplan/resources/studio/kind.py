@@ -12,10 +12,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Annotated, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, model_validator
-from twilio.rest import Client
 
 from flexplan.errors import FlexplanError
 from flexplan.plantypes import (
@@ -51,6 +50,9 @@ from flexplan.resources.studio.definition import (
 )
 from flexplan.resources.studio.diff import diff_definitions, dotted_path
 from flexplan.sensitive import secret_paths
+
+if TYPE_CHECKING:
+    from twilio.rest import Client  # a type only: kinds load without the SDK (validate)
 
 FlowSid = Annotated[str, Sid("FW", "Studio flow")]
 

@@ -1,0 +1,104 @@
+"""Short commands start fast: they never import what only talking to Twilio needs.
+
+Each case runs the CLI in a fresh interpreter and looks at ``sys.modules``
+afterwards (what was imported, not how long it took: timings live in
+``benchmarks/startup_bench.py``).
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import pkgutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import flexplan.cli
+
+QUICKSTART = Path(__file__).resolve().parents[1] / "examples" / "quickstart"
+RUN_AND_LIST_MODULES = """
+import json, sys
+from flexplan.cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit:
+    pass
+print(json.dumps(sorted(sys.modules)), file=sys.stderr)
+"""
+NEVER_FOR_SHORT_COMMANDS = ("twilio", "requests", "urllib3", "deepdiff", "flexplan.sandbox",
+                            "flexplan.twilio_client", "flexplan.engine")  # fmt: skip
+COMPLETION_ENV = {
+    "_FLEXPLAN_COMPLETE": "bash_complete", "COMP_WORDS": "flexplan ", "COMP_CWORD": "1",
+}  # fmt: skip
+
+
+def _imported(args: list[str], env: dict[str, str] | None = None) -> tuple[str, set[str]]:
+    done = subprocess.run(
+        [sys.executable, "-c", RUN_AND_LIST_MODULES, *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**_clean_env(), **(env or {})},
+    )
+    modules = json.loads(done.stderr.strip().splitlines()[-1])
+    return done.stdout, set(modules)
+
+
+def _clean_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith("_FLEXPLAN_COMPLETE")}
+
+
+def _heavy(modules: set[str], roots: tuple[str, ...]) -> list[str]:
+    return sorted(m for m in modules if any(m == r or m.startswith(r + ".") for r in roots))
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--help"], ["--version"], ["validate", str(QUICKSTART)], ["validate", "--help"]],
+    ids=["--help", "--version", "validate", "validate --help"],
+)
+def test_short_commands_import_neither_the_sdk_nor_the_sandbox(args: list[str]) -> None:
+    _, modules = _imported(args)
+    assert _heavy(modules, NEVER_FOR_SHORT_COMMANDS) == []
+
+
+@pytest.mark.parametrize("args", [["--help"], ["--version"]], ids=["--help", "--version"])
+def test_help_and_version_import_no_pydantic_and_no_yaml(args: list[str]) -> None:
+    out, modules = _imported(args)
+    assert out  # it did print its help or version
+    assert _heavy(modules, ("pydantic", "yaml", "flexplan.manifest", "flexplan.resources")) == []
+
+
+def test_completing_a_command_name_imports_no_command() -> None:
+    out, modules = _imported([], COMPLETION_ENV)
+    assert out.splitlines() == [f"plain,{name}" for name in sorted(_command_table())]
+    assert _heavy(modules, ("pydantic", "yaml", *NEVER_FOR_SHORT_COMMANDS)) == []
+
+
+def test_the_command_table_matches_every_command_module() -> None:
+    """Top-level help shows COMMANDS' summaries: each must be its command's own."""
+    from flexplan.cli import COMMANDS, load_command
+
+    modules = {
+        info.name
+        for info in pkgutil.iter_modules(flexplan.cli.__path__)
+        if hasattr(load_command_module(info.name), "command")
+    }
+    assert {entry.module for entry in COMMANDS.values()} == modules
+    for name, entry in COMMANDS.items():
+        command = load_command(name)
+        assert command.name == name
+        assert command.get_short_help_str(limit=10_000) == entry.summary
+
+
+def load_command_module(name: str) -> object:
+    return importlib.import_module(f"flexplan.cli.{name}")
+
+
+def _command_table() -> dict[str, object]:
+    table: dict[str, object] = flexplan.cli.COMMANDS
+    return table
