@@ -21,7 +21,6 @@ The engine knows no kind by name: each kind exports its own entries
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from collections import defaultdict
@@ -30,10 +29,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
-
 from flexplan.engine.model import Unreadable
 from flexplan.engine.read import Reader, answer_text, plural, skippable
+from flexplan.engine.textfiles import FlowMapping, json_text, yaml_text
 from flexplan.errors import FlexplanError
 from flexplan.lookups import read_candidates
 from flexplan.plantypes import LiveObject, Placeholder
@@ -310,43 +308,6 @@ def _escaped(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_escaped(v) for v in value]
     return value
-
-
-def json_text(data: Any) -> str:
-    """A JSON file as export writes it (sorted keys, two-space indent, final newline)."""
-    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-
-
-class FlowMapping(dict[str, Any]):
-    """A short mapping written on one line: ``{workflow: Assign to Anyone}``."""
-
-
-class _Dumper(yaml.SafeDumper):
-    """Block style, except look-up mappings and lists of scalars (one line each)."""
-
-    def represent_flat_list(self, data: Any) -> yaml.SequenceNode:
-        flat = all(isinstance(item, (str, int, float, bool)) for item in data)
-        return self.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=flat)
-
-
-_Dumper.add_representer(list, _Dumper.represent_flat_list)
-_Dumper.add_representer(
-    FlowMapping,
-    lambda dumper, data: dumper.represent_mapping("tag:yaml.org,2002:map", data, flow_style=True),
-)
-
-
-def yaml_text(data: Any) -> str:
-    """A YAML document as export writes it (block style, short look-ups on one line)."""
-    return yaml.dump(
-        data,
-        Dumper=_Dumper,
-        sort_keys=False,
-        default_flow_style=False,
-        allow_unicode=True,
-        width=4096,
-        indent=2,
-    )
 
 
 def _kind_file(

@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from flexplan.engine.export import json_text, yaml_text
+from flexplan.engine.textfiles import json_text, yaml_text
 from flexplan.manifest import MANIFEST_FILE
 from flexplan.manifest.files import FileAccess, expand_include
 
