@@ -19,6 +19,7 @@ from flexplan.engine import compute_plan
 from flexplan.errors import FlexplanError
 from flexplan.flowdiff import DefinitionDiff, FlowGraph
 from flexplan.manifest import load_manifest
+from flexplan.redact import redact
 from flexplan.render.mermaid import MAX_NODES, flow_picture
 from flexplan.resources.studio.definition import normalize_definition
 from flexplan.resources.studio.diff import diff_definitions, flow_graph
@@ -74,7 +75,7 @@ def command(
             plan = compute_plan(conn.client, manifest, account_sid=conn.account_sid)
         graph = _planned_picture(plan, flow)
     picture = flow_picture(graph, max_nodes=len(graph.nodes) if draw_all else MAX_NODES)
-    click.echo(picture.source, nl=False)
+    click.echo(redact(picture.source), nl=False)  # the last guard, as in every rendering
 
 
 def _entry(manifest: Any, flow: str) -> Any:

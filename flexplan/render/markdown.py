@@ -13,7 +13,7 @@ from flexplan.engine.model import Plan
 from flexplan.flowdiff import DefinitionDiff
 from flexplan.redact import redact
 from flexplan.render.escape import md_code, md_prose, visible
-from flexplan.render.mermaid import flow_picture
+from flexplan.render.mermaid import flow_picture, picture_scope
 from flexplan.render.migration import migration_markdown
 from flexplan.render.studio import code_block, markdown_lines
 from flexplan.render.view import ABSENT, ResourceView, RichView, plan_view
@@ -85,8 +85,8 @@ def _pictures(resource: ResourceView, budget: list[int]) -> list[str]:
         if picture.summarised:
             command = md_code(f"flexplan graph {resource.change.name} --all")
             lines += [
-                f"{picture.shown} of {picture.total} widgets: the changed ones and their "
-                f"neighbours ({command} draws every one).",
+                f"{picture.shown} of {picture.total} widgets: {picture_scope(rich.data.graph)} "
+                f"({command} draws every one).",
                 "",
             ]
         lines += code_block("mermaid", picture.source.splitlines())

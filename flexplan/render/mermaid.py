@@ -54,6 +54,15 @@ class Picture:
         return self.shown < self.total
 
 
+def picture_scope(graph: FlowGraph) -> str:
+    """What a summarised picture of ``graph`` shows."""
+    if any(n.status != "unchanged" for n in graph.nodes) or any(
+        e.status != "unchanged" for e in graph.edges
+    ):
+        return "the changed ones and their neighbours"
+    return "the first ones from the start of the flow"
+
+
 def label_text(text: str) -> str:
     """Untrusted text as inert Mermaid label text (entity codes for all but a safe set)."""
     text = visible(text)
@@ -69,10 +78,7 @@ def flow_picture(graph: FlowGraph, *, max_nodes: int = MAX_NODES) -> Picture:
     edges = [e for e in graph.edges if e.source in ids and e.target in ids]
     lines = ["flowchart TD"]
     if len(nodes) < len(graph.nodes):
-        lines.append(
-            f"  %% {len(nodes)} of {len(graph.nodes)} widgets: the changed ones and their "
-            "neighbours"
-        )
+        lines.append(f"  %% {len(nodes)} of {len(graph.nodes)} widgets: {picture_scope(graph)}")
     lines += [f"  {ids[n.name]}{_shape(n, graph.initial)}:::{n.status}" for n in nodes]
     lines += [_edge(e, ids) for e in edges]
     lines += [
@@ -100,15 +106,35 @@ def _edge(edge: GraphEdge, ids: dict[str, str]) -> str:
 
 def _chosen(graph: FlowGraph, max_nodes: int) -> list[GraphNode]:
     """Every widget, or (too many) the changed ones, the ends of changed transitions and
-    their neighbours, in the flow's order; at most ``max_nodes``."""
+    their neighbours, in the flow's order; at most ``max_nodes``. A large flow without
+    changes is drawn from its first widget on, as far as ``max_nodes`` reaches."""
     if len(graph.nodes) <= max_nodes:
         return list(graph.nodes)
     core = {n.name for n in graph.nodes if n.status != "unchanged"}
     core |= {end for e in graph.edges if e.status != "unchanged" for end in (e.source, e.target)}
-    near = core | set(_neighbours(core, graph.edges))
-    keep = near if len(near) <= max_nodes else core
+    if not core:
+        keep = _reachable(graph, max_nodes)
+    else:
+        near = core | set(_neighbours(core, graph.edges))
+        keep = near if len(near) <= max_nodes else core
     chosen = [n for n in graph.nodes if n.name in keep]
     return chosen[:max_nodes]
+
+
+def _reachable(graph: FlowGraph, limit: int) -> set[str]:
+    """Up to ``limit`` widgets, breadth first from the initial one (then in the flow's order)."""
+    start = graph.initial if graph.initial else graph.nodes[0].name
+    order, seen = [start], {start}
+    for name in order:
+        for edge in graph.edges:
+            if edge.source == name and edge.target not in seen and len(seen) < limit:
+                seen.add(edge.target)
+                order.append(edge.target)
+    for node in graph.nodes:
+        if len(seen) >= limit:
+            break
+        seen.add(node.name)
+    return seen
 
 
 def _neighbours(names: set[str], edges: Iterable[GraphEdge]) -> Iterable[str]:

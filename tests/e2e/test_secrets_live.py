@@ -209,6 +209,9 @@ def test_plan_formats_summary_saved_plan_and_errors_hold_no_secret(
         texts[f"{fmt} stdout"] = result.stdout
         texts[f"saved plan after --format {fmt}"] = saved.read_text()
     texts["GITHUB_STEP_SUMMARY"] = summary.read_text()
+    graph = run_flexplan("graph", "hooked", str(config), env=env)
+    assert graph.exit_code == 0 and ":::changed" in graph.stdout, graph
+    texts["graph"] = graph.output
     for where, text in texts.items():
         assert_no_secret(where, text, env)
     # the widget's changed secrets are masked on both sides, the rest stays readable

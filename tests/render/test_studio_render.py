@@ -109,6 +109,10 @@ def test_a_large_flow_is_drawn_as_its_changes_and_their_neighbours() -> None:
     assert '["w119<br/>send-message"]:::unchanged' in picture.source
     assert "w5<br/>" not in picture.source
     assert picture.source.count(" -->") == 2  # the transitions among what is drawn
+    unchanged = flow_picture(_chain(200, changed=-1))
+    assert (unchanged.shown, unchanged.total) == (MAX_NODES, 200)
+    assert "w0<br/>" in unchanged.source and f"w{MAX_NODES - 1}<br/>" in unchanged.source
+    assert "the first ones from the start of the flow" in unchanged.source
     whole = flow_picture(_chain(30, changed=3))
     assert whole.shown == 30 and not whole.summarised and MAX_NODES >= 30
 
