@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flexplan.redact import forget_secrets, redact, register_secret
+from flexplan.redact import MASK, forget_secrets, redact, register_secret
 from flexplan.sensitive import looks_secret, secret_name, secret_paths, secrets_in
 
 TOKEN = st.text(string.ascii_letters + string.digits + "_-", min_size=8, max_size=40).filter(
@@ -125,5 +125,6 @@ def test_redact_masks_encoded_forms(secret: str) -> None:
     for form in (secret, once, json.dumps(once)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1],
                  quote(secret, safe=""), quote_plus(secret)):  # fmt: skip
         if len(form) >= 4:
-            assert form not in redact(f"before {form} after"), form
+            # The mask itself may contain the form ("sens"), so look past the masks.
+            assert form not in redact(f"before {form} after").replace(MASK, "\0"), form
     forget_secrets()
