@@ -23,7 +23,14 @@ from pathlib import Path
 from typing import Any
 
 from flexplan.errors import FlexplanError
-from flexplan.sandbox import api_conversations, api_flex, api_readonly, api_studio, api_sync
+from flexplan.sandbox import (
+    api_conversations,
+    api_flex,
+    api_readonly,
+    api_studio,
+    api_sync,
+    api_taskrouter,
+)
 from flexplan.sandbox.faults import AnswerFault, Faults, FaultSettings
 from flexplan.sandbox.httpd import App, SandboxHTTPServer, make_server
 from flexplan.sandbox.ids import derived_sid, is_sid
@@ -54,7 +61,7 @@ __all__ = [
 
 def build_router() -> Router:
     router = Router()
-    for module in (api_flex, api_conversations, api_studio, api_readonly, api_sync):
+    for module in (api_flex, api_conversations, api_studio, api_readonly, api_taskrouter, api_sync):
         module.register(router)
     return router
 

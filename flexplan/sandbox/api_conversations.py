@@ -7,11 +7,16 @@ Behaviour reproduced (sources: twilio_conversations_v1.json; Twilio docs
   them, so a client that expects an in-place change finds out);
 - fetch accepts the SID or the address itself;
 - list takes a ``Type`` filter and pages of at most 50;
-- WebhookFilters from Twilio's list.
+- WebhookFilters from Twilio's list;
+- Configuration: the timers are ISO 8601 durations, the inactive one at least
+  1 minute, the closed one at least 10 (the spec's parameter descriptions);
+- Configuration/Webhooks: Method GET or POST, Target webhook or flex, Filters
+  from the spec's list, the URLs absolute.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flexplan.sandbox.addresses import (
@@ -29,8 +34,18 @@ from flexplan.sandbox.params import Params
 from flexplan.sandbox.routes import Request, Response, Router
 from flexplan.sandbox.state import Body
 
-
 # -- Address Configurations -------------------------------------------------------
+# The account-level webhook's Filters (the spec's description of the parameter).
+CONFIGURATION_WEBHOOK_FILTERS = (
+    "onMessageAdded", "onMessageUpdated", "onMessageRemoved", "onMessageAdd", "onMessageUpdate",
+    "onMessageRemove", "onConversationUpdated", "onConversationRemoved", "onConversationAdd",
+    "onConversationAdded", "onConversationRemove", "onConversationUpdate",
+    "onConversationStateUpdated", "onParticipantAdded", "onParticipantUpdated",
+    "onParticipantRemoved", "onParticipantAdd", "onParticipantRemove", "onParticipantUpdate",
+    "onDeliveryUpdated", "onUserAdded", "onUserUpdate", "onUserUpdated",
+)  # fmt: skip
+
+
 def _auto_creation_form(form: Params) -> dict[str, Any]:
     method = form.enum("AutoCreation.WebhookMethod", ("GET", "POST"), fold_case=True)
     given: dict[str, Any] = {
@@ -116,13 +131,34 @@ def fetch_configuration(req: Request) -> Response:
     return Response(200, req.store.singleton("conversations_configuration"))
 
 
+_DURATION = re.compile(
+    r"P(?!$)(?:(?P<days>\d+)D)?"
+    r"(?:T(?!$)(?:(?P<hours>\d+)H)?(?:(?P<minutes>\d+)M)?(?:(?P<seconds>\d+)S)?)?"
+)
+_UNITS = {"days": 86400, "hours": 3600, "minutes": 60, "seconds": 1}
+
+
+def _timer(form: Params, name: str, minimum_minutes: int) -> str | None:
+    """An ISO 8601 duration (``PT10M``, ``P1DT2H``) of at least ``minimum_minutes``."""
+    value = form.text(name)
+    if value is None:
+        return None
+    found = _DURATION.fullmatch(value)
+    if found is None:
+        raise invalid(f"Invalid {name}: '{value}' is not an ISO 8601 duration such as PT10M")
+    seconds = sum(int(n) * _UNITS[unit] for unit, n in found.groupdict().items() if n)
+    if seconds < minimum_minutes * 60:
+        raise invalid(f"{name} must be at least {minimum_minutes} minute(s), got {value}")
+    return value
+
+
 def update_configuration(req: Request) -> Response:
     form = req.form
     changes = {
         "default_chat_service_sid": form.sid("DefaultChatServiceSid", "IS"),
         "default_messaging_service_sid": form.sid("DefaultMessagingServiceSid", "MG"),
-        "default_inactive_timer": form.text("DefaultInactiveTimer"),
-        "default_closed_timer": form.text("DefaultClosedTimer"),
+        "default_inactive_timer": _timer(form, "DefaultInactiveTimer", 1),
+        "default_closed_timer": _timer(form, "DefaultClosedTimer", 10),
     }
     body = {**req.store.singleton("conversations_configuration")}
     body.update({k: v for k, v in changes.items() if v is not None})
@@ -134,17 +170,30 @@ def fetch_webhooks(req: Request) -> Response:
     return Response(200, req.store.singleton("conversations_webhooks"))
 
 
+def _webhook_url(form: Params, name: str) -> str | None:
+    """An absolute http(s) URL; ``""`` clears it (docs/sandbox.md)."""
+    value = form.text(name)
+    if value is None or value == "":
+        return value
+    if not re.match(r"https?://[^/\s]+", value):
+        raise invalid(f"Invalid {name}: '{value}' is not an absolute http(s) URL")
+    return value
+
+
 def update_webhooks(req: Request) -> Response:
     form = req.form
     changes: dict[str, Any] = {
         "method": form.enum("Method", ("GET", "POST"), fold_case=True),
-        "filters": form.values("Filters") if form.has("Filters") else None,
-        "pre_webhook_url": form.text("PreWebhookUrl"),
-        "post_webhook_url": form.text("PostWebhookUrl"),
+        "filters": form.enum_list("Filters", CONFIGURATION_WEBHOOK_FILTERS)
+        if form.has("Filters")
+        else None,
+        "pre_webhook_url": _webhook_url(form, "PreWebhookUrl"),
+        "post_webhook_url": _webhook_url(form, "PostWebhookUrl"),
         "target": form.enum("Target", ("webhook", "flex")),
     }
     body = {**req.store.singleton("conversations_webhooks")}
-    body.update({k: v for k, v in changes.items() if v is not None})
+    body.update({k: (v or None) if k.endswith("_url") else v
+                 for k, v in changes.items() if v is not None})  # fmt: skip
     req.store.set_singleton("conversations_webhooks", body)
     return Response(200, body)
 

@@ -1,8 +1,8 @@
-"""Read-only look-ups: TaskRouter workspaces, workflows, task channels; Chat services.
+"""Read-only look-ups: TaskRouter workspaces and Chat services.
 
-flexplan never changes these; it lists them to resolve names to SIDs. Lists
-take Twilio's ``FriendlyName`` filter where the spec has one; task channels
-can be fetched by SID or unique name (twilio_taskrouter_v1.json).
+flexplan never changes these; it lists them to resolve names to SIDs. The
+workspace list takes Twilio's ``FriendlyName`` filter (twilio_taskrouter_v1.json);
+what lives inside a workspace is served by ``api_taskrouter``.
 """
 
 from __future__ import annotations
@@ -50,40 +50,6 @@ def fetch_workspace(req: Request) -> Response:
     return Response(200, _workspace(req, "Sid"))
 
 
-def list_workflows(req: Request) -> Response:
-    ws = _workspace(req, "WorkspaceSid")["sid"]
-    keep, filters = _named(req, workspace=ws)
-    base = url("taskrouter", f"{WORKSPACES}/{ws}/Workflows")
-    page = page_of(req.query, req.store.listing("workflows"), base=base, key="workflows",
-                   max_size=1000, filters=filters, keep=keep)  # fmt: skip
-    return Response(200, page)
-
-
-def fetch_workflow(req: Request) -> Response:
-    ws = _workspace(req, "WorkspaceSid")["sid"]
-    found = req.store.get("workflows", req.path_params["Sid"])
-    if found is None or found["workspace_sid"] != ws:
-        raise not_found(f"{WORKSPACES}/{ws}/Workflows/{req.path_params['Sid']}")
-    return Response(200, found)
-
-
-def list_task_channels(req: Request) -> Response:
-    ws = _workspace(req, "WorkspaceSid")["sid"]
-    base = url("taskrouter", f"{WORKSPACES}/{ws}/TaskChannels")
-    page = page_of(req.query, req.store.listing("task_channels"), base=base, key="channels",
-                   max_size=1000, keep=lambda channel: channel["workspace_sid"] == ws)  # fmt: skip
-    return Response(200, page)
-
-
-def fetch_task_channel(req: Request) -> Response:
-    ws = _workspace(req, "WorkspaceSid")["sid"]
-    key = req.path_params["Sid"]
-    for channel in req.store.items("task_channels"):
-        if channel["workspace_sid"] == ws and key in (channel["sid"], channel["unique_name"]):
-            return Response(200, channel)
-    raise not_found(f"{WORKSPACES}/{ws}/TaskChannels/{key}")
-
-
 def list_chat_services(req: Request) -> Response:
     items = req.store.listing("chat_services")
     return Response(
@@ -102,11 +68,5 @@ def fetch_chat_service(req: Request) -> Response:
 def register(router: Router) -> None:
     router.add("GET", "taskrouter", WORKSPACES, list_workspaces)
     router.add("GET", "taskrouter", WORKSPACES + "/{Sid}", fetch_workspace)
-    router.add("GET", "taskrouter", WORKSPACES + "/{WorkspaceSid}/Workflows", list_workflows)
-    router.add("GET", "taskrouter", WORKSPACES + "/{WorkspaceSid}/Workflows/{Sid}", fetch_workflow)
-    router.add("GET", "taskrouter", WORKSPACES + "/{WorkspaceSid}/TaskChannels", list_task_channels)
-    router.add(
-        "GET", "taskrouter", WORKSPACES + "/{WorkspaceSid}/TaskChannels/{Sid}", fetch_task_channel
-    )
     router.add("GET", "chat", "/v2/Services", list_chat_services)
     router.add("GET", "chat", "/v2/Services/{Sid}", fetch_chat_service)

@@ -167,6 +167,48 @@ def _taskrouter(account: str) -> dict[str, dict[str, Body]]:
         "workspaces": {WORKSPACE: workspace},
         "workflows": {WORKFLOW: workflow},
         "task_channels": channels,
+        "task_queues": {QUEUE: _queue(account)},
+        "activities": _activities(account),
+    }
+
+
+ACTIVITIES = (("Offline", False), ("Available", True), ("Unavailable", False), ("Break", False))
+
+
+def _activities(account: str) -> dict[str, Body]:
+    """Flex's default activities (docs/sandbox.md "The fresh account")."""
+    found = {}
+    for name, available in ACTIVITIES:
+        sid = fixed_sid("WA", name)
+        found[sid] = {
+            **_stamp(account, sid),
+            "available": available,
+            "friendly_name": name,
+            "workspace_sid": WORKSPACE,
+            "url": url("taskrouter", f"/v1/Workspaces/{WORKSPACE}/Activities/{sid}"),
+            "links": {"workspace": url("taskrouter", f"/v1/Workspaces/{WORKSPACE}")},
+        }
+    return found
+
+
+def _queue(account: str) -> Body:
+    base = f"/v1/Workspaces/{WORKSPACE}/TaskQueues/{QUEUE}"
+    return {
+        **_stamp(account, QUEUE),
+        "assignment_activity_sid": None,
+        "assignment_activity_name": None,
+        "friendly_name": "Everyone",
+        "max_reserved_workers": 1,
+        "reservation_activity_sid": None,
+        "reservation_activity_name": None,
+        "target_workers": "1==1",
+        "task_order": "FIFO",
+        "url": url("taskrouter", base),
+        "workspace_sid": WORKSPACE,
+        "links": {
+            "workspace": url("taskrouter", f"/v1/Workspaces/{WORKSPACE}"),
+            "statistics": url("taskrouter", f"{base}/Statistics"),
+        },
     }
 
 

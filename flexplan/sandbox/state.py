@@ -51,6 +51,8 @@ COLLECTIONS = (
     "workspaces",
     "workflows",
     "task_channels",
+    "task_queues",
+    "activities",
     "sync_services",
     "sync_documents",
 )

@@ -45,10 +45,14 @@ OPERATIONS: dict[str, dict[str, list[str]]] = {
     "twilio_taskrouter_v1.json": {
         "/v1/Workspaces": ["get"],
         "/v1/Workspaces/{Sid}": ["get"],
-        "/v1/Workspaces/{WorkspaceSid}/Workflows": ["get"],
-        "/v1/Workspaces/{WorkspaceSid}/Workflows/{Sid}": ["get"],
-        "/v1/Workspaces/{WorkspaceSid}/TaskChannels": ["get"],
-        "/v1/Workspaces/{WorkspaceSid}/TaskChannels/{Sid}": ["get"],
+        "/v1/Workspaces/{WorkspaceSid}/Workflows": ["get", "post"],
+        "/v1/Workspaces/{WorkspaceSid}/Workflows/{Sid}": ["get", "post", "delete"],
+        "/v1/Workspaces/{WorkspaceSid}/TaskChannels": ["get", "post"],
+        "/v1/Workspaces/{WorkspaceSid}/TaskChannels/{Sid}": ["get", "post", "delete"],
+        "/v1/Workspaces/{WorkspaceSid}/TaskQueues": ["get", "post"],
+        "/v1/Workspaces/{WorkspaceSid}/TaskQueues/{Sid}": ["get", "post", "delete"],
+        "/v1/Workspaces/{WorkspaceSid}/Activities": ["get"],
+        "/v1/Workspaces/{WorkspaceSid}/Activities/{Sid}": ["get"],
     },
     "twilio_chat_v2.json": {"/v2/Services": ["get"], "/v2/Services/{Sid}": ["get"]},
     "twilio_sync_v1.json": {  # the account lock (flexplan/engine/lock.py)
