@@ -267,7 +267,6 @@ def hold_back(plan: Plan, writes: Mapping[str, Write]) -> Plan:
     return dataclasses.replace(plan, changes=changes, notes=[*plan.notes, note])
 
 
-
 def _fill(value: Any, sids: Mapping[str, str | None]) -> Any:
     if isinstance(value, Unknown) and sids.get(value.source):
         return sids[value.source]

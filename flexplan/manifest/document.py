@@ -20,6 +20,9 @@ SECTIONS: tuple[str, ...] = tuple(k.section for k in KINDS)
 SETTINGS_KEYS = ("version", "include", "vars", "environments", "prune", "account_sid")
 # Derived from the discovered kinds, so that adding a kind touches only its module.
 SectionName = Literal[SECTIONS]  # type: ignore[valid-type]
+# Account settings (one entry, never deleted) cannot be pruned.
+PRUNABLE: tuple[str, ...] = tuple(k.section for k in KINDS if k.prunable)
+PrunableSection = Literal[PRUNABLE]  # type: ignore[valid-type]
 LocalName = Annotated[str, Field(pattern=LOCAL_NAME_PATTERN)]
 
 
@@ -51,7 +54,7 @@ class Settings(BaseModel):
     environments: dict[LocalName, Environment] | None = Field(
         default=None, description="pick one with --env NAME"
     )
-    prune: list[SectionName] | None = Field(
+    prune: list[PrunableSection] | None = Field(
         default=None,
         description="sections whose live resources the manifest does not mention get deleted",
     )

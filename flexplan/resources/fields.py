@@ -359,6 +359,13 @@ def parse_lookup_mapping(value: Mapping[str, Any]) -> Lookup:
 
 
 FLOW_VAR_REF = "studio_flow"  # ``{studio_flow: NAME}``: another managed flow's SID
+# ``{workflows: NAME}`` / ``{task_channels: NAME}``: a managed TaskRouter resource's SID
+MANAGED_REFS: dict[str, Ref] = {
+    "workflows": Ref("workflows", "WW", "workflow"),
+    "task_channels": Ref("task_channels", "TC", "task channel"),
+}
+_VAR_REFS: dict[str, Ref] = {FLOW_VAR_REF: Ref("studio_flows", "FW", "Studio flow"), **MANAGED_REFS}
+REF_VAR_KEY = {ref.section: key for key, ref in _VAR_REFS.items()}  # section -> vars key
 
 
 def _parse_flow_var(value: Any) -> str | Lookup | ResourceRef:
@@ -368,10 +375,12 @@ def _parse_flow_var(value: Any) -> str | Lookup | ResourceRef:
         raise _fail("var_type", "a variable is text, or a look-up such as workflow: NAME")
     if isinstance(value, (int, float)):
         return str(value)
-    if isinstance(value, Mapping) and FLOW_VAR_REF in value:
+    if isinstance(value, Mapping) and value.keys() & _VAR_REFS.keys():
+        key = next(iter(value.keys() & _VAR_REFS.keys()))
         if len(value) != 1:
-            raise _fail("var_ref", "a flow reference is only {studio_flow: NAME}")
-        return Ref("studio_flows", "FW", "Studio flow").parse(value[FLOW_VAR_REF])
+            what = "flow reference" if key == FLOW_VAR_REF else "reference"
+            raise _fail("var_ref", f"a {what} is only {{{key}: NAME}}")
+        return _VAR_REFS[key].parse(value[key])
     if isinstance(value, Mapping):
         return parse_lookup_mapping(value)
     raise _fail("var_type", "a variable is text, or a look-up such as workflow: NAME")
@@ -379,8 +388,47 @@ def _parse_flow_var(value: Any) -> str | Lookup | ResourceRef:
 
 def _dump_flow_var(value: str | Lookup | ResourceRef) -> Any:
     if isinstance(value, ResourceRef):
-        return {FLOW_VAR_REF: str(value)}
+        return {REF_VAR_KEY[value.section]: str(value)}
     return value.as_manifest() if isinstance(value, Lookup) else value
+
+
+@dataclass(frozen=True)
+class LookupOrRef(_Field):
+    """A look-up (name or SID, as ``LookupOf``) or ``{SECTION: NAME}``, a managed resource."""
+
+    kind: str
+    section: str
+
+    def parse(self, value: Any) -> Lookup | ResourceRef:
+        if isinstance(value, (Lookup, ResourceRef)):
+            return value
+        if isinstance(value, Mapping):
+            if set(value) != {self.section}:
+                what = LOOKUP_TITLE[self.kind]
+                raise _fail(
+                    "ref_mapping", f"a managed {what} is written {{{self.section}: LOCAL_NAME}}"
+                )
+            return MANAGED_REFS[self.section].parse(value[self.section])
+        return make_lookup(self.kind, value)
+
+    def dump(self, value: Any) -> Any:
+        return {self.section: str(value)} if isinstance(value, ResourceRef) else str(value)
+
+    def schema(self) -> dict[str, Any]:
+        ref = MANAGED_REFS[self.section].schema()
+        return {
+            "anyOf": [
+                LookupOf(self.kind).schema(),
+                {"type": "object", "properties": {self.section: ref},
+                 "required": [self.section], "additionalProperties": False},
+            ],
+            "description": f"{LOOKUP_TITLE[self.kind]}: its name or SID, or a managed one "
+            f"as {{{self.section}: LOCAL_NAME}}",
+        }  # fmt: skip
+
+
+WorkflowOrRef = Annotated[Lookup | ResourceRef, LookupOrRef("workflow", "workflows")]
+TaskChannelOrRef = Annotated[Lookup | ResourceRef, LookupOrRef("task_channel", "task_channels")]
 
 
 _WORKSPACE_NOTE = "; with workflow or task_channel: the workspace to search"
@@ -403,8 +451,9 @@ _LOOKUP_OBJECT_SCHEMA = {
 }
 _FLOW_REF_SCHEMA = {
     "type": "object",
-    "properties": {FLOW_VAR_REF: Ref("studio_flows", "FW", "Studio flow").schema()},
-    "required": [FLOW_VAR_REF],
+    "properties": {key: ref.schema() for key, ref in _VAR_REFS.items()},
+    "minProperties": 1,
+    "maxProperties": 1,
     "additionalProperties": False,
 }
 FlowVar = Annotated[
@@ -415,8 +464,9 @@ FlowVar = Annotated[
         {
             "anyOf": [{"type": "string"}, _LOOKUP_OBJECT_SCHEMA, _FLOW_REF_SCHEMA],
             "description": "a string; a look-up resolved at plan time, "
-            "e.g. {workflow: Assign to Anyone} or {task_channel: chat}; or another managed "
-            "flow's SID, {studio_flow: NAME} (a run-subflow's flow_sid)",
+            "e.g. {workflow: Assign to Anyone} or {task_channel: chat}; or a managed "
+            "resource's SID: {studio_flow: NAME} (a run-subflow's flow_sid), "
+            "{workflows: NAME}, {task_channels: NAME} (a send-to-flex widget)",
         }
     ),
 ]

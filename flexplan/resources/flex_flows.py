@@ -30,10 +30,11 @@ from flexplan.resources.fields import (
     ChatServiceLookup,
     FlowRef,
     Lookup,
+    ResourceRef,
     Sid,
-    TaskChannelLookup,
+    TaskChannelOrRef,
     Url,
-    WorkflowLookup,
+    WorkflowOrRef,
     WorkspaceLookup,
     is_sid,
     number_claim_key,
@@ -85,11 +86,11 @@ class Integration(BaseModel):
         default=None,
         description="the TaskRouter workspace of the new task; required when type is task",
     )
-    workflow: WorkflowLookup | None = Field(
+    workflow: WorkflowOrRef | None = Field(
         default=None,
         description="the TaskRouter workflow of the new task; required when type is task",
     )
-    channel: TaskChannelLookup | None = Field(
+    channel: TaskChannelOrRef | None = Field(
         default=None,
         description="task channel (unique name such as sms, or SID) of the new task, type task "
         "only; Twilio's default is 'default'",
@@ -179,10 +180,13 @@ class FlexFlowKind(ResourceKind[FlexFlowSpec]):
     rank: ClassVar[int] = 20
 
     def references(self, spec: FlexFlowSpec) -> Sequence[Reference]:
-        ref = spec.integration.studio_flow if spec.integration else None
-        if ref is None or ref.name is None:
-            return ()
-        return (Reference("studio_flows", ref.name, ("integration", "studio_flow")),)
+        integration = spec.integration
+        refs = [(f, getattr(integration, f, None)) for f in ("studio_flow", "workflow", "channel")]
+        return [
+            Reference(ref.section, ref.name, ("integration", field))
+            for field, ref in refs
+            if isinstance(ref, ResourceRef) and ref.name is not None
+        ]
 
     def claims(self, name: str, spec: FlexFlowSpec) -> Sequence[Claim]:
         if spec.state == "absent":
@@ -211,12 +215,14 @@ class FlexFlowKind(ResourceKind[FlexFlowSpec]):
         found: list[Any] = [spec.chat_service] if spec.chat_service else []
         integration = spec.integration
         if integration is not None:
-            found += [_scoped(integration, f) for f in _LOOKUP_FIELDS if getattr(integration, f)]
+            found += [
+                _scoped(integration, f)
+                for f in _LOOKUP_FIELDS
+                if isinstance(getattr(integration, f), Lookup)  # not a managed one
+            ]
         return found
 
-    def read(
-        self, ctx: ReadContext, specs: Sequence[tuple[str, FlexFlowSpec]]
-    ) -> list[LiveObject]:
+    def read(self, ctx: ReadContext, specs: Sequence[tuple[str, FlexFlowSpec]]) -> list[LiveObject]:
         return [
             to_live(to_dict(f)) for f in ctx.client.flex_api.v1.flex_flow.stream(page_size=1000)
         ]
@@ -248,7 +254,6 @@ class FlexFlowKind(ResourceKind[FlexFlowSpec]):
     def release_state(self, live: LiveObject) -> State | None:
         """A disabled flow handles nothing: it claims no contact identity or number."""
         return {"enabled": False}
-
 
     def export(self, name: str, live: LiveObject, names: ExportNames) -> Exported | None:
         raw, where = live.raw, f"flex_flows.{name}"
@@ -322,7 +327,7 @@ def _desired_integration(integration: Any, resolver: Any) -> dict[str, Any]:
         value = getattr(integration, field, None)
         if value is None:
             continue
-        if field == "studio_flow":
+        if isinstance(value, ResourceRef):  # a managed flow, workflow or task channel
             state[field] = resolver.ref(value)
         elif field in _LOOKUP_FIELDS:  # a Named SID: equal to the name Twilio may echo
             state[field] = resolver.lookup(_scoped(integration, field))

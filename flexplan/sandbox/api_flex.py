@@ -5,7 +5,8 @@ docs "Flex Flow Resource"; what a Flex Flow accepts is in ``flex_flows``):
 - the form's enums are checked (ChannelType, IntegrationType);
 - Configuration update takes a JSON body that must carry ``account_sid``; keys
   sent replace the stored ones whole (so ``channel_configs`` is replaced, never
-  merged); read-only keys are ignored.
+  merged); read-only keys are ignored, except ``flex_instance_sid``, which is
+  refused (sending it breaks an update).
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ from flexplan.sandbox.routes import Request, Response, Router
 from flexplan.sandbox.state import Body
 
 CONFIG_READ_ONLY = ("account_sid", "date_created", "date_updated", "url", "status")
+# Sent back as read, these break an update (techmatters' Flex setup scripts drop
+# flex_instance_sid before writing; docs/sandbox.md): refused, not ignored.
+REFUSED_KEYS = ("flex_instance_sid",)
 
 
 # -- Flex Flows -----------------------------------------------------------------
@@ -106,6 +110,9 @@ def update_configuration(req: Request) -> Response:
         raise missing("account_sid")
     if body["account_sid"] != req.store.account_sid:
         raise invalid(f"account_sid {body['account_sid']} does not match the authenticated account")
+    for key in REFUSED_KEYS:
+        if key in body:
+            raise invalid(f"{key} cannot be updated; send only the keys you change")
     configs = body.get("channel_configs")
     if configs is not None and not (
         isinstance(configs, list)

@@ -51,9 +51,12 @@ def test_seeded_account_exports_validates_and_plans_clean(
     counts = "3 studio_flows, 2 flex_flows, 1 conversations_addresses, 3 channel_configs"
     assert f"Exported {counts}" in result.stderr
     assert sorted(_files(out)) == [
-        "channel_configs.yaml", "conversations_addresses.yaml", "flex_flows.yaml",
+        "channel_configs.yaml", "conversations_addresses.yaml",
+        "conversations_configuration.yaml", "conversations_webhooks.yaml",
+        "flex_configuration.yaml", "flex_flows.yaml",
         "flexplan.yaml", "studio/messaging-flow.json", "studio/voice-ivr.json",
         "studio/webchat-flow.json", "studio_flows.yaml",
+        "task_channels.yaml", "task_queues.yaml", "workflows.yaml",
     ]  # fmt: skip
     validated = run_flexplan("validate", str(out))
     assert validated.exit_code == 0, validated

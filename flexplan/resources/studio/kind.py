@@ -99,6 +99,9 @@ class StudioFlowSpec(ResourceSpec):
         return self
 
 
+_SID_OF = {"workflows": "workflow", "task_channels": "task channel"}
+
+
 def _flow_ref_problems(name: str, spec: StudioFlowSpec) -> list[Problem]:
     """A ``{studio_flow: NAME}`` var stands alone (a SID is the whole value) and is not the
     flow itself (its SID exists only once the flow does)."""
@@ -112,14 +115,15 @@ def _flow_ref_problems(name: str, spec: StudioFlowSpec) -> list[Problem]:
             "a flow cannot name its own SID in its definition; refer to another flow",
         )
         for key, ref in refs.items()
-        if ref.name == name
+        if ref.name == name and ref.section == "studio_flows"
     ]
     for path, var in placeholder_paths(spec.definition or {}):
         text = _text_at(spec.definition, path)
         if var in refs and text != "${" + var + "}":
             problems.append(
                 Problem(
-                    f"${{{var}}} is a flow's SID and must be the whole value, not part of {text!r}",
+                    f"${{{var}}} is a {_SID_OF.get(refs[var].section, 'flow')}'s SID and must "
+                    f"be the whole value, not part of {text!r}",
                     ("definition", *path),
                     f'write "${{{var}}}" alone (as in a run-subflow\'s flow_sid)',
                 )
@@ -192,7 +196,7 @@ class StudioFlowKind(ResourceKind[StudioFlowSpec]):
 
     def references(self, spec: StudioFlowSpec) -> Sequence[Reference]:
         return [
-            Reference("studio_flows", value.name, ("vars", key))
+            Reference(value.section, value.name, ("vars", key))
             for key, value in (spec.vars or {}).items()
             if isinstance(value, ResourceRef) and value.name is not None
         ]

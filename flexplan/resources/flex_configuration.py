@@ -1,0 +1,146 @@
+"""Flex UI settings in the Flex Configuration (``flex_configuration``), one entry.
+
+Only what the manifest writes is managed. ``ui_attributes`` is deep-merged
+into the live ``ui_attributes``: objects merge key by key, any other value (a
+list included) replaces the live one whole, keys the manifest leaves out are
+kept. ``taskrouter_skills`` is written by skill name and merged by name: a
+skill the manifest names replaces the live skill of that name, others are
+kept. A write sends ``account_sid`` and the keys it changes, nothing else
+(read-only keys such as ``flex_instance_sid`` break an update), through the
+same read-modify-write and lock as ``channel_configs``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from flexplan.errors import FlexplanError
+from flexplan.plantypes import LiveObject
+from flexplan.resources._sdk import JsonBody, to_dict
+from flexplan.resources._singleton import SettingsKind
+from flexplan.resources.base import Exported, ExportNames, Resolver, ResourceSpec, State
+from flexplan.resources.channel_configs import _WRITE_LOCK as FLEX_CONFIGURATION_LOCK
+
+if TYPE_CHECKING:
+    from twilio.rest import Client  # a type only: kinds load without the SDK (validate)
+
+WRITE_ATTEMPTS = 3
+
+
+class Skill(BaseModel):
+    """One TaskRouter skill as the Flex UI offers it to supervisors."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    multivalue: bool = Field(default=False, description="a worker may have several levels")
+    minimum: int | None = Field(default=None, description="lowest level (with maximum)")
+    maximum: int | None = Field(default=None, description="highest level (with minimum)")
+
+
+class FlexConfigurationSpec(ResourceSpec):
+    """UI settings of the account's Flex Configuration."""
+
+    ui_attributes: dict[str, Any] | None = Field(
+        default=None, description="merged into the live ui_attributes: only these keys are managed"
+    )
+    taskrouter_skills: dict[str, Skill] | None = Field(
+        default=None, description="skills by name; skills not named here are kept"
+    )
+
+
+class FlexConfigurationKind(SettingsKind[FlexConfigurationSpec]):
+    section: ClassVar[str] = "flex_configuration"
+    address: ClassVar[str] = "flex_configuration"
+    title: ClassVar[str] = "Flex UI configuration"
+    spec_model = FlexConfigurationSpec
+    rank: ClassVar[int] = 41
+
+    def read_settings(self, client: Client) -> LiveObject:
+        return self.to_live(to_dict(client.flex_api.v1.configuration().fetch()))
+
+    def desired_state(self, name: str, spec: FlexConfigurationSpec, resolver: Resolver) -> State:
+        state: dict[str, Any] = {}
+        ui_attributes = spec.ui_attributes
+        if ui_attributes is not None:
+            state["ui_attributes"] = ui_attributes
+        skills: Mapping[str, Skill] | None = spec.taskrouter_skills
+        if skills is not None:
+            state["taskrouter_skills"] = {
+                n: {"name": n, **s.model_dump(exclude_none=True)} for n, s in skills.items()
+            }
+        return state
+
+    def write(self, client: Client, desired: State) -> LiveObject:
+        """Re-read, merge, send only the merged keys, read back; again if another writer
+        changed them in between (Flex Configuration has no conditional update)."""
+        configuration = client.flex_api.v1.configuration()
+        with FLEX_CONFIGURATION_LOCK:
+            for _ in range(WRITE_ATTEMPTS):
+                live = to_dict(configuration.fetch())
+                body = merged_keys(live, desired)
+                configuration.update(
+                    body=JsonBody({"account_sid": live.get("account_sid"), **body})
+                )
+                after = to_dict(configuration.fetch())
+                if merged_keys(after, desired) == {key: after.get(key) for key in body}:
+                    return self.to_live(after)  # the read-back holds every desired value
+        raise FlexplanError(
+            f"Flex Configuration kept changing while its UI settings were written "
+            f"({WRITE_ATTEMPTS} tries): another writer is changing it",
+            hint="stop the other writer (or the Console), then run apply again",
+        )
+
+    def export(self, name: str, live: LiveObject, names: ExportNames) -> Exported | None:
+        spec: dict[str, Any] = {}
+        if live.raw.get("ui_attributes"):
+            spec["ui_attributes"] = live.raw["ui_attributes"]
+        skills = live.state["taskrouter_skills"]
+        if skills:
+            spec["taskrouter_skills"] = {n: {k: v for k, v in s.items() if k != "name"}
+                                         for n, s in skills.items()}  # fmt: skip
+        return Exported(spec)
+
+    def to_live(self, raw: dict[str, Any]) -> LiveObject:
+        skills = {
+            s.get("name"): s for s in raw.get("taskrouter_skills") or [] if isinstance(s, dict)
+        }
+        state = {"ui_attributes": raw.get("ui_attributes") or {}, "taskrouter_skills": skills}
+        return self.live({k: raw.get(k) for k in ("ui_attributes", "taskrouter_skills")}, state)
+
+
+def merged_keys(live: Mapping[str, Any], desired: Mapping[str, Any]) -> dict[str, Any]:
+    """The keys a write sends: the live values with the desired ones merged in."""
+    body: dict[str, Any] = {}
+    if "ui_attributes" in desired:
+        body["ui_attributes"] = deep_merge(
+            live.get("ui_attributes") or {}, desired["ui_attributes"]
+        )
+    if "taskrouter_skills" in desired:
+        wanted = desired["taskrouter_skills"]
+        kept = [s for s in live.get("taskrouter_skills") or [] if s.get("name") not in wanted]
+        body["taskrouter_skills"] = kept + list(wanted.values())
+    return body
+
+
+def deep_merge(live: Any, desired: Any) -> Any:
+    """``desired`` over ``live``: objects merge key by key; anything else replaces. An
+    empty object manages nothing under it (as the plan compares it): it changes nothing."""
+    if not isinstance(desired, Mapping):
+        return desired
+    merged = dict(live) if isinstance(live, Mapping) else {}
+    for key, value in desired.items():
+        if isinstance(value, Mapping) and not _leafy(value):
+            continue
+        merged[key] = deep_merge(merged.get(key), value)
+    return merged if isinstance(live, Mapping) or merged else live
+
+
+def _leafy(value: Mapping[str, Any]) -> bool:
+    """Whether an object holds any value that is not an empty object."""
+    return any(not isinstance(v, Mapping) or _leafy(v) for v in value.values())
+
+
+KIND = FlexConfigurationKind()
