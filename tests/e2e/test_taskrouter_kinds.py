@@ -223,3 +223,29 @@ def test_settings_sections_take_one_entry_and_cannot_be_absent(
     assert "shorter than Twilio's minimum of 10 minutes" in result.stdout
     assert "cannot be absent" in result.stdout
     assert "'second' and 'account'" in result.stdout
+
+
+def test_prune_deletes_unmentioned_queues_and_channels_but_keeps_what_routing_uses(
+    tmp_path: Path, sandbox: SandboxServer, sandbox_env: dict[str, str], run_flexplan: Any
+) -> None:
+    store = sandbox.store
+    seeded = next(iter(store.items("task_queues")))
+    for sid, name in (("WQ" + "5" * 32, "Stale Queue"), ("WQ" + "6" * 32, "Held Queue")):
+        store.put("task_queues", {**seeded, "sid": sid, "friendly_name": name})
+    channel = next(iter(store.items("task_channels")))
+    store.put("task_channels", {**channel, "sid": "TC" + "5" * 32, "unique_name": "stale"})
+    flow = next(iter(store.items("workflows")))
+    routing = {"task_routing": {"filters": [], "default_filter": {"queue": "WQ" + "6" * 32}}}
+    store.put("workflows", {**flow, "sid": "WW" + "6" * 32, "friendly_name": "Other team",
+                            "configuration": json.dumps(routing)})  # fmt: skip
+    manifest = "version: 1\nprune: [task_queues, task_channels]\n" + MANIFEST.split("\n", 1)[1]
+    config = _config(tmp_path, manifest)
+    plan = run_flexplan("plan", str(config), env=sandbox_env)
+    assert "  # task_queue.stale-queue will be destroyed" in plan.stdout
+    assert "  # task_channel.stale will be destroyed" in plan.stdout
+    assert "kept task queue 'Held Queue'" in plan.stdout
+    assert "kept task queue 'Everyone'" not in plan.stdout  # managed by the manifest here
+    assert run_flexplan("apply", str(config), "--auto-approve", env=sandbox_env).exit_code == 0
+    names = {q["friendly_name"] for q in store.items("task_queues")}
+    assert names == {"Everyone", "Tier 2", "Held Queue"}
+    assert "stale" not in {c["unique_name"] for c in store.items("task_channels")}
