@@ -23,6 +23,7 @@ import click
 from flexplan.cli.locking import Interrupts, account_lock, interrupts
 from flexplan.cli.options import (
     account_options,
+    cache_option,
     echo_warnings,
     lock_options,
     manifest_options,
@@ -32,6 +33,7 @@ from flexplan.connect import connect, connect_for
 from flexplan.engine import compute_settled_plan
 from flexplan.engine.apply import ActionResult, ApplyResult, apply_plan
 from flexplan.engine.consistency import Windows
+from flexplan.engine.defcache import DigestCache, remember_written
 from flexplan.engine.journal import recent_writes, record_writes
 from flexplan.engine.lock import AccountLock
 from flexplan.engine.model import Plan, ResourceChange
@@ -56,6 +58,7 @@ PROGRESS_FROM = 10  # actions: a shorter apply needs no progress bar
 @click.option("--auto-approve", is_flag=True, help="Apply without asking for confirmation.")
 @click.option("--message", metavar="TEXT", help="Commit message for Studio flow revisions.")
 @click.option("--no-color", is_flag=True, help="No colour (also: NO_COLOR).")
+@cache_option
 def command(
     target: Path,
     env: str | None,
@@ -69,6 +72,7 @@ def command(
     auto_approve: bool,
     message: str | None,
     no_color: bool,
+    no_cache: bool,
 ) -> None:
     """Make the account match the manifest in TARGET (a directory), or apply a saved plan file."""
     with interrupts() as handling:
@@ -79,7 +83,7 @@ def command(
         else:
             result = _apply_directory(
                 target, env, variables, file_root, sandbox, api_base, parallelism, auto_approve,
-                message, no_color, locking,
+                message, no_color, locking, no_cache,
             )  # fmt: skip
     if handling.signum is not None:
         raise click.exceptions.Exit(handling.exit_code)
@@ -111,6 +115,7 @@ def _apply_directory(
     message: str | None,
     no_color: bool,
     locking: _Locking,
+    no_cache: bool,
 ) -> ApplyResult | None:
     if not directory.exists():
         raise FlexplanError(
@@ -124,13 +129,16 @@ def _apply_directory(
         ) as conn,
         locking.hold(conn.client) as held,
     ):
-        plan = _settled_plan(conn, manifest, directory)
+        cache = None if no_cache else DigestCache.load(directory)
+        plan = _settled_plan(conn, manifest, directory, cache)
         click.echo(render_text(plan, color=use_color(no_color)), nl=False)
         if not plan.has_changes:
+            if cache is not None:
+                cache.save()
             return None
         if not auto_approve:
             _confirm()
-        return _run(conn.client, plan, message, directory, locking.handling, held)
+        return _run(conn.client, plan, message, directory, locking.handling, held, cache)
 
 
 def _apply_saved(
@@ -210,6 +218,7 @@ def _run(
     directory: Path,
     handling: Interrupts,
     held: AccountLock | None,
+    cache: DigestCache | None = None,
 ) -> ApplyResult:
     steps = len(plan.actionable) + sum(c.staged for c in plan.actionable)  # staged: two writes
     progress = _Progress(steps, enabled=_on_terminal())
@@ -227,6 +236,8 @@ def _run(
         handling.writing = False
     progress.close()
     _journal(directory, plan, result)
+    if cache is not None:
+        _remember_written(cache, plan, result)
     click.echo("")
     click.echo(final_report(result), nl=False)
     if result.stopped and handling.signum is None:  # the lock was lost, not an interrupt
@@ -258,7 +269,9 @@ def _carry_out(
     )
 
 
-def _settled_plan(conn: Any, manifest: Any, directory: Path) -> Plan:
+def _settled_plan(
+    conn: Any, manifest: Any, directory: Path, cache: DigestCache | None = None
+) -> Plan:
     """The plan, read again while only lag behind a recent apply explains its changes."""
     return compute_settled_plan(
         conn.client,
@@ -266,7 +279,17 @@ def _settled_plan(conn: Any, manifest: Any, directory: Path) -> Plan:
         account_sid=conn.account_sid,
         directory=directory,
         windows=Windows.from_env(os.environ),
+        cache=cache,
     )
+
+
+def _remember_written(cache: DigestCache, plan: Plan, result: ApplyResult) -> None:
+    """What the write answers returned, so that the next plan need not fetch it again."""
+    sections = {c.address: c.section for c in plan.actionable}
+    done = [r for r in result.results if r.status == "done" and r.address in sections]
+    written = [(sections[r.address], r.answer) for r in done if r.answer is not None]
+    remember_written(cache, plan.account_sid, {k.section: k for k in KINDS}, written)
+    cache.save()
 
 
 def _journal(directory: Path, plan: Plan, result: ApplyResult) -> None:

@@ -90,6 +90,17 @@ def use_color(no_color: bool) -> bool:
     return sys.stdout.isatty()
 
 
+def cache_option(func: F) -> F:
+    """--no-cache: read every Studio definition, and leave DIR/.flexplan/'s digests alone."""
+    return click.option(
+        "--no-cache",
+        "no_cache",
+        is_flag=True,
+        help="Fetch every managed Studio definition, even those whose live revision "
+        "DIR/.flexplan/definition-digests.json knows unchanged; neither read nor write it.",
+    )(func)
+
+
 def remote_validate_option(func: F) -> F:
     """--no-remote-validate: skip the account's own checks (Studio's Validate)."""
     return click.option(

@@ -9,6 +9,7 @@ import click
 
 from flexplan.cli.options import (
     account_options,
+    cache_option,
     directory_argument,
     echo_warnings,
     manifest_options,
@@ -18,6 +19,7 @@ from flexplan.cli.options import (
 from flexplan.connect import connect_for
 from flexplan.engine import compute_settled_plan
 from flexplan.engine.consistency import Windows
+from flexplan.engine.defcache import DigestCache
 from flexplan.engine.model import Plan
 from flexplan.engine.saved import write_saved_plan
 from flexplan.manifest import load_manifest
@@ -45,6 +47,7 @@ from flexplan.render.text import render_text
 )
 @click.option("--no-color", is_flag=True, help="No colour (also: NO_COLOR).")
 @remote_validate_option
+@cache_option
 def command(
     directory: Path,
     env: str | None,
@@ -58,6 +61,7 @@ def command(
     detailed_exitcode: bool,
     no_color: bool,
     no_remote_validate: bool,
+    no_cache: bool,
 ) -> None:
     """Show what would change in the account to match the manifest in DIRECTORY.
 
@@ -69,6 +73,7 @@ def command(
     with connect_for(
         directory, manifest, sandbox=sandbox, api_base=api_base, parallelism=parallelism
     ) as conn:
+        cache = None if no_cache else DigestCache.load(directory)
         plan = compute_settled_plan(
             conn.client,
             manifest,
@@ -76,7 +81,10 @@ def command(
             directory=directory,
             windows=Windows.from_env(os.environ),
             remote_validate=not no_remote_validate,
+            cache=cache,
         )
+    if cache is not None:
+        cache.save()
     click.echo(_render(plan, output_format, use_color(no_color)), nl=False)
     if out is not None:
         write_saved_plan(plan, out, directory=str(directory), variables=variables)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from flexplan.engine.consistency import Windows
+from flexplan.engine.defcache import DigestCache
 from flexplan.engine.model import Plan
 from flexplan.engine.plan import LiveSnapshot, build_plan
 from flexplan.engine.read import Reader, read_live
@@ -22,15 +23,19 @@ def compute_plan(
     *,
     account_sid: str,
     remote_validate: bool = False,
+    cache: DigestCache | None = None,
 ) -> Plan:
     """Read the account and diff it against ``manifest`` (concurrency: the client's).
+
+    With ``cache`` (engine/defcache.py), content the cache knows is unchanged is not
+    fetched again, and what was fetched is remembered (the caller saves the cache).
 
     With ``remote_validate``, every resource the plan would write is also checked
     by the account (Studio's Validate, one read-only request per changed flow, all
     concurrently); its problems fail the plan at the place they point to.
     """
     with _no_cycle_collection():
-        snapshot = read_live(client, manifest, KINDS, account_sid=account_sid)
+        snapshot = read_live(client, manifest, KINDS, account_sid=account_sid, cache=cache)
         plan = build_plan(manifest, snapshot, KINDS)
     if remote_validate:
         _validate_remotely(client, plan, manifest)
@@ -54,6 +59,7 @@ def compute_settled_plan(
     directory: Path,
     windows: Windows,
     remote_validate: bool = False,
+    cache: DigestCache | None = None,
 ) -> Plan:
     """``compute_plan``, read again (within ``windows.catch_up``) while only a read lagging
     behind a recent apply from ``directory`` explains some changes; those are then held
@@ -62,7 +68,7 @@ def compute_settled_plan(
 
     writes = recent_writes(directory, account_sid, horizon=windows.horizon)
     plan = settle(
-        lambda: compute_plan(client, manifest, account_sid=account_sid),
+        lambda: compute_plan(client, manifest, account_sid=account_sid, cache=cache),
         writes,
         windows.catch_up,
     )

@@ -10,9 +10,10 @@ enough threads to keep it full.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
+from flexplan.engine.defcache import DigestCache, remember_read
 from flexplan.engine.model import Unreadable
 from flexplan.engine.plan import LiveSnapshot
 from flexplan.errors import Diagnostic, DiagnosticsError, FlexplanError
@@ -30,8 +31,17 @@ class Reader:
 
     complete = False  # True: read every live object completely (see ``_Complete``)
 
-    def __init__(self, client: Any, workers: int | None = None):
+    def __init__(
+        self,
+        client: Any,
+        workers: int | None = None,
+        *,
+        cache: DigestCache | None = None,
+        account_sid: str = "",
+    ):
         self.client = client
+        self.cache, self.account_sid = cache, account_sid
+        self.lookups: Future[dict[Any, str]] | None = None  # set while a plan reads
         # twice the client's request slots: a worker busy parsing an answer does not hold
         # a request slot idle (the client's gate still bounds the requests in flight)
         self.workers = max(1, workers if workers is not None else 2 * request_slots(client))
@@ -41,6 +51,19 @@ class Reader:
         if len(items) <= 1:
             return [fn(item) for item in items]
         return list(self._pool.map(fn, items))
+
+    def lookup(self, lookup: Any) -> str | None:
+        if self.lookups is None:
+            return None
+        try:
+            return self.lookups.result().get(lookup)
+        except Exception:  # reported by the plan itself
+            return None
+
+    def cached(self, sid: str, version: str, candidate: Callable[[], Any]) -> bool:
+        if self.cache is None:
+            return False
+        return self.cache.matches_lazily(self.account_sid, sid, version, candidate)
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
@@ -55,6 +78,8 @@ class _Complete:
     def __init__(self, reader: Reader):
         self.client = reader.client
         self.map = reader.map
+        self.lookup = reader.lookup
+        self.cached = reader.cached
 
 
 def read_live(
@@ -63,9 +88,11 @@ def read_live(
     kinds: Sequence[AnyKind],
     *,
     account_sid: str,
+    cache: DigestCache | None = None,
 ) -> LiveSnapshot:
-    """Everything the plan needs from the account, read concurrently."""
-    reader = Reader(client)
+    """Everything the plan needs from the account, read concurrently; with ``cache``,
+    content it knows is not fetched again, and what was read is remembered."""
+    reader = Reader(client, cache=cache, account_sid=account_sid)
     try:
         return _read_all(reader, manifest, kinds, account_sid)
     finally:
@@ -77,6 +104,8 @@ def _read_all(
 ) -> LiveSnapshot:
     wanted = _wanted_lookups(manifest, kinds)
     with ThreadPoolExecutor(max_workers=len(kinds) + 1, thread_name_prefix="kind") as pool:
+        lookups_future = pool.submit(resolve_lookups, reader, list(wanted))
+        reader.lookups = lookups_future
         futures = {
             kind.section: pool.submit(
                 kind.read,
@@ -85,13 +114,16 @@ def _read_all(
             )
             for kind in kinds
         }
-        lookups_future = pool.submit(resolve_lookups, reader, list(wanted))
         snapshot = LiveSnapshot(account_sid=account_sid)
         errors: list[BaseException] = []
         titles = {kind.section: kind.title for kind in kinds}
+        by_section = {kind.section: kind for kind in kinds}
         for section, future in futures.items():
             try:
                 snapshot.objects[section] = future.result()
+                if reader.cache is not None:
+                    remember_read(reader.cache, account_sid, by_section[section],
+                                  snapshot.objects[section])  # fmt: skip
             except Exception as exc:
                 failure = _translate(exc, f"reading the account's {plural(titles[section])}")
                 if _needed(manifest, section) or not skippable(exc):

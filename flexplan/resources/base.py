@@ -66,6 +66,16 @@ class ReadContext(Protocol):
 
     def map(self, fn: Callable[[T], R], items: Sequence[T]) -> list[R]: ...
 
+    def lookup(self, lookup: Lookup) -> str | None:
+        """The look-up's SID once the plan's look-ups are read (waits); None if unresolved."""
+        ...
+
+    def cached(self, sid: str, version: str, candidate: Callable[[], Any]) -> bool:
+        """True when the warm-plan cache knows that version ``version`` of ``sid`` holds
+        exactly ``candidate()`` (made only when the version is the cached one; None: no
+        candidate), so the reader need not fetch it. Always False without a cache."""
+        ...
+
 
 class WriteContext(Protocol):
     """What a kind's executors get besides the desired state."""
@@ -237,6 +247,12 @@ class ResourceKind(Generic[SpecT]):
 
     def rich_diff(self, path: str, before: Any, after: Any) -> Any:
         """A readable diff of one of ``rich_paths`` (``None`` / ``.empty`` when equal)."""
+        return None
+
+    def versioned_content(self, live: LiveObject) -> tuple[str, Any] | None:
+        """``(version, content)`` when the account bumps ``version`` on every change of
+        ``content`` (a Studio flow's revision and definition): warm plans then skip
+        fetching content they know (flexplan.engine.defcache). ``None``: not versioned."""
         return None
 
     remote_checked: ClassVar[bool] = False  # True: ``remote_check`` asks the account

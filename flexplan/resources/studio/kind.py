@@ -49,6 +49,7 @@ from flexplan.resources.studio.definition import (
     trigger_events,
 )
 from flexplan.resources.studio.diff import diff_definitions, dotted_path
+from flexplan.resources.studio.warm import known_definitions
 from flexplan.sensitive import secret_paths
 
 if TYPE_CHECKING:
@@ -223,10 +224,19 @@ class StudioFlowKind(ResourceKind[StudioFlowSpec]):
             for f in flows
             if complete or f.get("friendly_name") in names or f["sid"] in sids
         ]
+        known = known_definitions(ctx, flows, managed, specs, self.desired_state)
+        wanted = [sid for sid in managed if sid not in known]
         fetched = dict(
-            zip(managed, ctx.map(lambda sid: _fetch(ctx.client, sid), managed), strict=True)
+            zip(wanted, ctx.map(lambda sid: _fetch(ctx.client, sid), wanted), strict=True)
         )
+        for flow in flows:  # the list item is the flow but for its definition
+            if flow["sid"] in known:
+                fetched[flow["sid"]] = {**flow, "definition": known[flow["sid"]]}
         return [to_live(fetched.get(f["sid"], f)) for f in flows]
+
+    def versioned_content(self, live: LiveObject) -> tuple[str, Any] | None:
+        revision, definition = live.raw.get("revision"), live.state.get("definition")
+        return None if revision is None or definition is None else (str(revision), definition)
 
     def desired_state(self, name: str, spec: StudioFlowSpec, resolver: Resolver) -> State:
         values: dict[str, str | Unknown] = {}
