@@ -7,8 +7,10 @@ bytes do not depend on how PyYAML was built:
   the pure-Python one) whenever its text is known to equal the pure-Python
   emitter's. The two differ only where libyaml escapes what PyYAML writes as
   it is (characters beyond U+FFFF such as emoji, U+0085) or chooses another
-  key form (``? key`` for an empty or unusual key); a text holding a
-  backslash, a ``? `` or an empty key is written again by the pure emitter.
+  key form (``? key`` for an empty, unusual or long key); a text holding a
+  backslash, a ``? ``, an empty key or a line of 100 characters or more
+  (it may hold a key near PyYAML's 128-character limit for simple keys) is
+  written again by the pure emitter.
 * JSON is ``json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False)``,
   built directly: with ``indent`` the standard library leaves its C encoder
   for a generator-based one three times slower. Strings and numbers still go
@@ -60,8 +62,9 @@ _STYLE: dict[str, Any] = {
     "width": 4096,
     "indent": 2,
 }
-# Where libyaml's text may differ from PyYAML's: an escape, a complex key, an empty key.
-_MAY_DIFFER = re.compile(r"\\|(?:^|[\s{\[,])\? |'':", re.MULTILINE)
+# Where libyaml's text may differ from PyYAML's: an escape, a complex key, an empty key,
+# or a line long enough to hold a key near the 128 characters PyYAML allows a simple key.
+_MAY_DIFFER = re.compile(r"\\|(?:^|[\s{\[,])\? |'':|^.{100,}$", re.MULTILINE)
 
 
 def yaml_text(data: Any, *, dumper: type[Any] | None = None) -> str:

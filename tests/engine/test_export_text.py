@@ -55,6 +55,7 @@ WRITTEN = [
     ({"workflow": FlowMapping({"workflow": "Assign to Anyone"})},
      "workflow: {workflow: Assign to Anyone}\n"),
     ({"accepted_extensions": ["jpg", "png"]}, "accepted_extensions: [jpg, png]\n"),
+    ({"k" * 128: []}, "? " + "k" * 128 + "\n: []\n"),
 ]  # fmt: skip
 
 
