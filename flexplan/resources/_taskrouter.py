@@ -105,3 +105,9 @@ class Completely:
 
     def map(self, fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
         return self._ctx.map(fn, items)
+
+    def lookup(self, lookup: Lookup) -> str | None:
+        return self._ctx.lookup(lookup)
+
+    def cached(self, sid: str, version: str, candidate: Callable[[], Any]) -> bool:
+        return self._ctx.cached(sid, version, candidate)
