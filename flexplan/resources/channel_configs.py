@@ -8,27 +8,25 @@ platform limits per address type ("File Attachments and API Limits").
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from flexplan.errors import FlexplanError
 from flexplan.plantypes import LiveObject, Problem
-from flexplan.resources._sdk import JsonBody, to_dict
+from flexplan.resources._flex_document import read_configuration, write_configuration
 from flexplan.resources.base import (
     Exported,
     ExportNames,
     ReadContext,
     Resolver,
-    ResourceKind,
     ResourceSpec,
     State,
     WriteContext,
 )
 from flexplan.resources.fields import Size, format_size
+from flexplan.resources.table import Attr, Block, Table, TableKind, export_spec, live_state
 
 if TYPE_CHECKING:
     from twilio.rest import Client  # a type only: kinds load without the SDK (validate)
@@ -97,21 +95,26 @@ def address_type_of(name: str, spec: ChannelConfigSpec) -> str:
     return spec.address_type or name
 
 
-_ATTACHMENT_FIELDS = (
-    "enabled", "number_of_attachments", "max_file_size", "max_total_file_size",
-    "accepted_extensions",
+FIELDS: Table = (
+    Attr("address_type", always=True),
+    Block("attachments", "cbm_attachments", fields=(
+        Attr("enabled"),
+        Attr("number_of_attachments"),
+        Attr("max_file_size", role="size"),
+        Attr("max_total_file_size", role="size"),
+        Attr("accepted_extensions", role="sorted"),
+    )),
 )  # fmt: skip
-# Flex Configuration is one document: its writes are read-modify-write, one at a time.
-_WRITE_LOCK = threading.Lock()
 
 
-class ChannelConfigKind(ResourceKind[ChannelConfigSpec]):
+class ChannelConfigKind(TableKind[ChannelConfigSpec]):
     section: ClassVar[str] = "channel_configs"
     address: ClassVar[str] = "channel_config"
     title: ClassVar[str] = "channel config"
     spec_model = ChannelConfigSpec
     rank: ClassVar[int] = 40
     has_sid: ClassVar[bool] = False
+    fields: ClassVar[Table] = FIELDS
 
     def check(self, name: str, spec: ChannelConfigSpec) -> Iterable[Problem]:
         kind = address_type_of(name, spec)
@@ -136,30 +139,24 @@ class ChannelConfigKind(ResourceKind[ChannelConfigSpec]):
     def read(
         self, ctx: ReadContext, specs: Sequence[tuple[str, ChannelConfigSpec]]
     ) -> list[LiveObject]:
-        config = to_dict(ctx.client.flex_api.v1.configuration().fetch())
+        config = read_configuration(ctx.client)
         return [to_live(entry) for entry in config.get("channel_configs") or []]
 
     def desired_state(self, name: str, spec: ChannelConfigSpec, resolver: Resolver) -> State:
-
-        state: dict[str, Any] = {"address_type": address_type_of(name, spec)}
-        attachments = spec.attachments
-        if attachments is not None:
-            values = attachments.model_dump(exclude_none=True)
-            if "accepted_extensions" in values:
-                values["accepted_extensions"] = sorted(values["accepted_extensions"])
-            state["attachments"] = values
-        return state
+        state = super().desired_state(name, spec, resolver)
+        state.pop("address_type", None)  # the local name when the entry does not say
+        return {"address_type": address_type_of(name, spec), **state}
 
     def create(self, client: Client, desired: State, ctx: WriteContext) -> LiveObject | None:
-        return self._write(client, desired["address_type"], desired)
+        return _write(client, desired["address_type"], desired)
 
     def update(
         self, client: Client, live: LiveObject, desired: State, ctx: WriteContext
     ) -> LiveObject | None:
-        return self._write(client, desired["address_type"], desired)
+        return _write(client, desired["address_type"], desired)
 
     def delete(self, client: Client, live: LiveObject, ctx: WriteContext) -> None:
-        self._write(client, str(live.key[0]), None)
+        _write(client, str(live.key[0]), None)
 
     def export_name(self, live: LiveObject) -> str:
         return str(live.key[0])
@@ -168,43 +165,25 @@ class ChannelConfigKind(ResourceKind[ChannelConfigSpec]):
         address_type = live.key[0]
         if address_type not in LIMITS:
             return None  # not an address type the manifest knows
-        spec: dict[str, Any] = {} if name == address_type else {"address_type": address_type}
-        given = live.raw.get("cbm_attachments")
-        if isinstance(given, dict):
-            attachments = {f: given[f] for f in _ATTACHMENT_FIELDS if given.get(f) is not None}
-            for field in ("max_file_size", "max_total_file_size"):
-                if isinstance(attachments.get(field), int):
-                    attachments[field] = _size_text(attachments[field])
-            spec["attachments"] = attachments
+        spec = export_spec(FIELDS, live.raw, f"channel_configs.{name}", names)
+        if name == address_type:
+            del spec["address_type"]
         return Exported(spec)
 
-    def _write(
-        self, client: Any, address_type: str, desired: dict[str, Any] | None
-    ) -> LiveObject | None:
-        """Re-read, change only this entry, send the array back whole, read it back.
 
-        Flex Configuration has no conditional update, so another writer (the
-        Console, a run with --lock=false) can slip in between the read and the
-        write. The read-back catches what it can: when this entry is not what
-        was written, or an entry this write did not touch changed, the write is
-        merged again onto the newer configuration and sent again.
-        """
-        with _WRITE_LOCK:
-            for _ in range(WRITE_ATTEMPTS):
-                config = to_dict(client.flex_api.v1.configuration().fetch())
-                entries, new_entry = _with_entry(config, address_type, desired)
-                body = {"account_sid": config.get("account_sid"), "channel_configs": entries}
-                client.flex_api.v1.configuration().update(body=JsonBody(body))
-                after = to_dict(client.flex_api.v1.configuration().fetch())
-                if _settled(config, after, address_type, desired):
-                    break
-            else:
-                raise FlexplanError(
-                    f"Flex Configuration kept changing while channel_config {address_type} "
-                    f"was written ({WRITE_ATTEMPTS} tries): another writer is changing it",
-                    hint="stop the other writer (or the Console), then run apply again",
-                )
-        return to_live(new_entry) if new_entry is not None else None
+def _write(client: Client, address_type: str, desired: State | None) -> LiveObject | None:
+    """This entry merged into (or removed from) Flex Configuration's ``channel_configs``."""
+    written: list[dict[str, Any] | None] = [None]
+
+    def change(config: dict[str, Any]) -> dict[str, Any]:
+        entries, written[0] = _with_entry(config, address_type, desired)
+        return {"channel_configs": entries}
+
+    def settled(before: dict[str, Any], after: dict[str, Any]) -> bool:
+        return _settled(before, after, address_type, desired)
+
+    write_configuration(client, f"channel_config {address_type}", change, settled)
+    return to_live(written[0]) if written[0] is not None else None
 
 
 # Twilio documents these limits, but not that its API refuses values beyond them (its own
@@ -212,8 +191,6 @@ class ChannelConfigKind(ResourceKind[ChannelConfigSpec]):
 # warning, and Twilio decides.
 LIMITS_PAGE = "https://www.twilio.com/docs/flex/developer/conversations/limits"
 
-
-WRITE_ATTEMPTS = 3
 
 
 def _with_entry(
@@ -289,14 +266,6 @@ def _check_attachments(kind: str, att: Attachments) -> Iterable[Problem]:
             )
 
 
-def _size_text(size: int) -> int | str:
-    """``16MiB`` when the size is a whole number of GiB, MiB or KiB; bytes otherwise."""
-    for unit, factor in (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
-        if size and size % factor == 0:
-            return f"{size // factor}{unit}"
-    return size
-
-
 def _merged(current: dict[str, Any], desired: dict[str, Any]) -> dict[str, Any]:
     entry = dict(current)
     attachments = desired.get("attachments")
@@ -308,18 +277,13 @@ def _merged(current: dict[str, Any], desired: dict[str, Any]) -> dict[str, Any]:
 
 
 def to_live(entry: dict[str, Any]) -> LiveObject:
-    raw_attachments = entry.get("cbm_attachments") or {}
-    attachments = {f: raw_attachments.get(f) for f in _ATTACHMENT_FIELDS}
-    extensions = attachments.get("accepted_extensions")
-    if isinstance(extensions, list):
-        attachments["accepted_extensions"] = sorted(extensions)
     address_type = entry.get("address_type")
     return LiveObject(
         key=(address_type,),
         sid=None,
         label=str(address_type),
         raw=entry,
-        state={"address_type": address_type, "attachments": attachments},
+        state=live_state(FIELDS, entry),
         is_default=True,
     )
 

@@ -14,29 +14,33 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, get_args
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from flexplan.plantypes import Claim, LiveObject, Problem, Reference, Requirement
-from flexplan.resources._sdk import drop_none, http_status, to_dict
+from flexplan.plantypes import Claim, LiveObject, Problem, Requirement
+from flexplan.resources._sdk import http_status, to_dict
 from flexplan.resources.base import (
     Exported,
     ExportNames,
     ReadContext,
-    Resolver,
-    ResourceKind,
     ResourceSpec,
     State,
     WriteContext,
-    problems_by_type,
 )
 from flexplan.resources.fields import (
     ConversationServiceLookup,
     FlowRef,
-    Lookup,
     Sid,
     Url,
     number_claim_key,
     web_chat_claim,
 )
-from flexplan.sensitive import looks_secret
+from flexplan.resources.table import (
+    Attr,
+    Block,
+    Table,
+    TableKind,
+    export_spec,
+    live_state,
+    referenced_sids,
+)
 
 if TYPE_CHECKING:
     from twilio.rest import Client  # a type only: kinds load without the SDK (validate)
@@ -53,17 +57,6 @@ _ADDRESS_FORMS = {
     "messenger": (re.compile(r"^messenger:\S+$"), "messenger:<page id>"),
     "email": (re.compile(r"^[^@\s]+@[^@\s]+$"), "an e-mail address"),
 }
-_USED_BY = {
-    "conversation_service": {"webhook", "studio", "default"},
-    "webhook_url": {"webhook"},
-    "webhook_method": {"webhook"},
-    "webhook_filters": {"webhook"},
-    "studio_flow": {"studio"},
-    "studio_retry_count": {"studio"},
-}
-_REQUIRED = {"webhook": ("webhook_url",), "studio": ("studio_flow",), "default": ()}
-
-
 def _upper(value: Any) -> Any:
     return value.upper() if isinstance(value, str) else value
 
@@ -146,33 +139,36 @@ CONVERSATION_TRIGGER = Requirement(
 PAGE_SIZE = 50  # the Addresses list's maximum page size
 # The web chat address a new Flex account starts with: never pruned implicitly.
 DEFAULT_ADDRESSES = frozenset({("chat", "flex web chat")})  # (type, friendly name), any case
-# manifest auto_creation field -> API response key (the SDK keyword is auto_creation_<key>)
-_AUTO = {
-    "enabled": "enabled",
-    "type": "type",
-    "conversation_service": "conversation_service_sid",
-    "webhook_url": "webhook_url",
-    "webhook_method": "webhook_method",
-    "webhook_filters": "webhook_filters",
-    "studio_flow": "studio_flow_sid",
-    "studio_retry_count": "studio_retry_count",
-}
+_WEBHOOK, _STUDIO = frozenset({"webhook"}), frozenset({"studio"})
+FIELDS: Table = (
+    Attr("type", create_only=True, always=True),
+    Attr("address", create_only=True, always=True),
+    Attr("friendly_name"),
+    Attr("address_country", create_only=True),
+    Block("auto_creation", "auto_creation", types=("webhook", "studio", "default"),
+          noun="{type} auto-creation", fields=(
+        Attr("enabled", default=False, always=True),
+        Attr("type", default="default", always=True),  # type goes with enabled
+        Attr("conversation_service", "auto_creation.conversation_service_sid", "lookup",
+             "conversation_service", used_by=frozenset({"webhook", "studio", "default"})),
+        Attr("webhook_url", role="secret", used_by=_WEBHOOK, required_by=_WEBHOOK),
+        Attr("webhook_method", default="POST", used_by=_WEBHOOK),
+        Attr("webhook_filters", role="sorted", default=[], used_by=_WEBHOOK),
+        Attr("studio_flow", "auto_creation.studio_flow_sid", "ref", "studio_flows",
+             used_by=_STUDIO, required_by=_STUDIO, needs=CONVERSATION_TRIGGER),
+        Attr("studio_retry_count", default=3, used_by=_STUDIO),
+    )),
+)  # fmt: skip
 
 
-class ConversationsAddressKind(ResourceKind[ConversationsAddressSpec]):
+class ConversationsAddressKind(TableKind[ConversationsAddressSpec]):
     section: ClassVar[str] = "conversations_addresses"
     address: ClassVar[str] = "conversations_address"
     title: ClassVar[str] = "Conversations address"
     spec_model = ConversationsAddressSpec
     rank: ClassVar[int] = 30
-    replace_fields: ClassVar[frozenset[str]] = frozenset({"type", "address", "address_country"})
-
-    def references(self, spec: ConversationsAddressSpec) -> Sequence[Reference]:
-        ref = spec.auto_creation.studio_flow if spec.auto_creation else None
-        if ref is None or ref.name is None:
-            return ()
-        path = ("auto_creation", "studio_flow")
-        return (Reference("studio_flows", ref.name, path, needs=CONVERSATION_TRIGGER),)
+    fields: ClassVar[Table] = FIELDS  # type, address and address_country: a change replaces
+    finds_by_key: ClassVar[bool] = True
 
     def claims(self, name: str, spec: ConversationsAddressSpec) -> Sequence[Claim]:
         if spec.state == "absent":
@@ -190,9 +186,16 @@ class ConversationsAddressKind(ResourceKind[ConversationsAddressSpec]):
                     f"write {form[1]}",
                 )
             )
-        if spec.auto_creation is not None and spec.state == "present":
-            problems.extend(_check_auto_creation(spec.auto_creation))
-        return problems
+        auto = spec.auto_creation
+        if auto is not None and spec.state == "present" and auto.type is None and auto.enabled:
+            problems.append(
+                Problem(
+                    "auto_creation.type is required when auto-creation is enabled",
+                    ("auto_creation",),
+                    "add type: studio, webhook or default",
+                )
+            )
+        return problems + list(super().check(name, spec))
 
     def natural_key(self, name: str, spec: ConversationsAddressSpec) -> tuple[Any, ...]:
         return (spec.type, spec.address)
@@ -212,10 +215,6 @@ class ConversationsAddressKind(ResourceKind[ConversationsAddressSpec]):
             "after apply, link the key to the new address (Console: Flex > Manage > Webchat)"
         )
 
-    def lookups(self, spec: ConversationsAddressSpec) -> Sequence[Lookup]:
-        auto = spec.auto_creation
-        return [auto.conversation_service] if auto and auto.conversation_service else []
-
     def read(
         self, ctx: ReadContext, specs: Sequence[tuple[str, ConversationsAddressSpec]]
     ) -> list[LiveObject]:
@@ -227,39 +226,18 @@ class ConversationsAddressKind(ResourceKind[ConversationsAddressSpec]):
         chains = ctx.map(chain, list(get_args(AddressType)))
         return [obj for objects in chains for obj in objects]
 
-    def desired_state(
-        self, name: str, spec: ConversationsAddressSpec, resolver: Resolver
-    ) -> State:
-        state: State = {"type": spec.type, "address": spec.address}
-        for field in ("friendly_name", "address_country"):
-            if getattr(spec, field, None) is not None:
-                state[field] = getattr(spec, field)
-        auto = spec.auto_creation
-        if auto is not None:
-            state["auto_creation"] = _desired_auto(auto, resolver)
-        return state
-
     def create(self, client: Client, desired: State, ctx: WriteContext) -> LiveObject:
         api = client.conversations.v1.address_configurations
-        created = api.create(
-            type=desired["type"],
-            address=desired["address"],
-            **drop_none({"address_country": desired.get("address_country")}),
-            **_arguments(desired),
-        )
-        return to_live(to_dict(created))
+        return to_live(to_dict(api.create(**self.arguments(desired, create=True))))
 
     def update(
         self, client: Client, live: LiveObject, desired: State, ctx: WriteContext
     ) -> LiveObject:
         api = client.conversations.v1.address_configurations(live.sid)
-        return to_live(to_dict(api.update(**_arguments(desired))))
+        return to_live(to_dict(api.update(**self.arguments(desired, create=False))))
 
     def delete(self, client: Client, live: LiveObject, ctx: WriteContext) -> None:
         client.conversations.v1.address_configurations(live.sid).delete()
-
-
-    finds_by_key: ClassVar[bool] = True
 
     def find(self, client: Client, key: tuple[Any, ...]) -> LiveObject | None:
         """By the address itself: the API fetches an Address Configuration by SID or address."""
@@ -280,83 +258,7 @@ class ConversationsAddressKind(ResourceKind[ConversationsAddressSpec]):
         return str(live.raw.get("friendly_name") or f"{kind} {plain}")
 
     def export(self, name: str, live: LiveObject, names: ExportNames) -> Exported | None:
-        raw = live.raw
-        spec: dict[str, Any] = {"type": raw.get("type"), "address": raw.get("address")}
-        for field in ("friendly_name", "address_country"):
-            if raw.get(field):
-                spec[field] = raw[field]
-        where = f"conversations_addresses.{name}"
-        auto = _export_auto(raw.get("auto_creation") or {}, where, names)
-        if auto:
-            spec["auto_creation"] = auto
-        return Exported(spec)
-
-
-# Twilio's defaults for auto-creation fields: left out of an export
-_AUTO_DEFAULTS: dict[str, Any] = {
-    "enabled": False, "type": "default", "webhook_method": "POST", "webhook_filters": [],
-    "studio_retry_count": 3,
-}  # fmt: skip
-
-
-def _export_auto(given: dict[str, Any], where: str, names: ExportNames) -> dict[str, Any]:
-    kind = given.get("type") or "default"
-    out: dict[str, Any] = {}
-    for field, key in _AUTO.items():
-        value = given.get(key)
-        users = _USED_BY.get(field)
-        if value is None or (users is not None and kind not in users):
-            continue
-        if field == "studio_flow":
-            value = names.ref("studio_flows", value)
-        elif field == "conversation_service":
-            value = names.lookup("conversation_service", value)
-        elif isinstance(value, str) and looks_secret(value, key=field):
-            value = names.secret(f"{where}.auto_creation.{field}", value)
-        out[field] = value
-    if all(_AUTO_DEFAULTS.get(f) == v for f, v in out.items()):
-        return {}  # nothing but defaults
-    # enabled and type always go together (type is required when enabled)
-    return {f: v for f, v in out.items() if f in ("enabled", "type") or _AUTO_DEFAULTS.get(f) != v}
-
-
-def _check_auto_creation(auto: AutoCreation) -> Iterable[Problem]:
-    kind = auto.type
-    if kind is None:
-        if auto.enabled:
-            yield Problem(
-                "auto_creation.type is required when auto-creation is enabled",
-                ("auto_creation",),
-                "add type: studio, webhook or default",
-            )
-        return
-    yield from problems_by_type(
-        auto, kind, required=_REQUIRED, used_by=_USED_BY,
-        section="auto_creation", noun=f"{kind} auto-creation",
-    )  # fmt: skip
-
-
-def _desired_auto(auto: Any, resolver: Any) -> dict[str, Any]:
-    state: dict[str, Any] = {}
-    for field in _AUTO:
-        value = getattr(auto, field, None)
-        if value is None:
-            continue
-        if field == "studio_flow":
-            value = resolver.ref(value)
-        elif field == "conversation_service":
-            value = resolver.lookup(value)
-        elif field == "webhook_filters":
-            value = sorted(value)
-        state[field] = value
-    return state
-
-
-def _arguments(desired: dict[str, Any]) -> dict[str, Any]:
-    auto = desired.get("auto_creation") or {}
-    args = {f"auto_creation_{key}": auto.get(field) for field, key in _AUTO.items()}
-    args["friendly_name"] = desired.get("friendly_name")
-    return drop_none(args)
+        return Exported(export_spec(FIELDS, live.raw, f"conversations_addresses.{name}", names))
 
 
 def _claims(address: str, address_type: str, name: str | None) -> tuple[Claim, ...]:
@@ -375,29 +277,16 @@ def _claims(address: str, address_type: str, name: str | None) -> tuple[Claim, .
 
 
 def to_live(raw: dict[str, Any]) -> LiveObject:
-    auto_raw = raw.get("auto_creation") or {}
-    auto = {field: auto_raw.get(key) for field, key in _AUTO.items()}
-    filters = auto.get("webhook_filters")
-    if isinstance(filters, list):
-        auto["webhook_filters"] = sorted(filters)
-    state = {
-        "type": raw.get("type"),
-        "address": raw.get("address"),
-        "friendly_name": raw.get("friendly_name"),
-        "address_country": raw.get("address_country"),
-        "auto_creation": auto,
-    }
+    state = live_state(FIELDS, raw)
     address = str(raw.get("address"))
-    claims = _claims(address, str(raw.get("type")), raw.get("friendly_name"))
-    refs = {v for v in (auto.get("studio_flow"), auto.get("conversation_service")) if v}
     return LiveObject(
         key=(raw.get("type"), raw.get("address")),
         sid=raw.get("sid"),
         label=str(raw.get("friendly_name") or f"{raw.get('type')} {address}"),
         raw=raw,
         state=state,
-        claims=tuple(claims),
-        referenced_sids=frozenset(refs),
+        claims=_claims(address, str(raw.get("type")), raw.get("friendly_name")),
+        referenced_sids=referenced_sids(FIELDS, state),
         is_default=(raw.get("type"), str(raw.get("friendly_name") or "").strip().casefold())
         in DEFAULT_ADDRESSES,
     )

@@ -166,6 +166,14 @@ def format_size(size: int) -> str:
     return f"{size} bytes"
 
 
+def size_text(size: int) -> int | str:
+    """``16MiB`` when the size is a whole number of GiB, MiB or KiB; bytes otherwise."""
+    for unit, factor in (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
+        if size and size % factor == 0:
+            return f"{size // factor}{unit}"
+    return size
+
+
 Size = Annotated[
     int,
     PlainValidator(parse_size),

@@ -17,17 +17,14 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from flexplan.errors import FlexplanError
 from flexplan.plantypes import LiveObject
-from flexplan.resources._sdk import JsonBody, to_dict
+from flexplan.resources._flex_document import write_configuration
+from flexplan.resources._sdk import to_dict
 from flexplan.resources._singleton import SettingsKind
 from flexplan.resources.base import Exported, ExportNames, Resolver, ResourceSpec, State
-from flexplan.resources.channel_configs import _WRITE_LOCK as FLEX_CONFIGURATION_LOCK
 
 if TYPE_CHECKING:
     from twilio.rest import Client  # a type only: kinds load without the SDK (validate)
-
-WRITE_ATTEMPTS = 3
 
 
 class Skill(BaseModel):
@@ -76,22 +73,18 @@ class FlexConfigurationKind(SettingsKind[FlexConfigurationSpec]):
     def write(self, client: Client, desired: State) -> LiveObject:
         """Re-read, merge, send only the merged keys, read back; again if another writer
         changed them in between (Flex Configuration has no conditional update)."""
-        configuration = client.flex_api.v1.configuration()
-        with FLEX_CONFIGURATION_LOCK:
-            for _ in range(WRITE_ATTEMPTS):
-                live = to_dict(configuration.fetch())
-                body = merged_keys(live, desired)
-                configuration.update(
-                    body=JsonBody({"account_sid": live.get("account_sid"), **body})
-                )
-                after = to_dict(configuration.fetch())
-                if merged_keys(after, desired) == {key: after.get(key) for key in body}:
-                    return self.to_live(after)  # the read-back holds every desired value
-        raise FlexplanError(
-            f"Flex Configuration kept changing while its UI settings were written "
-            f"({WRITE_ATTEMPTS} tries): another writer is changing it",
-            hint="stop the other writer (or the Console), then run apply again",
-        )
+        sent: dict[str, Any] = {}
+
+        def change(live: dict[str, Any]) -> dict[str, Any]:
+            sent.clear()
+            sent.update(merged_keys(live, desired))
+            return dict(sent)
+
+        def settled(_before: dict[str, Any], after: dict[str, Any]) -> bool:
+            # the read-back holds every desired value
+            return merged_keys(after, desired) == {key: after.get(key) for key in sent}
+
+        return self.to_live(write_configuration(client, "its UI settings", change, settled))
 
     def export(self, name: str, live: LiveObject, names: ExportNames) -> Exported | None:
         spec: dict[str, Any] = {}

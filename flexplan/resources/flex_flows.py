@@ -13,59 +13,42 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from flexplan.plantypes import Claim, LiveObject, Problem, Reference
-from flexplan.resources._sdk import drop_none, to_dict
+from flexplan.plantypes import Claim, LiveObject, Problem
+from flexplan.resources._sdk import to_dict
 from flexplan.resources.base import (
     Exported,
     ExportNames,
     ReadContext,
-    Resolver,
-    ResourceKind,
     ResourceSpec,
     State,
     WriteContext,
-    problems_by_type,
 )
 from flexplan.resources.fields import (
     ChatServiceLookup,
     FlowRef,
-    Lookup,
-    ResourceRef,
     Sid,
     TaskChannelOrRef,
     Url,
     WorkflowOrRef,
     WorkspaceLookup,
-    is_sid,
     number_claim_key,
     web_chat_claim,
 )
-from flexplan.sensitive import looks_secret
+from flexplan.resources.table import (
+    Attr,
+    Block,
+    Table,
+    TableKind,
+    export_spec,
+    live_state,
+    referenced_sids,
+)
 
 if TYPE_CHECKING:
     from twilio.rest import Client  # a type only: kinds load without the SDK (validate)
 
 ChannelType = Literal["web", "sms", "facebook", "whatsapp", "line", "custom"]
 IntegrationType = Literal["studio", "external", "task"]
-
-# which integration fields each integration type uses
-_USED_BY: dict[str, set[str]] = {
-    "studio_flow": {"studio"},
-    "url": {"external"},
-    "retry_count": {"studio", "external"},
-    "workspace": {"task"},
-    "workflow": {"task"},
-    "channel": {"task"},
-    "timeout": {"task"},
-    "priority": {"task"},
-    "creation_on_message": {"task"},
-}
-_REQUIRED: dict[str, tuple[str, ...]] = {
-    "studio": ("studio_flow",),
-    "external": ("url",),
-    "task": ("workspace", "workflow"),
-}
-
 
 class Integration(BaseModel):
     """What handles a new conversation: a Studio flow, a webhook, or a TaskRouter task."""
@@ -155,38 +138,46 @@ class FlexFlowSpec(ResourceSpec):
 
 # The handlers a new Flex account starts with (compared ignoring case and surrounding space).
 DEFAULT_FLEX_FLOWS = frozenset({"flex messaging channel flow", "flex web channel flow"})
-# manifest integration field -> (API response key, SDK keyword)
-_INTEGRATION = {
-    "studio_flow": ("flow_sid", "integration_flow_sid"),
-    "url": ("url", "integration_url"),
-    "workspace": ("workspace_sid", "integration_workspace_sid"),
-    "workflow": ("workflow_sid", "integration_workflow_sid"),
-    "channel": ("channel", "integration_channel"),
-    "timeout": ("timeout", "integration_timeout"),
-    "priority": ("priority", "integration_priority"),
-    "creation_on_message": ("creation_on_message", "integration_creation_on_message"),
-    "retry_count": ("retry_count", "integration_retry_count"),
-}
-_TOP = ("friendly_name", "chat_service", "channel_type", "contact_identity", "enabled",
-        "long_lived", "janitor_enabled")  # fmt: skip
-_LOOKUP_FIELDS = ("workspace", "workflow", "channel")
+_TASK = frozenset({"task"})
+_REDIRECTS = frozenset({"studio", "external"})
 
 
-class FlexFlowKind(ResourceKind[FlexFlowSpec]):
+FIELDS: Table = (
+    Attr("friendly_name", always=True),
+    Attr("chat_service", "chat_service_sid", "lookup", "chat_service", always=True),
+    Attr("channel_type", always=True),
+    Attr("contact_identity"),
+    Attr("enabled", always=True),  # always: it decides what the flow claims
+    Attr("long_lived", default=False),
+    Attr("janitor_enabled", default=False),
+    Block("integration", "integration", types=("studio", "external", "task"),
+          noun="a {type} integration", fields=(
+        Attr("type", "integration_type", always=True),
+        Attr("studio_flow", "integration.flow_sid", "ref", "studio_flows",
+             used_by=frozenset({"studio"}), required_by=frozenset({"studio"})),
+        Attr("url", role="secret", used_by=frozenset({"external"}),
+             required_by=frozenset({"external"})),
+        Attr("workspace", "integration.workspace_sid", "lookup", "workspace",
+             used_by=_TASK, required_by=_TASK),
+        Attr("workflow", "integration.workflow_sid", "lookup", "workflow", scope="workspace",
+             used_by=_TASK, required_by=_TASK),
+        Attr("channel", role="lookup", target="task_channel", scope="workspace",
+             default="default", used_by=_TASK),
+        Attr("timeout", default=86400, used_by=_TASK),
+        Attr("priority", default=0, used_by=_TASK),
+        Attr("creation_on_message", default=False, used_by=_TASK),
+        Attr("retry_count", default=3, used_by=_REDIRECTS),
+    )),
+)  # fmt: skip
+
+
+class FlexFlowKind(TableKind[FlexFlowSpec]):
     section: ClassVar[str] = "flex_flows"
     address: ClassVar[str] = "flex_flow"
     title: ClassVar[str] = "Flex Flow"
     spec_model = FlexFlowSpec
     rank: ClassVar[int] = 20
-
-    def references(self, spec: FlexFlowSpec) -> Sequence[Reference]:
-        integration = spec.integration
-        refs = [(f, getattr(integration, f, None)) for f in ("studio_flow", "workflow", "channel")]
-        return [
-            Reference(ref.section, ref.name, ("integration", field))
-            for field, ref in refs
-            if isinstance(ref, ResourceRef) and ref.name is not None
-        ]
+    fields: ClassVar[Table] = FIELDS
 
     def claims(self, name: str, spec: FlexFlowSpec) -> Sequence[Claim]:
         if spec.state == "absent":
@@ -196,14 +187,12 @@ class FlexFlowKind(ResourceKind[FlexFlowSpec]):
     def check(self, name: str, spec: FlexFlowSpec) -> Iterable[Problem]:
         if spec.state == "absent":
             return []
-        problems = [
+        missing = [
             Problem(f"a Flex Flow needs {field}", (), f"add {field}: to '{name}'")
             for field in ("chat_service", "channel_type")
             if getattr(spec, field) is None
         ]
-        if spec.integration is not None:
-            problems.extend(_check_integration(spec.integration))
-        return problems
+        return missing + list(super().check(name, spec))
 
     def natural_key(self, name: str, spec: FlexFlowSpec) -> tuple[Any, ...]:
         return (spec.friendly_name,)
@@ -211,42 +200,21 @@ class FlexFlowKind(ResourceKind[FlexFlowSpec]):
     def display(self, spec: FlexFlowSpec, name: str) -> str:
         return spec.friendly_name
 
-    def lookups(self, spec: FlexFlowSpec) -> Sequence[Lookup]:
-        found: list[Any] = [spec.chat_service] if spec.chat_service else []
-        integration = spec.integration
-        if integration is not None:
-            found += [
-                _scoped(integration, f)
-                for f in _LOOKUP_FIELDS
-                if isinstance(getattr(integration, f), Lookup)  # not a managed one
-            ]
-        return found
-
-    def read(self, ctx: ReadContext, specs: Sequence[tuple[str, FlexFlowSpec]]) -> list[LiveObject]:
-        return [
-            to_live(to_dict(f)) for f in ctx.client.flex_api.v1.flex_flow.stream(page_size=1000)
-        ]
-
-    def desired_state(self, name: str, spec: FlexFlowSpec, resolver: Resolver) -> State:
-        state: dict[str, Any] = {}
-        for field in _TOP:
-            value = getattr(spec, field, None)
-            if value is not None:
-                state[field] = resolver.lookup(value) if field == "chat_service" else value
-        integration = spec.integration
-        if integration is not None:
-            state["integration"] = _desired_integration(integration, resolver)
-        return state
+    def read(
+        self, ctx: ReadContext, specs: Sequence[tuple[str, FlexFlowSpec]]
+    ) -> list[LiveObject]:
+        flows = ctx.client.flex_api.v1.flex_flow.stream(page_size=1000)
+        return [to_live(to_dict(f)) for f in flows]
 
     def create(self, client: Client, desired: State, ctx: WriteContext) -> LiveObject:
-        return to_live(to_dict(client.flex_api.v1.flex_flow.create(**_arguments(desired))))
+        args = self.arguments(desired, create=True)
+        return to_live(to_dict(client.flex_api.v1.flex_flow.create(**args)))
 
     def update(
         self, client: Client, live: LiveObject, desired: State, ctx: WriteContext
     ) -> LiveObject:
-        return to_live(
-            to_dict(client.flex_api.v1.flex_flow(live.sid).update(**_arguments(desired)))
-        )
+        args = self.arguments(desired, create=False)
+        return to_live(to_dict(client.flex_api.v1.flex_flow(live.sid).update(**args)))
 
     def delete(self, client: Client, live: LiveObject, ctx: WriteContext) -> None:
         client.flex_api.v1.flex_flow(live.sid).delete()
@@ -256,112 +224,14 @@ class FlexFlowKind(ResourceKind[FlexFlowSpec]):
         return {"enabled": False}
 
     def export(self, name: str, live: LiveObject, names: ExportNames) -> Exported | None:
-        raw, where = live.raw, f"flex_flows.{name}"
-        spec: dict[str, Any] = {
-            "friendly_name": raw.get("friendly_name"),
-            "chat_service": names.lookup("chat_service", raw.get("chat_service_sid")),
-            "channel_type": raw.get("channel_type"),
-        }
-        if raw.get("contact_identity"):
-            spec["contact_identity"] = raw["contact_identity"]
-        spec["enabled"] = bool(raw.get("enabled"))  # always: it decides what the flow claims
-        for field in ("long_lived", "janitor_enabled"):
-            if raw.get(field):  # Twilio's default: false
-                spec[field] = True
-        integration = _export_integration(raw, where, names)
-        if integration is not None:
-            spec["integration"] = integration
-        return Exported(spec)
-
-
-# Twilio's defaults for integration fields: left out of an export
-_INTEGRATION_DEFAULTS: dict[str, Any] = {
-    "retry_count": 3, "channel": "default", "timeout": 86400, "priority": 0,
-    "creation_on_message": False,
-}  # fmt: skip
-
-
-def _export_integration(raw: dict[str, Any], where: str, names: ExportNames) -> Any:
-    kind = raw.get("integration_type")
-    if kind not in _REQUIRED:
-        return None
-    given = raw.get("integration") or {}
-    out: dict[str, Any] = {"type": kind}
-    workspace = given.get("workspace_sid")
-    for field, (key, _) in _INTEGRATION.items():
-        value = given.get(key)
-        unused = kind not in _USED_BY[field] or value is None
-        if unused or _INTEGRATION_DEFAULTS.get(field) == value:
-            continue
-        if field == "studio_flow":
-            value = names.ref("studio_flows", value)
-        elif isinstance(value, str) and looks_secret(value, key=field):
-            value = names.secret(f"{where}.integration.{field}", value)
-        elif field in ("workspace", "workflow"):
-            value = names.lookup(field, value, workspace_sid=workspace)
-        elif field == "channel" and is_sid(str(value), "TC"):  # an account may answer the SID
-            value = names.lookup("task_channel", value, workspace_sid=workspace)
-        out[field] = value
-    return out
-
-
-def _check_integration(integration: Integration) -> Iterable[Problem]:
-    kind = integration.type
-    yield from problems_by_type(
-        integration, kind, required=_REQUIRED, used_by=_USED_BY,
-        section="integration", noun=f"a {kind} integration",
-    )  # fmt: skip
-
-
-def _scoped(integration: Any, field: str) -> Any:
-    """Workflow and task channel look-ups are searched in the integration's workspace."""
-    lookup = getattr(integration, field)
-    if field in ("workflow", "channel") and lookup.workspace is None and integration.workspace:
-        return type(lookup)(lookup.kind, lookup.by, lookup.value, integration.workspace)
-    return lookup
-
-
-def _desired_integration(integration: Any, resolver: Any) -> dict[str, Any]:
-    state: dict[str, Any] = {"type": integration.type}
-    for field in _INTEGRATION:
-        value = getattr(integration, field, None)
-        if value is None:
-            continue
-        if isinstance(value, ResourceRef):  # a managed flow, workflow or task channel
-            state[field] = resolver.ref(value)
-        elif field in _LOOKUP_FIELDS:  # a Named SID: equal to the name Twilio may echo
-            state[field] = resolver.lookup(_scoped(integration, field))
-        else:
-            state[field] = value
-    return state
-
-
-def _arguments(desired: dict[str, Any]) -> dict[str, Any]:
-    args = {
-        "friendly_name": desired.get("friendly_name"),
-        "chat_service_sid": desired.get("chat_service"),
-        "channel_type": desired.get("channel_type"),
-        "contact_identity": desired.get("contact_identity"),
-        "enabled": desired.get("enabled"),
-        "long_lived": desired.get("long_lived"),
-        "janitor_enabled": desired.get("janitor_enabled"),
-    }
-    integration = desired.get("integration") or {}
-    args["integration_type"] = integration.get("type")
-    for field, (_, keyword) in _INTEGRATION.items():
-        args[keyword] = integration.get(field)
-    return drop_none(args)
+        return Exported(export_spec(FIELDS, live.raw, f"flex_flows.{name}", names))
 
 
 def to_live(raw: dict[str, Any]) -> LiveObject:
-    integration_raw = raw.get("integration") or {}
-    integration = {"type": raw.get("integration_type")}
-    for field, (key, _) in _INTEGRATION.items():
-        integration[field] = integration_raw.get(key)
-    state = {field: raw.get(field) for field in _TOP if field != "chat_service"}
-    state["chat_service"] = raw.get("chat_service_sid")
-    state["integration"] = integration
-    refs = {v for v in (integration.get("studio_flow"), raw.get("chat_service_sid")) if v}
+    state = live_state(FIELDS, raw)
+    # the order plans have always shown a live flow in: chat_service after the flags
+    state["chat_service"] = state.pop("chat_service")
+    state["integration"] = state.pop("integration")
     return LiveObject(
         key=(raw.get("friendly_name"),),
         sid=raw.get("sid"),
@@ -376,7 +246,7 @@ def to_live(raw: dict[str, Any]) -> LiveObject:
                 state.get("friendly_name"),
             )
         ),
-        referenced_sids=frozenset(refs),
+        referenced_sids=referenced_sids(FIELDS, state),
         is_default=str(raw.get("friendly_name") or "").strip().casefold() in DEFAULT_FLEX_FLOWS,
     )
 

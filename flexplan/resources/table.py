@@ -1,0 +1,351 @@
+"""A resource kind's fields as one declarative table, and the generic code it drives.
+
+Each ``Attr`` (one manifest field) says where a manifest field lives in the API object (``api``, a
+dotted path), which SDK keyword writes it (``sdk``), what it holds (``role``),
+Twilio's default (``default``, left out of an export) and, inside a typed
+``Block`` (a Flex Flow's ``integration``, an address's ``auto_creation``), which
+of the block's types use or require it. From the table alone come a kind's
+desired state, the normal form of a live object, the SDK arguments of a write,
+the exported entry, ``references()``, ``lookups()``, the referenced SIDs and the
+per-type rules of a block. ``TableKind`` wires them into the kind contract; a kind
+module adds only what is its own (claims, reading and writing its API).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel
+
+from flexplan.plantypes import Problem, Reference, Requirement
+from flexplan.resources.base import (
+    ExportNames,
+    Resolver,
+    ResourceKind,
+    SpecT,
+    State,
+    problems_by_type,
+)
+from flexplan.resources.fields import LOOKUP_PREFIX, Lookup, ResourceRef, is_sid, size_text
+from flexplan.sensitive import looks_secret
+
+Role = Literal["plain", "ref", "lookup", "secret", "sorted", "size"]
+
+
+class _NoDefault:
+    def __repr__(self) -> str:
+        return "NO_DEFAULT"
+
+
+NO_DEFAULT: Any = _NoDefault()
+
+
+@dataclass(frozen=True)
+class Attr:
+    """One manifest field.
+
+    ``role``: ``plain``; ``ref``, the local name (or SID) of a managed resource of
+    section ``target``; ``lookup``, a read-only account object of look-up type
+    ``target``, searched in the look-up of the sibling field ``scope`` when it has
+    none of its own; ``secret``, a value that may carry a credential (an export
+    writes ``${env:…}`` for it); ``sorted``, a list whose order means nothing;
+    ``size``, a number of bytes.
+    """
+
+    name: str
+    api: str = ""  # dotted path in the API object; default: the block's path + name
+    role: Role = "plain"
+    target: str = ""
+    scope: str | None = None
+    default: Any = NO_DEFAULT  # Twilio's default: an export leaves it out
+    used_by: frozenset[str] | None = None  # the block types that use it (None: every type)
+    required_by: frozenset[str] = frozenset()  # the block types that need it
+    create_only: bool = False  # sent only when created: a change replaces the resource
+    always: bool = False  # exported even when it is the default (or empty)
+    sdk: str = ""  # SDK keyword; default: the API path with "_" for "."
+    needs: Requirement | None = None  # ref: what the target must provide
+
+    @property
+    def path(self) -> str:
+        """Where the field lives in the API object."""
+        return self.api or self.name
+
+    def keyword(self) -> str:
+        return self.sdk or self.path.replace(".", "_")
+
+
+@dataclass(frozen=True)
+class Block:
+    """A nested manifest mapping; ``types`` are the values of its ``type`` field, when
+    the block is typed (which of its fields apply depends on the type)."""
+
+    name: str
+    api: str
+    fields: tuple[Attr, ...]
+    types: tuple[str, ...] = ()
+    noun: str = "{type}"  # how problems name the block of one type: "a {type} integration"
+
+    def __post_init__(self) -> None:
+        placed = tuple(f if f.api else _at(f, f"{self.api}.{f.name}") for f in self.fields)
+        object.__setattr__(self, "fields", placed)
+
+    @property
+    def type_field(self) -> Attr | None:
+        return next((f for f in self.fields if f.name == "type"), None) if self.types else None
+
+
+def _at(field: Attr, api: str) -> Attr:
+    return Attr(**{**field.__dict__, "api": api})
+
+
+Table = tuple[Attr | Block, ...]
+
+
+def get_path(raw: Mapping[str, Any], path: str) -> Any:
+    value: Any = raw
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, Mapping) else None
+    return value
+
+
+def _fields(table: Table) -> Iterator[tuple[Block | None, Attr]]:
+    for element in table:
+        if isinstance(element, Block):
+            yield from ((element, f) for f in element.fields)
+        else:
+            yield None, element
+
+
+def _value_of(spec: BaseModel, block: Block | None, field: Attr) -> Any:
+    holder = getattr(spec, block.name) if block else spec
+    return getattr(holder, field.name) if holder is not None else None
+
+
+def _scoped(holder: BaseModel, field: Attr, lookup: Lookup) -> Lookup:
+    """A look-up without a scope of its own is searched in its sibling's (workspace)."""
+    scope = getattr(holder, field.scope) if field.scope else None
+    if scope is None or lookup.workspace is not None:
+        return lookup
+    return Lookup(lookup.kind, lookup.by, lookup.value, scope)
+
+
+# -- validate -------------------------------------------------------------------------
+
+
+def references(table: Table, spec: BaseModel) -> list[Reference]:
+    found = []
+    for block, field in _fields(table):
+        value = _value_of(spec, block, field)
+        # a look-up field may name a managed resource instead ({workflows: NAME})
+        if isinstance(value, ResourceRef) and value.name is not None:
+            path = (block.name, field.name) if block else (field.name,)
+            found.append(Reference(value.section, value.name, path, needs=field.needs))
+    return found
+
+
+def lookups(table: Table, spec: BaseModel) -> list[Lookup]:
+    found = []
+    for block, field in _fields(table):
+        value = _value_of(spec, block, field)
+        if field.role == "lookup" and isinstance(value, Lookup):
+            holder = getattr(spec, block.name) if block else spec
+            found.append(_scoped(holder, field, value))
+    return found
+
+
+def block_problems(table: Table, spec: BaseModel) -> Iterator[Problem]:
+    """Each typed block's rules: the fields its type requires, none its type does not use."""
+    for block in (e for e in table if isinstance(e, Block) and e.types):
+        value = getattr(spec, block.name)
+        kind = getattr(value, "type", None) if value is not None else None
+        if kind is None:
+            continue
+        required = {t: [f.name for f in block.fields if t in f.required_by] for t in block.types}
+        used_by = {f.name: set(f.used_by) for f in block.fields if f.used_by is not None}
+        yield from problems_by_type(
+            value, kind, required=required, used_by=used_by,
+            section=block.name, noun=block.noun.format(type=kind),
+        )  # fmt: skip
+
+
+# -- plan -----------------------------------------------------------------------------
+
+
+def _resolved(holder: BaseModel, field: Attr, value: Any, resolver: Resolver) -> Any:
+    if isinstance(value, ResourceRef):  # a managed resource: its SID, or Unknown
+        return resolver.ref(value)
+    if field.role == "lookup":  # a Named SID: equal to the name Twilio may echo
+        return resolver.lookup(_scoped(holder, field, value))
+    if field.role == "sorted":
+        return sorted(value)
+    if isinstance(value, BaseModel):
+        return value.model_dump(exclude_none=True)
+    return value
+
+
+def desired_state(table: Table, spec: BaseModel, resolver: Resolver) -> State:
+    """The fields ``spec`` sets, in manifest terms, references and look-ups resolved."""
+    state: State = {}
+    for element in table:
+        if isinstance(element, Block):
+            holder = getattr(spec, element.name)
+            if holder is not None:
+                state[element.name] = {
+                    f.name: _resolved(holder, f, getattr(holder, f.name), resolver)
+                    for f in element.fields
+                    if getattr(holder, f.name) is not None
+                }
+        elif (value := getattr(spec, element.name)) is not None:
+            state[element.name] = _resolved(spec, element, value, resolver)
+    return state
+
+
+def _normal(field: Attr, value: Any) -> Any:
+    return sorted(value) if field.role == "sorted" and isinstance(value, list) else value
+
+
+def live_state(table: Table, raw: Mapping[str, Any]) -> State:
+    """Every field of the table as the API object holds it (``None`` when absent)."""
+    state: State = {}
+    for element in table:
+        if isinstance(element, Block):
+            state[element.name] = {
+                f.name: _normal(f, get_path(raw, f.path)) for f in element.fields
+            }
+        else:
+            state[element.name] = _normal(element, get_path(raw, element.path))
+    return state
+
+
+def referenced_sids(table: Table, state: Mapping[str, Any]) -> frozenset[str]:
+    """The SIDs a live object points at: its references and look-ups."""
+    found = set()
+    for block, field in _fields(table):
+        holder = state.get(block.name) if block else state
+        value = holder.get(field.name) if isinstance(holder, Mapping) else None
+        if not isinstance(value, str) or not value:
+            continue
+        if field.role == "ref" or (
+            field.role == "lookup" and is_sid(value, LOOKUP_PREFIX[field.target])
+        ):
+            found.add(value)
+    return frozenset(found)
+
+
+def sdk_arguments(table: Table, desired: Mapping[str, Any], *, create: bool) -> dict[str, Any]:
+    """Keyword arguments of the SDK's create (or update) for the desired state."""
+    args: dict[str, Any] = {}
+    for block, field in _fields(table):
+        if field.create_only and not create:
+            continue
+        holder = (desired.get(block.name) or {}) if block else desired
+        value = holder.get(field.name)
+        if value is not None:
+            args[field.keyword()] = value
+    return args
+
+
+def create_only(table: Table) -> frozenset[str]:
+    return frozenset(f.name for b, f in _fields(table) if b is None and f.create_only)
+
+
+# -- export ---------------------------------------------------------------------------
+
+
+def _exported(
+    field: Attr, value: Any, where: str, names: ExportNames, raw: Mapping[str, Any],
+    siblings: Sequence[Attr],
+) -> Any:  # fmt: skip
+    if field.role == "ref":
+        return names.ref(field.target, value)
+    if field.role == "lookup":
+        if not isinstance(value, str) or not is_sid(value, LOOKUP_PREFIX[field.target]):
+            return value  # an account may answer a name (a task channel's unique name)
+        scope = next((f for f in siblings if f.name == field.scope), None)
+        scope_sid = get_path(raw, scope.path) if scope else None
+        return names.lookup(field.target, value, workspace_sid=scope_sid)
+    if field.role == "size" and isinstance(value, int) and not isinstance(value, bool):
+        return size_text(value)
+    if field.role == "secret" and isinstance(value, str) and looks_secret(value, key=field.name):
+        return names.secret(f"{where}.{field.name}", value)
+    return value
+
+
+def _is_default(field: Attr, value: Any) -> bool:
+    return field.default is not NO_DEFAULT and field.default == value
+
+
+def _export_field(field: Attr, value: Any) -> bool:
+    return field.always or (value not in (None, "") and not _is_default(field, value))
+
+
+def _export_block(block: Block, raw: Mapping[str, Any], where: str, names: ExportNames) -> Any:
+    """The block's non-default fields of its type, or ``None``: nothing but defaults."""
+    type_field = block.type_field
+    kind = None
+    if type_field is not None:
+        kind = get_path(raw, type_field.path)
+        if kind is None and type_field.default is not NO_DEFAULT:
+            kind = type_field.default
+        if kind not in block.types:
+            return None
+    elif not isinstance(get_path(raw, block.api), Mapping):
+        return None
+    given: list[tuple[Attr, Any]] = []
+    for field in block.fields:
+        value = get_path(raw, field.path)
+        unused = field.used_by is not None and kind not in field.used_by
+        if value is not None and not unused:
+            given.append((field, value))
+    if type_field is not None and all(_is_default(f, v) for f, v in given):
+        return None
+    return {
+        f.name: _exported(f, v, f"{where}.{block.name}", names, raw, block.fields)
+        for f, v in given
+        if f.always or not _is_default(f, v)
+    }
+
+
+def export_spec(table: Table, raw: Mapping[str, Any], where: str, names: ExportNames) -> State:
+    """The manifest entry for the API object ``raw``: what differs from Twilio's defaults."""
+    spec: State = {}
+    top = [e for e in table if isinstance(e, Attr)]
+    for element in table:
+        if isinstance(element, Block):
+            block = _export_block(element, raw, where, names)
+            if block is not None:
+                spec[element.name] = block
+            continue
+        value = get_path(raw, element.path)
+        if _export_field(element, value):
+            spec[element.name] = _exported(element, value, where, names, raw, top)
+    return spec
+
+
+class TableKind(ResourceKind[SpecT]):
+    """A kind whose fields are one ``fields`` table: the contract's field-by-field parts
+    come from it."""
+
+    fields: ClassVar[Table]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "fields" in cls.__dict__:
+            cls.replace_fields = create_only(cls.fields)
+
+    def references(self, spec: SpecT) -> Sequence[Reference]:
+        return references(self.fields, spec)
+
+    def lookups(self, spec: SpecT) -> Sequence[Lookup]:
+        return lookups(self.fields, spec)
+
+    def check(self, name: str, spec: SpecT) -> Iterable[Problem]:
+        return [] if spec.state == "absent" else list(block_problems(self.fields, spec))
+
+    def desired_state(self, name: str, spec: SpecT, resolver: Resolver) -> State:
+        return desired_state(self.fields, spec, resolver)
+
+    def arguments(self, desired: Mapping[str, Any], *, create: bool) -> dict[str, Any]:
+        return sdk_arguments(self.fields, desired, create=create)
