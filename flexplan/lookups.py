@@ -10,11 +10,12 @@ plan shows both, ``chat (TC…)``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from flexplan.plantypes import Named
 from flexplan.resources.fields import LOOKUP_TITLE, Lookup
+from flexplan.resources.lookup_types import LOOKUP_TYPES, SCOPED, Candidate
 
 
 class LookupError_(Exception):
@@ -27,42 +28,11 @@ class LookupError_(Exception):
         self.failures = unique
 
 
-Candidate = tuple[str, str]  # (sid, name)
+_ACCOUNT_TYPES = [name for name, t in LOOKUP_TYPES.items() if t.scope is None]
 
 
-def _chat_services(client: Any) -> list[Candidate]:
-    return [(s.sid, s.friendly_name) for s in client.chat.v2.services.stream(page_size=100)]
-
-
-def _conversation_services(client: Any) -> list[Candidate]:
-    services = client.conversations.v1.services.stream(page_size=100)
-    return [(s.sid, s.friendly_name) for s in services]
-
-
-def _workspaces(client: Any) -> list[Candidate]:
-    spaces = client.taskrouter.v1.workspaces.stream(page_size=1000)
-    return [(w.sid, w.friendly_name) for w in spaces]
-
-
-def _workflows(client: Any, workspace_sid: str) -> list[Candidate]:
-    flows = client.taskrouter.v1.workspaces(workspace_sid).workflows.stream(page_size=1000)
-    return [(w.sid, w.friendly_name) for w in flows]
-
-
-def _task_channels(client: Any, workspace_sid: str) -> list[Candidate]:
-    channels = client.taskrouter.v1.workspaces(workspace_sid).task_channels.stream(page_size=1000)
-    return [(c.sid, c.unique_name) for c in channels]
-
-
-_ACCOUNT_LISTS: dict[str, Callable[[Any], list[Candidate]]] = {
-    "chat_service": _chat_services,
-    "conversation_service": _conversation_services,
-    "workspace": _workspaces,
-}
-_WORKSPACE_LISTS: dict[str, Callable[[Any, str], list[Candidate]]] = {
-    "workflow": _workflows,
-    "task_channel": _task_channels,
-}
+def _list(client: Any, kind: str, scope: str) -> list[Candidate]:
+    return LOOKUP_TYPES[kind].lister(client, scope)
 
 
 def resolve_lookups(ctx: Any, lookups: Sequence[Lookup]) -> dict[Lookup, str]:
@@ -78,12 +48,12 @@ class _Resolution:
         self.failures: list[tuple[Lookup, str, str | None]] = []
 
     def run(self, lookups: Sequence[Lookup]) -> dict[Lookup, str]:
-        workspace_kinds = [k for k in _ACCOUNT_LISTS if any(_needs(item, k) for item in lookups)]
+        workspace_kinds = [k for k in _ACCOUNT_TYPES if any(_needs(item, k) for item in lookups)]
         self._fetch([(kind, "") for kind in workspace_kinds])
         resolved: dict[Lookup, str] = {}
         scoped: list[tuple[Lookup, str]] = []
         for lookup in lookups:
-            if lookup.kind in _ACCOUNT_LISTS:
+            if lookup.kind not in SCOPED:
                 self._settle(lookup, "", resolved)
             else:
                 workspace = self._workspace_of(lookup)
@@ -99,9 +69,7 @@ class _Resolution:
     def _fetch(self, keys: list[tuple[str, str]]) -> None:
         def one(key: tuple[str, str]) -> tuple[tuple[str, str], list[Candidate]]:
             kind, scope = key
-            client = self.ctx.client
-            found = _WORKSPACE_LISTS[kind](client, scope) if scope else _ACCOUNT_LISTS[kind](client)
-            return key, found
+            return key, _list(self.ctx.client, kind, scope)
 
         for key, found in self.ctx.map(one, [k for k in keys if k not in self.lists]):
             self.lists[key] = found
@@ -167,15 +135,15 @@ class _Resolution:
 def _needs(lookup: Lookup, kind: str) -> bool:
     if lookup.kind == kind:
         return True
-    return kind == "workspace" and lookup.kind in _WORKSPACE_LISTS
+    return kind == "workspace" and lookup.kind in SCOPED
 
 
 def read_candidates(ctx: Any) -> dict[tuple[str, str], list[Candidate]]:
     """Every look-up list of the account, by (kind, workspace SID or ""): for export."""
-    kinds = list(_ACCOUNT_LISTS)
-    found = ctx.map(lambda kind: _ACCOUNT_LISTS[kind](ctx.client), kinds)
+    kinds = _ACCOUNT_TYPES
+    found = ctx.map(lambda kind: _list(ctx.client, kind, ""), kinds)
     lists = {(kind, ""): items for kind, items in zip(kinds, found, strict=True)}
-    keys = [(kind, sid) for sid, _ in lists[("workspace", "")] for kind in _WORKSPACE_LISTS]
-    scoped = ctx.map(lambda key: _WORKSPACE_LISTS[key[0]](ctx.client, key[1]), keys)
+    keys = [(kind, sid) for sid, _ in lists[("workspace", "")] for kind in SCOPED]
+    scoped = ctx.map(lambda key: _list(ctx.client, *key), keys)
     lists.update(zip(keys, scoped, strict=True))
     return lists

@@ -17,14 +17,11 @@ from pathlib import Path
 
 import pytest
 
+from flexplan.resources import KINDS
+
 PACKAGE = Path(__file__).resolve().parents[1] / "flexplan"
-KIND_MODULES = {
-    f"flexplan.resources.{p.stem}"
-    for p in (PACKAGE / "resources").iterdir()
-    if (p.suffix == ".py" or (p / "__init__.py").exists())
-    and not p.stem.startswith("_")
-    and p.stem not in ("base", "fields")
-}
+# the module (Studio: the package) of every registered kind
+KIND_MODULES = {".".join(type(kind).__module__.split(".")[:3]) for kind in KINDS}
 
 
 def _module_name(path: Path) -> str:

@@ -39,6 +39,7 @@ from flexplan.redact import register_secret
 from flexplan.resources._sdk import api_failure
 from flexplan.resources.base import AnyKind
 from flexplan.resources.fields import LOOKUP_TITLE
+from flexplan.resources.lookup_types import LOOKUP_TYPES, SCOPED
 
 MANIFEST = "flexplan.yaml"
 Candidate = tuple[str, str]  # (sid, name)
@@ -204,7 +205,7 @@ class _Names:
     def lookup(self, kind: str, sid: str | None, *, workspace_sid: str | None = None) -> Any:
         if not sid:
             return sid
-        scope = (workspace_sid or "") if kind in ("workflow", "task_channel") else ""
+        scope = (workspace_sid or "") if kind in SCOPED else ""
         found = self._unique_name(kind, scope, sid)
         if found is None and not any(s == sid for s, _ in self.candidates.get((kind, scope), [])):
             self.result.warnings.append(
@@ -214,7 +215,7 @@ class _Names:
         return found or sid
 
     def lookup_var(self, sid: str) -> Any | None:
-        kind = {"WW": "workflow", "TC": "task_channel"}.get(sid[:2])
+        kind = next((k for k in SCOPED if LOOKUP_TYPES[k].prefix == sid[:2]), None)
         if kind is None:
             return None
         spaces = self.candidates.get(("workspace", ""), [])

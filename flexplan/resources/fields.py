@@ -34,6 +34,7 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import PydanticCustomError, core_schema
 
 from flexplan.plantypes import Claim
+from flexplan.resources.lookup_types import LOOKUP_TYPES, SCOPED
 
 SID_HEX = "[0-9a-fA-F]{32}"
 LOCAL_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -254,20 +255,8 @@ FlowRef = Annotated[ResourceRef, Ref("studio_flows", "FW", "Studio flow")]
 
 # -- look-ups of read-only account objects --------------------------------------------
 
-LOOKUP_PREFIX: dict[str, str] = {
-    "chat_service": "IS",
-    "conversation_service": "IS",
-    "workspace": "WS",
-    "workflow": "WW",
-    "task_channel": "TC",
-}
-LOOKUP_TITLE: dict[str, str] = {
-    "chat_service": "Chat service",
-    "conversation_service": "Conversations service",
-    "workspace": "TaskRouter workspace",
-    "workflow": "TaskRouter workflow",
-    "task_channel": "TaskRouter task channel",
-}
+LOOKUP_PREFIX: dict[str, str] = {name: t.prefix for name, t in LOOKUP_TYPES.items()}
+LOOKUP_TITLE: dict[str, str] = {name: t.title for name, t in LOOKUP_TYPES.items()}
 
 
 @dataclass(frozen=True)
@@ -312,7 +301,7 @@ def make_lookup(kind: str, value: Any) -> Lookup:
             title=title,
             prefix=prefix,
         )
-    return Lookup(kind, "unique_name" if kind == "task_channel" else "friendly_name", value)
+    return Lookup(kind, LOOKUP_TYPES[kind].by, value)
 
 
 @dataclass(frozen=True)
@@ -328,8 +317,8 @@ class LookupOf(_Field):
         return str(value)
 
     def schema(self) -> dict[str, Any]:
-        by = "unique name" if self.kind == "task_channel" else "friendly name"
-        title, prefix = LOOKUP_TITLE[self.kind], LOOKUP_PREFIX[self.kind]
+        by, title, prefix = (LOOKUP_TYPES[self.kind].by_words, LOOKUP_TITLE[self.kind],
+                             LOOKUP_PREFIX[self.kind])  # fmt: skip
         return {
             "type": "string",
             "minLength": 1,
@@ -359,7 +348,7 @@ def parse_lookup_mapping(value: Mapping[str, Any]) -> Lookup:
     kind = kinds[0]
     lookup = make_lookup(kind, value[kind])
     if kind != "workspace" and "workspace" in value:
-        if kind not in ("workflow", "task_channel"):
+        if kind not in SCOPED:
             raise _fail("lookup_mapping", "only a workflow or task_channel look-up takes workspace")
         ws = make_lookup("workspace", value["workspace"])
         lookup = Lookup(lookup.kind, lookup.by, lookup.value, ws)
@@ -447,7 +436,7 @@ _LOOKUP_OBJECT_SCHEMA = {
             "type": "string",
             "minLength": 1,
             "description": f"{LOOKUP_TITLE[k]}: its "
-            f"{'unique name' if k == 'task_channel' else 'friendly name'} or SID "
+            f"{LOOKUP_TYPES[k].by_words} or SID "
             f"({LOOKUP_PREFIX[k]}…), resolved to the SID at plan time"
             + (_WORKSPACE_NOTE if k == "workspace" else ""),
         }
