@@ -7,7 +7,7 @@ import itertools
 import re
 from typing import Any
 
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from flexplan.flowdiff import (
@@ -84,6 +84,7 @@ def test_added_and_removed_widgets_are_folded_with_their_properties() -> None:
 
 @given(st.text(max_size=80))
 def test_a_mermaid_label_is_inert_whatever_the_name(name: str) -> None:
+    assume(name != "b")  # widget names are unique in a flow; "b" is the other node here
     label = label_text(name)
     assert re.fullmatch(r"(?:[A-Za-z0-9 _.,:/+=@-]|#\d+;)*", label), label
     graph = FlowGraph((GraphNode(name, name, "changed"), GraphNode("b", "t", "added")),
