@@ -183,7 +183,7 @@ def fill_placeholders(defn: Any, values: Mapping[str, Any]) -> Any:
     """
 
     if not values:
-        return defn  # nothing to fill: skip walking a large definition (plan time, design §9)
+        return defn  # nothing to fill: a large definition is not walked for nothing (plan CPU)
 
     def fill(text: str, _path: FieldPath) -> Any:
         if "${" not in text:
