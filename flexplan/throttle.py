@@ -12,14 +12,18 @@ One retry layer (``flexplan.twilio_client``) uses what is here:
   one client. ``--parallelism`` is its ceiling (``PARALLELISM``). With
   ``adaptive`` on (the default) the window starts at ``FIRST_WINDOW`` and
   finds the account's limit by itself, as TCP does: it doubles every window of
-  successes (slow start) until the first 429 or the ceiling, and from the
+  successes while requests wait for it (slow start) until the first 429 or the
+  ceiling, and from the
   first 429 on it is additive-increase / multiplicative-decrease, as the AWS
   SDKs' adaptive retry mode: a 429 cuts the window to 0.7 of itself (at most
   once per window: requests sent before the last cut do not cut again), every
   success grows it by 1 / window (so by one request per window of successes),
-  back up to the ceiling. Twilio answers 429 (error 20429) when an account
-  exceeds its concurrency limit and asks clients to throttle the number of
-  concurrent requests (https://www.twilio.com/docs/api/errors/20429). A
+  back up to the ceiling; but below the number of requests in flight that a
+  refused one was sent with (the account's limit, as its 429s tell it), where
+  it stays for ``PATIENCE`` windows of successes before it tries one more.
+  Twilio answers 429 (error 20429) when an account exceeds its concurrency
+  limit and asks clients to throttle the number of concurrent requests
+  (https://www.twilio.com/docs/api/errors/20429). A
   waiting request of a list (a chain of pages, where each page waits for the
   one before) is let in before waiting single requests, so that the longest
   chain is never stuck behind requests that could go at any time.
@@ -62,6 +66,7 @@ class Parallelism:
 
 PARALLELISM = Parallelism()
 FIRST_WINDOW = 10  # where slow start begins: what most accounts allow at once, safely
+PATIENCE = 3  # windows of successes at the account's limit before trying one request more
 LIST_PAGE = 0  # the priority of a list page: before any waiting single request
 SINGLE = 1
 
@@ -93,7 +98,10 @@ class RequestGate:
         self.adaptive = adaptive
         self.window = float(min(self.ceiling, max(1, first_window)) if adaptive else self.ceiling)
         self.slow_start = adaptive and self.window < self.ceiling
+        self.limit = self.ceiling  # what the account allows, as far as its 429s have told
+        self._at_limit = 0  # successes since the window reached ``limit``
         self.in_flight = 0
+        self._sent = threading.local()  # per request thread: in flight when it was sent
         self.cuts = 0
         self.lowest = self.window
         self.highest = self.window
@@ -115,6 +123,7 @@ class RequestGate:
                 self._changed.wait()
             heapq.heappop(self._waiting)
             self.in_flight += 1
+            self._sent.with_in_flight = self.in_flight
             if self._waiting:
                 self._changed.notify_all()  # the next in line may fit too
             return self._generation
@@ -125,15 +134,34 @@ class RequestGate:
             self.in_flight -= 1
             if self.adaptive and throttled and generation == self._generation:
                 self.window = max(1.0, self.window * DECREASE)
-                self.lowest = min(self.lowest, self.window)
                 self.slow_start = False
                 self._generation += 1
                 self.cuts += 1
+            if self.adaptive and throttled:
+                self._learn_limit(getattr(self._sent, "with_in_flight", self.ceiling))
+                self.lowest = min(self.lowest, self.window)
             elif self.adaptive and succeeded and self.window < self.ceiling:
-                growth = 1.0 if self.slow_start else 1.0 / self.window
-                self.window = min(float(self.ceiling), self.window + growth)
-                self.highest = max(self.highest, self.window)
+                self._grow()
             self._changed.notify_all()
+
+    def _learn_limit(self, sent_with: int) -> None:
+        """A request refused while ``sent_with`` were in flight (itself included): the
+        account allows fewer, so the window never grows that far again in this run."""
+        self.limit = max(1, min(self.limit, sent_with - 1))
+        self.window = min(self.window, float(self.limit))
+        self._at_limit = 0
+
+    def _grow(self) -> None:
+        if self.slow_start and not self._waiting:
+            return  # a window no request waits for says nothing about the account's limit
+        if self.window >= self.limit:
+            self._at_limit += 1
+            if self._at_limit < PATIENCE * self.limit:
+                return
+            self.limit, self._at_limit = min(self.ceiling, self.limit + 1), 0
+        growth = 1.0 if self.slow_start else 1.0 / self.window
+        self.window = min(float(self.limit), self.window + growth)
+        self.highest = max(self.highest, self.window)
 
 
 class Deadline:

@@ -40,14 +40,14 @@ ADDRESSES = "/v1/Configuration/Addresses"
 
 def auto_creation(given: dict[str, Any]) -> dict[str, Any]:
     """The stored ``auto_creation`` object for the values given (response names)."""
-    kind = given.get("type") or "default"
-    if kind == "studio" and not given.get("studio_flow_sid"):
+    creation_type = given.get("type") or "default"
+    if creation_type == "studio" and not given.get("studio_flow_sid"):
         raise invalid("AutoCreation.StudioFlowSid is required when AutoCreation.Type is studio")
-    if kind == "webhook" and not given.get("webhook_url"):
+    if creation_type == "webhook" and not given.get("webhook_url"):
         raise invalid("AutoCreation.WebhookUrl is required when AutoCreation.Type is webhook")
     body: dict[str, Any] = {
         "enabled": bool(given.get("enabled", False)),
-        "type": kind,
+        "type": creation_type,
         "conversation_service_sid": given.get("conversation_service_sid"),
     }
     defaults: dict[str, Any] = {
@@ -55,7 +55,7 @@ def auto_creation(given: dict[str, Any]) -> dict[str, Any]:
         "webhook_filters": [],
         "studio_retry_count": 3,
     }
-    for key in AUTO_CREATION_KEYS[kind]:
+    for key in AUTO_CREATION_KEYS[creation_type]:
         body[key] = given.get(key, defaults.get(key))
     return body
 

@@ -84,15 +84,15 @@ def _address(req: Request) -> Body:
 
 
 def list_addresses(req: Request) -> Response:
-    kind = req.query.enum("Type", ADDRESS_TYPES)
+    address_type = req.query.enum("Type", ADDRESS_TYPES)
     page = page_of(
         req.query,
         req.store.listing("addresses"),
         base=url("conversations", ADDRESSES),
         key="address_configurations",
         max_size=50,
-        filters=[("Type", kind)] if kind else [],
-        keep=lambda address: kind is None or address["type"] == kind,
+        filters=[("Type", address_type)] if address_type else [],
+        keep=lambda address: address_type is None or address["type"] == address_type,
     )
     return Response(200, page)
 

@@ -42,21 +42,21 @@ INTEGRATION_DEFAULTS: dict[str, Any] = {
 }
 
 
-def _integration(kind: str, given: dict[str, Any]) -> dict[str, Any]:
+def _integration(integration_type: str, given: dict[str, Any]) -> dict[str, Any]:
     merged = {**INTEGRATION_DEFAULTS, **given}
     needed = {
         "studio": ("flow_sid",),
         "external": ("url",),
         "task": ("workspace_sid", "workflow_sid"),
     }
-    for key in needed[kind]:
+    for key in needed[integration_type]:
         if not merged.get(key):
             name = "Integration." + "".join(p.capitalize() for p in key.split("_"))
-            raise invalid(f"{name} is required when IntegrationType is {kind}")
+            raise invalid(f"{name} is required when IntegrationType is {integration_type}")
     retry = merged.get("retry_count")
     if not isinstance(retry, int) or not 0 <= retry <= 3:
         raise invalid(f"Integration.RetryCount must be between 0 and 3, got {retry}")
-    return {key: merged.get(key) for key in INTEGRATION_KEYS[kind]}
+    return {key: merged.get(key) for key in INTEGRATION_KEYS[integration_type]}
 
 
 def _check_conflict(store: AccountState, body: Body) -> None:
@@ -94,7 +94,7 @@ def _echoed_channel(store: AccountState, integration: dict[str, Any]) -> dict[st
 
 
 def flex_flow_body(store: AccountState, sid: str, fields: dict[str, Any], created: str) -> Body:
-    kind = fields.get("integration_type") or "studio"
+    integration_type = fields.get("integration_type") or "studio"
     fields = {**fields, "integration": _echoed_channel(store, fields.get("integration") or {})}
     return {
         "sid": sid,
@@ -106,8 +106,8 @@ def flex_flow_body(store: AccountState, sid: str, fields: dict[str, Any], create
         "channel_type": fields["channel_type"],
         "contact_identity": fields.get("contact_identity"),
         "enabled": bool(fields.get("enabled", False)),
-        "integration_type": kind,
-        "integration": _integration(kind, fields.get("integration") or {}),
+        "integration_type": integration_type,
+        "integration": _integration(integration_type, fields.get("integration") or {}),
         "long_lived": bool(fields.get("long_lived", False)),
         "janitor_enabled": bool(fields.get("janitor_enabled", False)),
         "url": url("flex-api", f"/v1/FlexFlows/{sid}"),
@@ -131,9 +131,9 @@ def create_flex_flow(store: AccountState, fields: dict[str, Any]) -> Body:
 def update_flex_flow(store: AccountState, current: Body, fields: dict[str, Any]) -> Body:
     """Validate and store new values of a Flex Flow (``fields`` use the response's names)."""
     merged = {**current, **{k: v for k, v in fields.items() if k != "integration"}}
-    kind = merged["integration_type"]
+    integration_type = merged["integration_type"]
     integration = {**(current["integration"] or {}), **fields.get("integration", {})}
-    merged["integration"] = _integration(kind, _echoed_channel(store, integration))
+    merged["integration"] = _integration(integration_type, _echoed_channel(store, integration))
     merged["date_updated"] = now_iso()
     _check_conflict(store, merged)
     return store.put("flex_flows", merged)

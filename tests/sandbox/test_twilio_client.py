@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import socket
+import threading
+import time
+from typing import Any
 
 import pytest
 
@@ -150,6 +153,20 @@ def test_a_fixed_gate_never_moves() -> None:
     assert (gate.window, gate.cuts) == (4.0, 0)
 
 
+def _with_waiters(gate: Any, count: int) -> list[threading.Thread]:
+    """``count`` threads blocked in ``gate.acquire`` (each releases its slot at once)."""
+
+    def one_request() -> None:
+        gate.release(gate.acquire(), throttled=False, succeeded=True)
+
+    threads = [threading.Thread(target=one_request) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    while len(gate._waiting) < count:
+        time.sleep(0.001)
+    return threads
+
+
 def test_the_gate_starts_low_and_doubles_each_window_until_the_first_429() -> None:
     """Slow start: a high ceiling is reached in a few windows, not tried at once."""
     from flexplan.throttle import FIRST_WINDOW, RequestGate
@@ -157,23 +174,50 @@ def test_the_gate_starts_low_and_doubles_each_window_until_the_first_429() -> No
     gate = RequestGate(64)
     assert gate.window == FIRST_WINDOW
     first = [gate.acquire() for _ in range(FIRST_WINDOW)]
+    waiting = _with_waiters(gate, 100)  # more requests than the window lets in
     for generation in first:
         gate.release(generation, throttled=False, succeeded=True)
-    assert gate.window == 2 * FIRST_WINDOW, "one window of successes doubles it"
-    for _ in range(200):
-        gate.release(gate.acquire(), throttled=False, succeeded=True)
-    assert gate.window == 64.0, "up to the ceiling, never above it"
-    gate.release(gate.acquire(), throttled=True, succeeded=False)
+    for thread in waiting:
+        thread.join(timeout=5)
+    assert gate.window == 64.0, "doubling while requests wait: up to the ceiling, not above"
+    full = [gate.acquire() for _ in range(64)]
+    gate.release(full.pop(), throttled=True, succeeded=False)
     assert gate.window == 64 * 0.7 and not gate.slow_start
+    for generation in full:
+        gate.release(generation, throttled=False, succeeded=True)
     for _ in range(44):
         gate.release(gate.acquire(), throttled=False, succeeded=True)
-    assert gate.window < 46, "after a 429, growth is one per window again"
+    # 107 successes since the cut: about 2.4 windows of 45, not 107 more requests
+    assert 47 < gate.window < 48, "after a 429, growth is one per window again"
+
+
+def test_slow_start_never_grows_a_window_no_request_waits_for() -> None:
+    """A chain of single requests says nothing about how many the account allows."""
+    from flexplan.throttle import FIRST_WINDOW, RequestGate
+
+    gate = RequestGate(64)
+    for _ in range(100):
+        gate.release(gate.acquire(), throttled=False, succeeded=True)
+    assert gate.window == FIRST_WINDOW
+
+
+def test_the_gate_learns_the_accounts_limit_from_a_refusal_and_probes_it_rarely() -> None:
+    from flexplan.throttle import PATIENCE, RequestGate
+
+    gate = RequestGate(64, first_window=20)
+    held = [gate.acquire() for _ in range(10)]  # ten in flight and answered
+    gate.release(gate.acquire(), throttled=True, succeeded=False)  # the eleventh refused
+    assert gate.limit == 10 and gate.window == 10.0, "the account allows ten"
+    for generation in held:
+        gate.release(generation, throttled=False, succeeded=True)
+    for _ in range(PATIENCE * 10 - 1 - len(held)):
+        gate.release(gate.acquire(), throttled=False, succeeded=True)
+    assert gate.window == 10.0, "at the limit for PATIENCE windows"
+    gate.release(gate.acquire(), throttled=False, succeeded=True)
+    assert gate.limit == 11 and gate.window > 10.0, "then one more is tried"
 
 
 def test_a_waiting_list_page_goes_before_waiting_single_requests() -> None:
-    import threading
-    import time
-
     from flexplan.throttle import LIST_PAGE, SINGLE, RequestGate
 
     gate = RequestGate(1, adaptive=False)
