@@ -86,6 +86,15 @@ class RetryPolicy:
         return rng.uniform(0, min(self.max_delay, self.base_delay * 2**retry))
 
 
+class _Turn:
+    """A waiting request's place in line: set when a slot is handed to it."""
+
+    def __init__(self) -> None:
+        self.given = threading.Event()
+        self.in_flight = 0  # requests in flight once it was let in, itself included
+        self.generation = 0
+
+
 class RequestGate:
     """Requests in flight for one client: at most ``window`` (slow start, then AIMD), never
     above ``ceiling``; waiting requests go in priority order (``LIST_PAGE`` first), then
@@ -106,9 +115,9 @@ class RequestGate:
         self.lowest = self.window
         self.highest = self.window
         self._generation = 0
-        self._waiting: list[tuple[int, int]] = []  # a heap of (priority, arrival)
+        self._waiting: list[tuple[int, int, _Turn]] = []  # a heap: (priority, arrival, turn)
         self._arrivals = itertools.count()
-        self._changed = threading.Condition()
+        self._lock = threading.Lock()
 
     def _allowed(self) -> int:
         return max(1, math.floor(self.window))
@@ -116,21 +125,28 @@ class RequestGate:
     def acquire(self, priority: int = SINGLE) -> int:
         """Wait for a free slot and for every waiter before this one; returns the window
         generation the request was sent in."""
-        with self._changed:
-            ticket = (priority, next(self._arrivals))
-            heapq.heappush(self._waiting, ticket)
-            while self._waiting[0] != ticket or self.in_flight >= self._allowed():
-                self._changed.wait()
-            heapq.heappop(self._waiting)
+        with self._lock:
+            if not self._waiting and self.in_flight < self._allowed():
+                self.in_flight += 1
+                self._sent.with_in_flight = self.in_flight
+                return self._generation
+            turn = _Turn()
+            heapq.heappush(self._waiting, (priority, next(self._arrivals), turn))
+        turn.given.wait()  # a release hands the slot over: only the first in line wakes
+        self._sent.with_in_flight = turn.in_flight
+        return turn.generation
+
+    def _admit(self) -> None:
+        """Hand free slots to the first waiters in line (the lock is held)."""
+        while self._waiting and self.in_flight < self._allowed():
+            _, _, turn = heapq.heappop(self._waiting)
             self.in_flight += 1
-            self._sent.with_in_flight = self.in_flight
-            if self._waiting:
-                self._changed.notify_all()  # the next in line may fit too
-            return self._generation
+            turn.in_flight, turn.generation = self.in_flight, self._generation
+            turn.given.set()
 
     def release(self, generation: int, *, throttled: bool, succeeded: bool) -> None:
         """Free the slot; a 429 shrinks the window, a success grows it."""
-        with self._changed:
+        with self._lock:
             self.in_flight -= 1
             if self.adaptive and throttled and generation == self._generation:
                 self.window = max(1.0, self.window * DECREASE)
@@ -142,7 +158,7 @@ class RequestGate:
                 self.lowest = min(self.lowest, self.window)
             elif self.adaptive and succeeded and self.window < self.ceiling:
                 self._grow()
-            self._changed.notify_all()
+            self._admit()
 
     def _learn_limit(self, sent_with: int) -> None:
         """A request refused while ``sent_with`` were in flight (itself included): the

@@ -174,7 +174,7 @@ def test_the_gate_starts_low_and_doubles_each_window_until_the_first_429() -> No
     gate = RequestGate(64)
     assert gate.window == FIRST_WINDOW
     first = [gate.acquire() for _ in range(FIRST_WINDOW)]
-    waiting = _with_waiters(gate, 100)  # more requests than the window lets in
+    waiting = _with_waiters(gate, 200)  # more requests than the window lets in
     for generation in first:
         gate.release(generation, throttled=False, succeeded=True)
     for thread in waiting:
