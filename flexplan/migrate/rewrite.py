@@ -93,6 +93,7 @@ def migrate(files: ManifestFiles, only: frozenset[str] | None = None) -> Migrati
     targets = _studio_targets(result, moving, staying)
     for handler in moving:
         _replace(handler, result, targets)
+    _existing_addresses(result, staying, targets)
     return result
 
 
@@ -179,6 +180,37 @@ def _studio_targets(
         targets[name] = target.name
         _rewire_flow(target, result, copied_from=name if target is not flow else None)
     return targets
+
+
+def _existing_addresses(result: Migration, staying: list[_Entry], targets: dict[str, str]) -> None:
+    """An address already in the manifest whose Studio flow does not start on the Incoming
+    Conversation trigger (an exported account with a legacy flow on its chat address) never
+    starts a conversation: its flow is rewired too, or copied when a staying handler runs it."""
+    flows = {e.name: e for e in _entries(result.files, FLOWS)}
+    still_used = {_studio_ref(h) for h in staying} - {None}
+    new = {address for _, address in result.migrated}
+    for address in _entries(result.files, ADDRESSES):
+        auto = address.spec.get("auto_creation")
+        if address.name in new or address.spec.get("state") == "absent":
+            continue
+        ref = auto.get("studio_flow") if isinstance(auto, dict) else None
+        flow = flows.get(ref) if isinstance(ref, str) else None
+        definition = _definition_of(flow, result.files)[0] if flow is not None else None
+        if flow is None or definition is None or studio.starts_on_conversation(definition):
+            continue
+        if flow.name not in targets:
+            target = _copy_flow(flow, result, flows) if flow.name in still_used else flow
+            targets[flow.name] = target.name
+            _rewire_flow(target, result, copied_from=flow.name if target is not flow else None)
+        if targets[flow.name] != flow.name:
+            assert isinstance(auto, dict)
+            auto["studio_flow"] = targets[flow.name]
+            result.yaml_changed.add(address.file)
+            result.add(
+                "changed", f"{ADDRESSES}.{address.name}",
+                f"runs {FLOWS}.{targets[flow.name]} (its flow {flow.name} did not start on "
+                f"{studio.CONVERSATION_EVENT})",
+            )  # fmt: skip
 
 
 def _studio_ref(handler: _Entry) -> str | None:

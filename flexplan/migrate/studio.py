@@ -71,6 +71,16 @@ def rewire(definition: Mapping[str, Any], flow_vars: Mapping[str, Any] | None) -
     return result
 
 
+def starts_on_conversation(definition: Mapping[str, Any]) -> bool:
+    """Whether the trigger's ``incomingConversationMessage`` leads to a widget."""
+    for state in definition.get("states") or []:
+        if isinstance(state, dict) and state.get("type") == "trigger":
+            for transition in state.get("transitions") or []:
+                if isinstance(transition, dict) and transition.get("event") == CONVERSATION_EVENT:
+                    return bool(transition.get("next"))
+    return False
+
+
 def _move_trigger(trigger: dict[str, Any], result: Rewired) -> str | None:
     """The trigger's conversation transition leads where the legacy one led; its target."""
     transitions = trigger.setdefault("transitions", [])

@@ -409,3 +409,45 @@ def test_any_set_of_handlers_migrates_to_a_valid_manifest(
         if spec.get("janitor_enabled") and migratable:
             assert any("janitor" in t for t in lines(result, "todo", f"flex_flows.{name}"))
     assert all(isinstance(line, Line) for line in result.lines)
+
+
+def test_an_existing_address_on_a_legacy_flow_gets_it_rewired(tmp_path: Path) -> None:
+    """An exported account whose chat address runs a legacy-only flow would never start a
+    conversation: the rewrite rewires that flow too (the validate hint says it does)."""
+    files = files_with({})
+    files.yaml["flexplan.yaml"]["conversations_addresses"] = {
+        "chat": {"type": "chat", "address": "site", "friendly_name": "Site",
+                 "auto_creation": {"enabled": True, "type": "studio", "studio_flow": "messaging"}},
+    }  # fmt: skip
+    result = migrate(files)
+    trigger = result.files.json["studio/messaging.json"]["states"][0]
+    assert {"event": CONVERSATION_EVENT, "next": "to_agent"} in trigger["transitions"]
+    assert validates(result, tmp_path) == []
+
+
+def test_an_existing_address_moves_to_the_copy_when_a_staying_handler_keeps_the_flow() -> None:
+    files = files_with({"line": handler("line", "U0001")})
+    files.yaml["flexplan.yaml"]["conversations_addresses"] = {
+        "chat": {"type": "chat", "address": "site", "friendly_name": "Site",
+                 "auto_creation": {"enabled": True, "type": "studio", "studio_flow": "messaging"}},
+    }  # fmt: skip
+    result = migrate(files)
+    data = result.files.yaml["flexplan.yaml"]
+    auto = data["conversations_addresses"]["chat"]["auto_creation"]
+    assert auto["studio_flow"] == "messaging-conversations"
+    assert data["flex_flows"]["line"]["integration"]["studio_flow"] == "messaging"
+    assert lines(result, "changed", "conversations_addresses.chat") == [
+        "runs studio_flows.messaging-conversations (its flow messaging did not start on "
+        "incomingConversationMessage)"
+    ]
+
+
+def test_a_handler_left_out_by_only_keeps_its_flow_and_the_migrated_one_gets_a_copy() -> None:
+    both = {"a": handler("sms", "+15550001111"), "b": handler("sms", "+15550002222")}
+    result = migrate(files_with(both), frozenset({"a"}))
+    data = result.files.yaml["flexplan.yaml"]
+    assert data["flex_flows"]["b"]["integration"]["studio_flow"] == "messaging"
+    assert data["conversations_addresses"]["a"]["auto_creation"]["studio_flow"] == (
+        "messaging-conversations"
+    )
+    assert result.files.json["studio/messaging.json"] == legacy_definition()
