@@ -26,6 +26,7 @@ from typing import Any, Literal
 
 from flexplan.migrate import studio
 from flexplan.migrate.source import ManifestFiles, definition_path
+from flexplan.resources.flex_flows import DEFAULT_FLEX_FLOWS
 
 FLEX_FLOWS, ADDRESSES, FLOWS = "flex_flows", "conversations_addresses", "studio_flows"
 # legacy channel type -> Conversations address type
@@ -128,8 +129,7 @@ def _decide(handler: _Entry, result: Migration) -> bool:
         result.add("kept", subject, f"channel type {channel!r} is not one flexplan migrates")
         return False
     if spec.get("enabled") is False:
-        spec["state"] = "absent"
-        result.yaml_changed.add(handler.file)
+        _retire(handler, result)
         result.add(
             "changed",
             subject,
@@ -313,8 +313,7 @@ def _replace(handler: _Entry, result: Migration, targets: dict[str, str]) -> Non
     address_type = ADDRESS_TYPES[spec["channel_type"]]
     address = _address_of(spec, address_type, handler.name)
     existing = _address_entry(result.files, address_type, address)
-    spec["state"] = "absent"
-    result.yaml_changed.add(handler.file)
+    _retire(handler, result)
     if existing is not None:
         result.add(
             "changed", subject, f"state: absent; {ADDRESSES}.{existing} already is the "
@@ -444,6 +443,26 @@ def _free_path(path: str, result: Migration) -> str:
     while path in result.files.json:
         path, n = f"{stem}-{n}.json", n + 1
     return path
+
+
+def _retire(handler: _Entry, result: Migration) -> None:
+    """``state: absent``; a default handler of a new Flex account (which plan never deletes
+    unless told to) gets ``protect: false``: deleting it is what the migration means."""
+    spec = handler.spec
+    spec["state"] = "absent"
+    result.yaml_changed.add(handler.file)
+    default = str(spec.get("friendly_name", "")).strip().casefold() in DEFAULT_FLEX_FLOWS
+    if spec.get("protect") is True:
+        result.add(
+            "todo", f"{FLEX_FLOWS}.{handler.name}", "has protect: true, so the plan refuses to "
+            "delete it: remove protect (or set it to false) to migrate it",
+        )  # fmt: skip
+    elif default and "protect" not in spec:
+        spec["protect"] = False
+        result.add(
+            "changed", f"{FLEX_FLOWS}.{handler.name}", "protect: false (one of a new Flex "
+            "account's default handlers, which plan deletes only when told to)",
+        )  # fmt: skip
 
 
 def _settings_notes(handler: _Entry, result: Migration) -> None:

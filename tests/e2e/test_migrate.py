@@ -214,3 +214,24 @@ def test_out_must_be_new_or_empty(tmp_path: Path, run_flexplan: Any) -> None:
     result = _migrate(run_flexplan, source, busy)
     assert result.exit_code == 1
     assert "is not empty" in result.stderr
+
+
+def test_an_exported_account_migrates_and_converges(
+    tmp_path: Path, sandbox: Any, sandbox_env: dict[str, str], run_flexplan: Any
+) -> None:
+    """The usual input: `flexplan export` of a fresh Flex account (its default SMS and web
+    chat Flex Flows), migrated, planned, applied."""
+    exported = tmp_path / "exported"
+    assert run_flexplan("export", "--out", str(exported), env=sandbox_env).exit_code == 0
+    out = tmp_path / "migrated"
+    result = _migrate(run_flexplan, exported, out)
+    assert result.exit_code == 0, result
+    assert "Migrated 2 Flex Flow(s)" in result.stdout
+    plan = run_flexplan("plan", str(out), env=sandbox_env)
+    assert "Migration: 2 handler(s) replaced" in plan.stdout, plan
+    assert run_flexplan("apply", str(out), "--auto-approve", env=sandbox_env).exit_code == 0
+    again = run_flexplan("plan", str(out), "--detailed-exitcode", env=sandbox_env)
+    assert again.exit_code == 0 and again.stdout.rstrip().endswith(CLEAN), again
+    assert sandbox.store.items("flex_flows") == []
+    types = sorted(a["type"] for a in sandbox.store.items("addresses"))
+    assert types == ["chat", "chat", "sms"]

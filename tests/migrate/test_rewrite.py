@@ -451,3 +451,18 @@ def test_a_handler_left_out_by_only_keeps_its_flow_and_the_migrated_one_gets_a_c
         "messaging-conversations"
     )
     assert result.files.json["studio/messaging.json"] == legacy_definition()
+
+
+def test_a_default_handler_is_deleted_on_purpose_and_a_protected_one_is_reported() -> None:
+    default = handler("sms", "+15550001111")
+    default["friendly_name"] = "Flex Messaging Channel Flow"
+    guarded = handler("sms", "+15550002222")
+    guarded["protect"] = True
+    result, data = run({"default": default, "guarded": guarded})
+    assert data["flex_flows"]["default"]["protect"] is False
+    assert data["flex_flows"]["guarded"]["protect"] is True
+    assert "protect: false (one of a new Flex account's default handlers" in " ".join(
+        lines(result, "changed", "flex_flows.default")
+    )
+    (todo,) = lines(result, "todo", "flex_flows.guarded")
+    assert todo.startswith("has protect: true, so the plan refuses to delete it")
