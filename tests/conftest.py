@@ -115,7 +115,8 @@ def run_flexplan(monkeypatch: pytest.MonkeyPatch) -> Any:
     def run(*args: str, env: dict[str, str] | None = None) -> CliResult:
         for name in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_API_KEY",
                      "TWILIO_API_SECRET", "FLEXPLAN_API_BASE", "GITHUB_STEP_SUMMARY",
-                     "FLEXPLAN_RECORD"):  # fmt: skip
+                     "FLEXPLAN_RECORD", "GITHUB_SHA", "GITHUB_RUN_ID", "FLEXPLAN_COMMIT",
+                     "FLEXPLAN_RUN_URL", "FLEXPLAN_NEXT"):  # fmt: skip
             monkeypatch.delenv(name, raising=False)
         for name, value in (env or {}).items():
             monkeypatch.setenv(name, value)

@@ -42,6 +42,9 @@ COMMANDS: dict[str, CommandEntry] = {
         "apply",
         "Make the account match the manifest in TARGET (a directory), or apply a saved plan file.",
     ),
+    "comment": CommandEntry(
+        "comment", "Build one comment from the plans in PLAN_DIR..., within GitHub's size limit."
+    ),
     "export": CommandEntry(
         "export", "Write the account's configuration as a manifest directory (OUT)."
     ),

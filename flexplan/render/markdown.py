@@ -1,43 +1,54 @@
 """The plan as a pull-request comment: summary table, warnings, one <details> per resource.
 
-GitHub refuses comments over 65,536 characters; a longer rendering keeps its
-head and its tail and says what was cut in between.
+GitHub refuses comments over 65,536 characters; a longer rendering keeps the
+summary table whole and leaves out the details of the last resources, with a
+notice outside every block saying so (render.fit).
 """
 
 from __future__ import annotations
 
 import html
-import re
 
 from flexplan.engine.model import Plan
 from flexplan.flowdiff import DefinitionDiff
 from flexplan.redact import redact
 from flexplan.render.escape import md_code, md_prose, visible
+from flexplan.render.fit import GITHUB_LIMIT, MARKER, Document
 from flexplan.render.mermaid import flow_picture, picture_scope
 from flexplan.render.migration import migration_markdown
 from flexplan.render.studio import code_block, markdown_lines
 from flexplan.render.view import ABSENT, ResourceView, RichView, plan_view
 
-GITHUB_LIMIT = 65_536
-MARKER = "<!-- flexplan plan -->"
 PICTURE_BUDGET = 24_000  # characters of flow pictures in one comment; later ones say so
 
 
-def render_markdown(plan: Plan, *, limit: int = GITHUB_LIMIT) -> str:
+def markdown_document(plan: Plan) -> Document:
+    """The plan as blocks: title, head (summary line and table), one per resource (its
+    details and its flow pictures), tail."""
     view = plan_view(plan)
     env = f" · environment {md_code(plan.environment)}" if plan.environment else ""
-    parts = [MARKER, f"### flexplan plan · account {md_code(plan.account_sid)}{env}", ""]
-    parts += [f"**{view.closing}**", ""]
+    head = [f"Account {md_code(plan.account_sid)} · **{view.closing}**", ""]
+    resources: list[str] = []
     if view.actionable:
-        parts.extend(migration_markdown(plan))
-        parts.extend(_table(view.actionable))
-        parts.extend(_warning(view.destroyed))
+        head += migration_markdown(plan) + _table(view.actionable) + _warning(view.destroyed)
         budget = [PICTURE_BUDGET]
-        for resource in view.actionable:
-            parts.extend(_details(resource))
-            parts.extend(_pictures(resource, budget))
-    parts.extend(_information(plan))
-    return truncate(redact("\n".join(parts) + "\n"), limit)  # a last guard, as in text
+        resources = [_block(_details(r) + _pictures(r, budget)) for r in view.actionable]
+    return Document(
+        title=_block([f"### flexplan plan{env}", ""]),
+        head=_block(head),
+        resources=tuple(resources),
+        tail=_block(_information(plan)),
+    )
+
+
+def render_markdown(plan: Plan, *, limit: int = GITHUB_LIMIT) -> str:
+    """The plan within ``limit`` characters, cut only between resources (see render.fit)."""
+    return MARKER + "\n" + markdown_document(plan).fit(limit)
+
+
+def _block(lines: list[str]) -> str:
+    # a last guard on every block, as in text: no known secret
+    return redact("\n".join(lines) + "\n") if lines else ""
 
 
 def _table(resources: list[ResourceView]) -> list[str]:
@@ -163,47 +174,8 @@ def _information(plan: Plan) -> list[str]:
         lines += ["**Not managed** (information only):", ""]
         lines += [f"- {md_prose(u.text)}" for u in plan.unreadable]
         lines.append("")
-    for note in plan.notes:
-        lines.append(f"> {md_prose(note)}")
+    if plan.notes:
+        lines += ["**Notes**", ""]
+        lines += [f"- {md_prose(note)}" for note in plan.notes]
+        lines.append("")
     return lines
-
-
-def truncate(text: str, limit: int = GITHUB_LIMIT) -> str:
-    """Keep the head and the tail of ``text`` within ``limit`` characters, saying what was cut."""
-    if len(text) <= limit:
-        return text
-    notice_room = 300
-    keep = limit - notice_room
-    head_len, tail_len = keep * 2 // 3, keep // 3
-    head, tail = text[:head_len], text[-tail_len:]
-    head = head[: head.rfind("\n") + 1] or head
-    tail = tail[tail.find("\n") + 1 :] if "\n" in tail else tail
-    cut = len(text) - len(head) - len(tail)
-    lines_cut = text.count("\n") - head.count("\n") - tail.count("\n")
-    notice = (
-        f"\n\n> [!NOTE]\n> {cut} characters ({lines_cut} lines) of this plan were cut to fit "
-        f"GitHub's {limit}-character limit; run `flexplan plan` to see it whole.\n\n"
-    )
-    open_at_cut = _open_fence(head)
-    if open_at_cut:
-        notice = f"\n{open_at_cut}" + notice
-    open_at_tail = _open_fence(text[: len(text) - len(tail)])
-    if open_at_tail:
-        notice = notice + f"{open_at_tail}diff\n"
-    return head + notice + tail
-
-
-_FENCE_LINE = re.compile(r"^(`{3,})(.*)$", re.MULTILINE)
-
-
-def _open_fence(text: str) -> str | None:
-    """The fence of the code block still open at the end of ``text`` (fences vary in length:
-    a block whose values hold backticks gets a longer one)."""
-    opened: str | None = None
-    for m in _FENCE_LINE.finditer(text):
-        fence, rest = m.group(1), m.group(2).strip()
-        if opened is None:
-            opened = fence
-        elif len(fence) >= len(opened) and not rest:
-            opened = None
-    return opened

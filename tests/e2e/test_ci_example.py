@@ -124,6 +124,9 @@ def test_github_workflow_steps_plan_comment_apply_and_drift(
     assert "not posted" in commented.stdout
     body = (tmp_path / "flexplan-comment.md").read_text()
     assert body.startswith("<!-- flexplan plan -->") and "### `staging`: changes" in body
+    assert body.count("### ") == 1  # one heading per environment (the plan's own is replaced)
+    assert "**Next:** Merging this pull request applies these plans" in body
+    assert "<!-- flexplan:" not in body  # the plan's block marks are not in the comment
 
     applied = checkout.run_step("flexplan.yml", _steps("flexplan.yml", "apply")["apply"])
     assert applied.returncode == 0, applied.stderr

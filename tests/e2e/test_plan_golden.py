@@ -9,7 +9,8 @@ plan, ``(sensitive)`` for an ``${env:…}`` value and for a URL with a password,
 and the legacy-to-Conversations order (a Flex Flow deleted before an address
 takes its number).
 
-The files are tests/e2e/golden/plan.txt, plan.json and plan.md. The sandbox
+The files are tests/e2e/golden/plan.txt, plan.json and plan.md, and comment.md:
+the pull-request comment ``flexplan comment`` builds from this plan and a failed one. The sandbox
 runs with a fixed seed, so every SID is the same run after run; the one value
 that still varies (the flexplan version in the JSON) is normalised in
 ``_normalise``, the only place that rewrites output.
@@ -114,6 +115,7 @@ channel_configs:
     attachments:
       enabled: true
       accepted_extensions: [jpg, png, pdf]
+      max_file_size: 1MiB         # shown with its unit, as written
   web:
     attachments: {enabled: true, number_of_attachments: 1}
 """
@@ -207,3 +209,32 @@ def test_plan_renderings_match_the_golden_files(
     assert any(not c["managed"] for c in document["resource_changes"])  # pruned
     for name, text in outputs.items():
         _check(name, text)
+    _check("comment.md", _comment(tmp_path, outputs["plan.md"], run_flexplan))
+
+
+PRODUCTION_ERROR = """\
+**flexplan plan failed** for environment `production`
+
+```
+error: reading the account's Studio flows failed: Twilio error 20003 (HTTP 401)
+```
+"""
+
+
+def _comment(tmp_path: Path, staging: str, run_flexplan: Any) -> str:
+    """The combined pull-request comment of this plan (staging) and a failed plan."""
+    for name, text, code in (("staging", staging, 2), ("production", PRODUCTION_ERROR, 1)):
+        directory = tmp_path / "out" / f"plan-{name}"
+        directory.mkdir(parents=True)
+        (directory / "plan.md").write_text(text)
+        (directory / "exitcode").write_text(f"{code}\n")
+    github = {
+        "GITHUB_SHA": "0123456789abcdef0123456789abcdef01234567",
+        "GITHUB_SERVER_URL": "https://github.com", "GITHUB_REPOSITORY": "acme/flex-config",
+        "GITHUB_RUN_ID": "4242",
+        "FLEXPLAN_NEXT": "Merging this pull request applies these plans to staging and production.",
+    }  # fmt: skip
+    dirs = [str(tmp_path / "out" / f"plan-{n}") for n in ("staging", "production")]
+    result = run_flexplan("comment", *dirs, env=github)
+    assert result.exit_code == 0, result
+    return result.stdout

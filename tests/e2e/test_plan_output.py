@@ -162,10 +162,12 @@ def test_markdown_never_over_githubs_limit_and_step_summary_appended(
     assert result.exit_code == 0, result
     markdown = result.stdout
     assert len(markdown) <= GITHUB_LIMIT
-    assert markdown.startswith("<!-- flexplan plan -->\n### flexplan plan · account ")
-    assert "**Plan: 400 to add, 0 to change, 0 to destroy.**" in markdown
-    assert "of this plan were cut to fit GitHub's 65536-character limit" in markdown
-    assert "conversations_address.address-399" in markdown  # the tail is kept
+    assert markdown.startswith(
+        "<!-- flexplan plan -->\n<!-- flexplan:title -->\n### flexplan plan\n"
+    )
+    assert "· **Plan: 400 to add, 0 to change, 0 to destroy.**" in markdown
+    assert "Cut to fit GitHub's 65,536-character limit: the details of " in markdown
+    assert "| `conversations_address.address-399` |" in markdown  # the table is whole
     assert markdown.count("```") % 2 == 0  # code fences stay balanced
     assert summary.read_text() == "# earlier step\n" + markdown
 

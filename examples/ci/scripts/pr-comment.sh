@@ -5,36 +5,20 @@
 #   pr-comment.sh OUT_DIR...     (each holds plan.md and exitcode from plan.sh;
 #                                 the directory name, minus "plan-", names the environment)
 #
+# Needs flexplan installed (`flexplan comment` builds the comment; no credentials).
+#
 # Writes $FLEXPLAN_COMMENT (default: flexplan-comment.md). Posts it with the gh CLI
 # when GH_TOKEN (or GITHUB_TOKEN), GITHUB_REPOSITORY and PR_NUMBER are set;
 # otherwise only writes the file.
 set -euo pipefail
 marker="<!-- flexplan plan -->"
 comment="${FLEXPLAN_COMMENT:-flexplan-comment.md}"
-limit=65000 # GitHub refuses comments over 65,536 characters
 
-{
-  echo "$marker"
-  echo "## flexplan plan"
-  for dir in "$@"; do
-    name="$(basename "$dir")"
-    name="${name#plan-}"
-    case "$(cat "$dir/exitcode" 2>/dev/null || echo 1)" in
-      0) status="no changes" ;;
-      2) status="changes" ;;
-      *) status="**error**" ;;
-    esac
-    echo
-    echo "### \`$name\`: $status"
-    echo
-    cat "$dir/plan.md" 2>/dev/null || echo "_no plan was produced_"
-  done
-} >"$comment"
-if [ "$(wc -c <"$comment")" -gt "$limit" ]; then
-  head -c "$limit" "$comment" >"$comment.cut"
-  printf '\n\n_…cut: the full plans are in the job summaries and the plan artifacts._\n' >>"$comment.cut"
-  mv "$comment.cut" "$comment"
-fi
+# Every environment gets its share of GitHub's 65,536-character limit, cut between
+# resources with a notice (never mid-block, never dropping an environment). The
+# commit, the CI run and the next step come from FLEXPLAN_COMMIT, FLEXPLAN_RUN_URL
+# and FLEXPLAN_NEXT, or from GitHub Actions' own variables (docs/ci.md).
+"${FLEXPLAN:-flexplan}" comment "$@" --out "$comment"
 
 token="${GH_TOKEN:-${GITHUB_TOKEN:-}}"
 if [ -z "$token" ] || [ -z "${GITHUB_REPOSITORY:-}" ] || [ -z "${PR_NUMBER:-}" ]; then
