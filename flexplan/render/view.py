@@ -1,15 +1,17 @@
-"""One view of a plan that every renderer reads (text, markdown, JSON).
+"""One view of a plan that the renderers for people read (text, markdown).
 
 The view decides once what a reviewer is shown of each resource: its rows
 (path, before, after, sensitive or not, the unit of its values, whether it
 forces a replacement), its reason and notes, and the kind's rich diffs
 (Studio's per-widget diff) passed through as the data objects the kinds made.
 Renderers only lay the view out; none of them re-derives rows from states.
+JSON is the engine's plan document (engine/document.py), which saved plans are
+built from too; its diff rows carry the same paths, masks and units.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -94,15 +96,6 @@ class RichView:
 
 
 @dataclass(frozen=True)
-class StateView:
-    """A whole state with its secrets and unknowns removed, and Terraform-style masks."""
-
-    value: dict[str, Any] | None
-    sensitive: dict[str, Any] | bool
-    unknown: dict[str, Any]
-
-
-@dataclass(frozen=True)
 class ResourceView:
     change: ResourceChange  # what the view was made from, for identifying fields
     symbol: str
@@ -136,12 +129,6 @@ class ResourceView:
     def heading(self) -> str:
         suffix = "" if self.change.managed else " (not in the manifest; pruned)"
         return f"# {self.address} {self.headline}{suffix}"
-
-    def before(self) -> StateView:
-        return _state_view(self.change, self.change.before)
-
-    def after(self) -> StateView:
-        return _state_view(self.change, self.change.after)
 
 
 @dataclass(frozen=True)
@@ -250,34 +237,3 @@ _RICH_MARK = {"create": "+", "delete": "-"}
 def _rich(change: ResourceChange) -> list[RichView]:
     mark = _RICH_MARK.get(change.action, "~")
     return [RichView(path, detail, mark) for path, detail in change.details.items()]
-
-
-def _state_view(change: ResourceChange, state: dict[str, Any] | None) -> StateView:
-    if state is None:
-        return StateView(None, False, {})
-    return StateView(
-        value=_scrub(state, "", change),
-        sensitive=_mask_tree(state, lambda p, v: is_sensitive(change, p, v)),
-        unknown=_mask_tree(state, lambda p, v: isinstance(v, Unknown)),
-    )
-
-
-def _scrub(value: Any, path: str, change: ResourceChange) -> Any:
-    if isinstance(value, dict):
-        return {k: _scrub(v, f"{path}.{k}" if path else k, change) for k, v in value.items()}
-    if isinstance(value, Unknown) or is_sensitive(change, path, value):
-        return None
-    return value
-
-
-def _mask_tree(state: Mapping[str, Any], test: Callable[[str, Any], bool]) -> dict[str, Any]:
-    """The same shape as ``state`` with ``true`` where ``test`` holds (Terraform's masks)."""
-    mask: dict[str, Any] = {}
-    for path, value in leaves(state):
-        if test(path, value):
-            node = mask
-            parts = path.split(".")
-            for part in parts[:-1]:
-                node = node.setdefault(part, {})
-            node[parts[-1]] = True
-    return mask
