@@ -49,7 +49,7 @@ def test_replacing_a_chat_address_is_noted_in_every_format(
     assert "must be replaced" in text.stdout
     assert f"Note: {NOTE}" in text.stdout.splitlines()
     markdown = run_flexplan("plan", str(config), "--format", "markdown", env=sandbox_env)
-    assert f"> {NOTE}" in markdown.stdout.splitlines()
+    assert f"- {NOTE}" in markdown.stdout.splitlines()  # a note is an item of its own
     as_json = run_flexplan("plan", str(config), "--format", "json", env=sandbox_env)
     assert NOTE in json.loads(as_json.stdout)["notes"]
 
