@@ -182,3 +182,47 @@ def test_any_document_fits_balanced(sizes: list[int], head_rows: int, limit: int
     blocks = _as_github_shows(text)
     assert len(blocks.notice_inside) <= 1 and all(n == ["blockquote"] for n in blocks.notice_inside)
     assert _fences_balanced(text)
+
+
+def _flow(widgets: int, text: str) -> dict[str, Any]:
+    states: list[dict[str, Any]] = [
+        {"name": "Trigger", "type": "trigger", "properties": {"offset": {"x": 0, "y": 0}},
+         "transitions": [{"event": "incomingMessage", "next": "w0"}]},
+    ]  # fmt: skip
+    for i in range(widgets):
+        nxt = [{"event": "sent", "next": f"w{i + 1}"}] if i + 1 < widgets else []
+        states.append({
+            "name": f"w{i}", "type": "send-message", "transitions": nxt,
+            "properties": {"offset": {"x": 0, "y": 100 * i}, "body": f"{text} {i} ```"},
+        })  # fmt: skip
+    return {"description": "d", "initial_state": "Trigger", "flags": {}, "states": states}
+
+
+def test_studio_diffs_and_pictures_far_over_the_limit_stay_whole() -> None:
+    """Real Studio diffs: nested <details> per widget, a Mermaid block per flow."""
+    from flexplan.resources.studio.diff import diff_definitions
+
+    changes = [
+        ResourceChange(
+            section="studio_flows",
+            address_kind="studio_flow",
+            title="Studio flow",
+            name=f"flow-{n:03d}",
+            action="update",
+            sid="FW" + f"{n:032d}",
+            before={"definition": {}},
+            after={"definition": {}},
+            details={"definition": diff_definitions(_flow(40, "old ✓"), _flow(40, "new «é»"))},
+        )
+        for n in range(40)
+    ]
+    markdown = render_markdown(Plan("AC" + "1" * 32, None, "d", changes))
+    assert (
+        len(markdown)
+        <= GITHUB_LIMIT
+        < len(render_markdown(Plan("AC" + "1" * 32, None, "d", changes), limit=10**9))
+    )
+    blocks = _as_github_shows(markdown)
+    assert blocks.notice_inside == [["blockquote"]]
+    assert _fences_balanced(markdown)
+    assert "```mermaid" in markdown or "````mermaid" in markdown
