@@ -97,14 +97,18 @@ def copy_tree(source: Path, target: Path) -> Path:
 
 
 def release_once_refused(sandbox: SandboxServer, lock: Any) -> Any:
-    """A started thread that gives ``lock`` back once another run was refused it (a 409 on
-    the lock document's create), so the other run is sure to have waited."""
+    """A started thread that gives ``lock`` back once another run was refused it twice (409s
+    on the lock document's create), so the other run is sure to have waited and said so.
+
+    The holder's own create is the first POST. After one refusal the other run still reads
+    the holder; given back in that moment, its next create succeeds without a wait.
+    """
     import threading
 
     route = "POST /sync/v1/Services/{ServiceSid}/Documents"
 
     def refused() -> bool:
-        return int(sandbox.stats()["requests"].get(route, 0)) >= 2
+        return int(sandbox.stats()["requests"].get(route, 0)) >= 3
 
     def run() -> None:
         wait_until(refused, "another run to be refused the lock")
