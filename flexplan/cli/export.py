@@ -134,7 +134,7 @@ def _report(
         click.echo(f"warning: {warning}", err=True)
     for note in result.secrets:
         click.echo(
-            f"note: {note.where} holds credentials; it is written as ${{env:{note.variable}}}. "
+            f"note: {note.where} {note.reason}; it is written as ${{env:{note.variable}}}. "
             f"Set {note.variable} before plan or apply.",
             err=True,
         )

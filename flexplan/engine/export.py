@@ -12,8 +12,11 @@ an unchanged account twice gives identical bytes:
   (unique) names, and SIDs are only written when no name is unambiguous;
 * each kind writes only the fields that differ from Twilio's defaults;
 * a value holding credentials (a URL with ``user:password@``) is written as
-  ``${env:NAME}``, with a note naming the variable to set; every other ``${`` is
-  escaped as ``$${`` so that the loader reads back exactly what Twilio holds.
+  ``${env:NAME}``, with a note naming the variable to set, and so is every other
+  exported string that holds one of those secrets (raw or encoded) although the
+  detector does not flag it (``"plain <token>"`` beside a ``{"token": …}`` body);
+  every other ``${`` is escaped as ``$${`` so that the loader reads back exactly
+  what Twilio holds.
 
 The engine knows no kind by name: each kind exports its own entries
 (``AnyKind.export``) and names things through ``ExportNames``.
@@ -35,11 +38,12 @@ from flexplan.engine.textfiles import FlowMapping, json_text, yaml_text
 from flexplan.errors import FlexplanError
 from flexplan.lookups import read_candidates
 from flexplan.plantypes import LiveObject, Placeholder
-from flexplan.redact import register_secret
+from flexplan.redact import encoded_forms, register_secret
 from flexplan.resources._sdk import api_failure
 from flexplan.resources.base import AnyKind
 from flexplan.resources.fields import LOOKUP_TITLE
 from flexplan.resources.lookup_types import LOOKUP_TYPES, SCOPED
+from flexplan.sensitive import secrets_in_text
 
 MANIFEST = "flexplan.yaml"
 Candidate = tuple[str, str]  # (sid, name)
@@ -62,6 +66,7 @@ class SecretNote:
     variable: str
     where: str
     value: str
+    reason: str = "holds credentials"
 
 
 @dataclass
@@ -192,6 +197,7 @@ class _Names:
         self.candidates = account.candidates
         self.result = result
         self.local: dict[tuple[str, str], str] = {}  # (section, sid) -> local name
+        self.secret_values: set[str] = set()  # what the written placeholders hide, and inside
 
     def ref(self, section: str, sid: str | None) -> str | None:
         if sid is None:
@@ -239,15 +245,17 @@ class _Names:
             return None  # ambiguous, or a name the loader would read as a SID
         return name
 
-    def secret(self, where: str, value: str) -> Placeholder:
+    def secret(self, where: str, value: str, reason: str = "holds credentials") -> Placeholder:
         register_secret(value)
+        self.secret_values.add(value)
+        self.secret_values.update(secrets_in_text(value))
         variable = re.sub(r"[^A-Z0-9]+", "_", where.upper()).strip("_")
         taken = {note.variable for note in self.result.secrets}
         base, n = variable, 1
         while variable in taken:
             n += 1
             variable = f"{base}_{n}"
-        self.result.secrets.append(SecretNote(variable, where, value))
+        self.result.secrets.append(SecretNote(variable, where, value, reason))
         return Placeholder("${env:" + variable + "}")
 
 
@@ -259,20 +267,36 @@ def build_export(account: AccountExport, kinds: Sequence[AnyKind]) -> ExportResu
     result = ExportResult()
     names = _Names(account, result)
     sections: list[tuple[AnyKind, dict[str, Any]]] = []
+    files: dict[str, _DataFile] = {}
     for kind in sorted(kinds, key=lambda k: k.rank):  # referenced kinds first
-        entries = _export_kind(kind, account.objects.get(kind.section, []), names, result)
+        entries = _export_kind(kind, account.objects.get(kind.section, []), names, result, files)
         if entries:
             sections.append((kind, entries))
             result.counts[kind.section] = len(entries)
+    _hide_secret_copies(sections, files, names)
     for kind, entries in sections:
-        result.files[f"{kind.section}.yaml"] = _kind_file(kind, entries, account, result)
+        result.files[f"{kind.section}.yaml"] = _kind_file(kind, _escaped(entries), account, result)
+    for path, data_file in files.items():
+        result.files[path] = json_text(_escaped(data_file.data))
     result.files[MANIFEST] = _root_file(account, [k for k, _ in sections], result)
     result.files = dict(sorted(result.files.items()))
     return result
 
 
+@dataclass
+class _DataFile:
+    """A JSON file an entry writes beside the manifest, and what to call places inside it."""
+
+    data: Any
+    where: tuple[str, ...]  # ("studio_flows", "greeting", "definition")
+
+
 def _export_kind(
-    kind: AnyKind, objects: Sequence[LiveObject], names: _Names, result: ExportResult
+    kind: AnyKind,
+    objects: Sequence[LiveObject],
+    names: _Names,
+    result: ExportResult,
+    files: dict[str, _DataFile],
 ) -> dict[str, Any]:
     kept, pinned = _unique_by_key(kind, objects, result.warnings)
     local = assign_names(kind, kept)
@@ -290,12 +314,67 @@ def _export_kind(
         spec = dict(exported.spec)
         if id(obj) in pinned and obj.sid:
             spec["sid"] = obj.sid
-        entries[name] = _escaped(spec)
+        entries[name] = spec
         if obj.sid:
             names.local[(kind.section, obj.sid)] = name
         for path, data in exported.files.items():
-            result.files[path] = json_text(_escaped(data))
+            files[path] = _DataFile(data, (kind.section, name, _file_field(spec, path)))
     return entries
+
+
+def _file_field(spec: dict[str, Any], path: str) -> str:
+    """``definition`` for the file an entry names in ``definition_file``."""
+    for key, value in spec.items():
+        if value == path:
+            return key.removesuffix("_file")
+    return "file"
+
+
+# -- secrets the detector found, copied into strings it does not flag --------------------
+
+_SCANNED_LENGTH = 8  # shorter values would match ordinary text
+
+
+def _hide_secret_copies(
+    sections: Sequence[tuple[AnyKind, dict[str, Any]]],
+    files: dict[str, _DataFile],
+    names: _Names,
+) -> None:
+    """Every exported string holding a secret already written as ``${env:…}`` (as is,
+    JSON-escaped or URL-encoded) becomes a placeholder too."""
+    forms = {f for v in names.secret_values for f in encoded_forms(v)}
+    forms = {f for f in forms if len(f) >= _SCANNED_LENGTH}
+    if not forms:
+        return
+    pattern = re.compile("|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True)))
+
+    def hide(value: Any, where: tuple[str, ...]) -> Any:
+        if isinstance(value, Placeholder):
+            return value
+        if isinstance(value, str):
+            if not pattern.search(value):
+                return value
+            reason = "holds a secret written elsewhere as ${env:…}"
+            return names.secret(".".join(where), value, reason)
+        if isinstance(value, dict):
+            return type(value)({k: hide(v, (*where, str(k))) for k, v in value.items()})
+        if isinstance(value, (list, tuple)):
+            return [hide(v, _item_place(where, i, v)) for i, v in enumerate(value)]
+        return value
+
+    for kind, entries in sections:
+        for name in list(entries):
+            entries[name] = hide(entries[name], (kind.section, name))
+    for data_file in files.values():
+        data_file.data = hide(data_file.data, data_file.where)
+
+
+def _item_place(where: tuple[str, ...], index: int, item: Any) -> tuple[str, ...]:
+    """A list item's place: by its ``name`` when it has one (a Studio widget:
+    ``definition.notify``, not ``definition.states.1``), else by its index."""
+    if isinstance(item, dict) and isinstance(item.get("name"), str) and item["name"]:
+        return (*where[:-1], item["name"])
+    return (*where, str(index))
 
 
 def _escaped(value: Any) -> Any:
@@ -335,7 +414,7 @@ def _root_file(account: AccountExport, kinds: Sequence[AnyKind], result: ExportR
     ]
     if result.secrets:
         lines += ["#", "# Secrets are never written. Set these environment variables first:"]
-        lines += [f"#   {n.variable}: {n.where} (holds credentials)" for n in result.secrets]
+        lines += [f"#   {n.variable}: {n.where} ({n.reason})" for n in result.secrets]
     document = {
         "version": 1,
         "account_sid": account.account_sid,

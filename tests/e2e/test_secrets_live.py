@@ -32,6 +32,8 @@ LIVE = {
     "addr": "liveAddrToken0008",
     "code": "liveAzureCode0010",
     "old_hook": "liveOldHookKey0011",
+    "neighbour": "liveNeighbourTok0301",  # also in strings the detector does not flag
+    "encoded": "liveNb/Tok+0302",  # also URL-encoded in a plain query parameter
 }
 NEW = {
     "SLACK_URL": "https://hooks.slack.com/services/T0NEW/B0NEW/newSlackSecret0101",
@@ -167,6 +169,24 @@ def _after(lines: list[str], heading: str, count: int) -> list[str]:
     return body[:count]
 
 
+def _neighbour_definition() -> dict[str, Any]:
+    """Secrets the detector finds (a ``token`` in a body, an ``X-Api-Key``) copied into
+    strings it does not flag: the flow's description, a plain parameter, a query."""
+    call = {"name": "call", "type": "make-http-request",
+            "transitions": [{"event": "success"}, {"event": "failed"}],
+            "properties": {"offset": {"x": 0, "y": 200}, "method": "POST",
+                           "content_type": "application/json;charset=utf-8",
+                           "url": "https://api.example.com/v2/send?note="
+                           + quote(LIVE["encoded"], safe=""),
+                           "body": json.dumps({"token": LIVE["neighbour"]}),
+                           "parameters": [{"key": "note", "value": f"plain {LIVE['neighbour']}"},
+                                          {"key": "X-Api-Key", "value": LIVE["encoded"]}]}}
+    trigger = {"name": "Trigger", "type": "trigger", "properties": {"offset": {"x": 0, "y": 0}},
+               "transitions": [{"event": "incomingMessage", "next": "call"}]}
+    return {"description": f"sends {LIVE['neighbour']} along", "initial_state": "Trigger",
+            "states": [trigger, call]}  # fmt: skip
+
+
 def _errors_and_traffic(
     config: Path, env: dict[str, str], saved: Path, sandbox: Any, run_flexplan: Any
 ) -> None:
@@ -251,9 +271,11 @@ def test_plan_formats_summary_saved_plan_and_errors_hold_no_secret(
 
 
 def test_export_writes_env_placeholders_for_every_live_secret(
-    seeded: tuple[Path, dict[str, str]], tmp_path: Path, run_flexplan: Any
+    seeded: tuple[Path, dict[str, str]], tmp_path: Path, sandbox: Any, run_flexplan: Any
 ) -> None:
     _, env = seeded
+    sandbox.store.add_studio_flow(friendly_name="Neighbour Flow", status="published",
+                                  definition=_neighbour_definition())  # fmt: skip
     out = tmp_path / "exported"
     result = run_flexplan("export", "--out", str(out), env=env)
     assert result.exit_code == 0, result
@@ -264,6 +286,7 @@ def test_export_writes_env_placeholders_for_every_live_secret(
     root = tree["flexplan.yaml"]
     variables = sorted(line.split(":")[0].strip("# ") for line in root.splitlines()
                        if line.startswith("#   "))  # fmt: skip
+    neighbour = "STUDIO_FLOWS_NEIGHBOUR_FLOW_DEFINITION_"
     assert variables == [
         "CONVERSATIONS_ADDRESSES_SECRETS_HOOK_AUTO_CREATION_WEBHOOK_URL",
         "FLEX_FLOWS_OUTBOUND_HOOK_INTEGRATION_URL",
@@ -273,20 +296,37 @@ def test_export_writes_env_placeholders_for_every_live_secret(
         "STUDIO_FLOWS_HOOKED_FLOW_DEFINITION_NOTIFY_PROPERTIES_PARAMETERS_1_VALUE",
         "STUDIO_FLOWS_HOOKED_FLOW_DEFINITION_NOTIFY_PROPERTIES_URL",
         "STUDIO_FLOWS_HOOKED_FLOW_DEFINITION_OLD_HOOK_PROPERTIES_URL",
+        neighbour + "CALL_PROPERTIES_BODY",
+        neighbour + "CALL_PROPERTIES_PARAMETERS_0_VALUE",
+        neighbour + "CALL_PROPERTIES_PARAMETERS_1_VALUE",
+        neighbour + "CALL_PROPERTIES_URL",
+        neighbour + "DESCRIPTION",
     ]
+    assert (
+        f"#   {neighbour}CALL_PROPERTIES_PARAMETERS_0_VALUE: studio_flows.neighbour-flow"
+        ".definition.call.properties.parameters.0.value (holds a secret written elsewhere as "
+        "${env:…})" in root
+    )
     # with the variables set to the live values, the export plans clean
     definition = _live_definition()
     notify, lookup = definition["states"][1]["properties"], definition["states"][2]["properties"]
-    values = {
-        variables[0]: f"https://hooks.example.com/in?access_token={LIVE['addr']}",
-        variables[1]: f"https://fn.example.net/api/hook?code={LIVE['code']}",
-        variables[2]: lookup["url"],
-        variables[3]: notify["body"],
-        variables[4]: notify["parameters"][0]["value"],
-        variables[5]: notify["parameters"][1]["value"],
-        variables[6]: notify["url"],
-        variables[7]: definition["states"][3]["properties"]["url"],
-    }
+    copies = _neighbour_definition()
+    call = copies["states"][1]["properties"]
+    values = dict(zip(variables, [
+        f"https://hooks.example.com/in?access_token={LIVE['addr']}",
+        f"https://fn.example.net/api/hook?code={LIVE['code']}",
+        lookup["url"],
+        notify["body"],
+        notify["parameters"][0]["value"],
+        notify["parameters"][1]["value"],
+        notify["url"],
+        definition["states"][3]["properties"]["url"],
+        call["body"],
+        call["parameters"][0]["value"],
+        call["parameters"][1]["value"],
+        call["url"],
+        copies["description"],
+    ], strict=True))  # fmt: skip
     plan = run_flexplan("plan", str(out), env={**env, **values})
     assert plan.exit_code == 0, plan
     assert "No changes." in plan.stdout, plan.stdout
