@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import glob
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -247,7 +247,7 @@ class Loader:
         try:
             return Settings.model_validate(raw)
         except ValidationError as exc:
-            self._report_validation(exc, Settings, root.smap, ())
+            self._report_validation(exc, Settings, root.smap, (), sub.result.sensitive, raw)
             return None
 
     def _environment(self, settings: Settings, root: _File) -> str | None:
@@ -360,7 +360,8 @@ class Loader:
         try:
             spec = kind.spec_model.model_validate(value)
         except ValidationError as exc:
-            self._report_validation(exc, kind.spec_model, file.smap, base)
+            hidden = sub.result.sensitive
+            self._report_validation(exc, kind.spec_model, file.smap, base, hidden, value)
             return None
         entry = Entry(kind, raw.name, spec, file.smap.key(base))
         entry.sensitive_paths = frozenset(sub.result.sensitive)
@@ -464,9 +465,16 @@ class Loader:
             )
 
     def _report_validation(
-        self, exc: ValidationError, model: Any, smap: SourceMap, base: FieldPath
+        self,
+        exc: ValidationError,
+        model: Any,
+        smap: SourceMap,
+        base: FieldPath,
+        hidden: Collection[FieldPath],
+        given: Any,
     ) -> None:
-        for issue in translate(exc, model, lambda p: smap.text((*base, *p))):
+        text_of: Callable[[FieldPath], str | None] = lambda p: smap.text((*base, *p))  # noqa: E731
+        for issue in translate(exc, model, text_of, hidden, given):
             full = (*base, *issue.path)
             loc = smap.key(full) if issue.at_key else smap.locate(full)
             self.report(issue.message, loc, issue.hint)

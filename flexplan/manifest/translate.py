@@ -4,7 +4,8 @@ Pydantic's own wording ("Input should be a valid integer, unable to parse
 string as an integer") names Python types; manifests are YAML. Each error type
 gets a message in YAML terms, the field it concerns, and a hint ("did you
 mean …" for unknown keys and enum values, "quote it" for numbers where text
-was expected).
+was expected). A value that came from ``${env:…}`` or looks like a secret is
+never quoted back: a token pasted into the wrong field stays out of the log.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import difflib
 import types
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +21,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from flexplan.plantypes import FieldPath
+from flexplan.sensitive import looks_secret
 
 
 @dataclass(frozen=True)
@@ -32,7 +34,15 @@ class Issue:
     at_key: bool = False
 
 
+class Withheld(str):
+    """A value's description that stands for the value (which is not shown)."""
+
+    __slots__ = ()
+
+
 def describe(value: Any) -> str:
+    if isinstance(value, Withheld):
+        return str(value)
     if value is None:
         return "nothing"
     if isinstance(value, bool):
@@ -49,14 +59,22 @@ def describe(value: Any) -> str:
 
 
 def translate(
-    exc: ValidationError, model: type[BaseModel], text_of: Callable[[FieldPath], str | None]
+    exc: ValidationError,
+    model: type[BaseModel],
+    text_of: Callable[[FieldPath], str | None],
+    hidden: Collection[FieldPath] = frozenset(),
+    given: Any = None,
 ) -> list[Issue]:
     """Every error of ``exc`` (raised by ``model``) as an ``Issue``.
 
     A missing field that an unknown key next to it probably meant (a typo) is
     not reported twice: the "did you mean" on the unknown key says it all.
+    ``hidden``: the paths whose value came from the environment; ``given``: the data
+    as validated (a validator may have changed a value, upper-casing a token); neither
+    such a value nor one that looks secret is quoted.
     """
-    issues = [_one(err, model, text_of) for err in exc.errors(include_url=False)]
+    errors = exc.errors(include_url=False)
+    issues = [_one(err, model, text_of, hidden, given) for err in errors]
     meant = {
         (*i.path[:-1], i.hint.split("'")[1])
         for i in issues
@@ -69,9 +87,20 @@ def _missing(issue: Issue) -> FieldPath:
     return (*issue.path, issue.message.split("'")[1])
 
 
-def _one(err: ErrorDetails, model: type[BaseModel], text_of: Callable[..., Any]) -> Issue:
+def _one(
+    err: ErrorDetails,
+    model: type[BaseModel],
+    text_of: Callable[..., Any],
+    hidden: Collection[FieldPath],
+    given: Any,
+) -> Issue:
     path: FieldPath = tuple(err["loc"])
     kind, value, ctx = err["type"], err.get("input"), err.get("ctx") or {}
+    raw = value
+    if path in hidden:
+        value = Withheld("the value from ${env:…}")
+    elif any(isinstance(v, str) and looks_secret(v) for v in (value, _at(given, path))):
+        value = Withheld("a value that looks like a secret")
     field = next((str(p) for p in reversed(path) if isinstance(p, str)), "value")
     if kind == "missing":
         return Issue(path[:-1], f"missing required field '{field}'", f"add {field}:")
@@ -86,8 +115,27 @@ def _one(err: ErrorDetails, model: type[BaseModel], text_of: Callable[..., Any])
     if kind == "literal_error":
         return _literal(path, field, value, str(ctx.get("expected", "")))
     if kind == "value_error":
-        return Issue(path, str(ctx.get("error", err["msg"])))
-    return Issue(path, err["msg"])
+        return Issue(path, _without(raw, value, str(ctx.get("error", err["msg"]))))
+    return Issue(path, _without(raw, value, err["msg"]))
+
+
+def _at(data: Any, path: FieldPath) -> Any:
+    """The value at ``path`` inside plain data, else ``None``."""
+    for part in path:
+        in_list = isinstance(data, list) and isinstance(part, int) and 0 <= part < len(data)
+        if not (in_list or (isinstance(data, dict) and part in data)):
+            return None
+        data = data[part]
+    return data
+
+
+def _without(raw: Any, value: Any, message: str) -> str:
+    """A validator's own message, with a withheld value (and its upper case) taken out."""
+    if not isinstance(value, Withheld) or not isinstance(raw, str) or not raw:
+        return message
+    for form in (raw, raw.upper(), raw.lower()):
+        message = message.replace(form, "(sensitive)")
+    return message
 
 
 _SIMPLE: dict[str, str] = {
@@ -112,7 +160,7 @@ _SIMPLE: dict[str, str] = {
 def _literal(path: FieldPath, field: str, value: Any, expected: str) -> Issue:
     options = [o.strip().strip("'") for o in expected.replace(" or ", ", ").split(",")]
     hint = f"use one of: {', '.join(options)}"
-    if isinstance(value, str):
+    if isinstance(value, str) and not isinstance(value, Withheld):
         close = difflib.get_close_matches(value, options, n=1, cutoff=0.5)
         if close:
             hint = f"did you mean '{close[0]}'? ({hint})"

@@ -12,7 +12,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 TIMEOUT = 30.0  # seconds: a bound on hangs, not a speed assertion
@@ -76,6 +76,7 @@ class Case:
     message: str  # the error's message, exactly
     code: int = 1
     never: tuple[str, ...] = ()  # text that must not appear (content of files outside)
+    env: dict[str, str] = field(default_factory=dict)  # the child's environment, added
 
     def resolved(self, root: str) -> Case:
         """The case with ``{root}`` in its location and message replaced by ``root``."""

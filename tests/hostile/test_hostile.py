@@ -1,9 +1,12 @@
 """Hostile inputs (issue 10): each ends quickly in one error at file:line and exit 1.
 
 One case per attack an outside contributor (or a careless one) can put in a pull
-request: files outside the configuration, resource exhaustion, and the smaller
-ones. Every case runs the real CLI in a child process with a timeout
-(harness.TIMEOUT), so a hang, a crash or a traceback fails it.
+request: secrets echoed by error messages, files outside the configuration,
+resource exhaustion, untrusted text in messages, and the smaller ones (the live
+side's secrets and names, and the sandbox's control endpoints, are in
+test_live_side.py and test_sandbox_control.py). Every case runs the real CLI
+in a child process with a timeout (harness.TIMEOUT), so a hang, a crash or a
+traceback fails it.
 """
 
 from __future__ import annotations
@@ -41,6 +44,34 @@ def config(root: Path, manifest: str, **files: str) -> Path:
 
 def validate(directory: Path, *more: str) -> list[str]:
     return ["validate", directory.name, *more]  # flexplan runs in ``root``
+
+
+# -- item 1: secrets in error messages ------------------------------------------------------
+
+PASTED_TOKEN = "Bearer hostileBearer0002"
+ENV_SECRET = "putSecret0099"
+
+
+def hook_manifest(method: str) -> str:
+    """A webhook address whose ``webhook_method`` (line 8, column 21) is ``method``."""
+    return (
+        "conversations_addresses:\n"
+        "  hook:\n"
+        "    type: chat\n"
+        "    address: hostile-hook\n"
+        "    auto_creation:\n"
+        "      enabled: true\n"
+        "      webhook_url: https://hooks.example.com/in\n"
+        f"      webhook_method: {method}\n"
+    )
+
+
+def token_in_the_wrong_field(root: Path) -> list[str]:
+    return validate(config(root, hook_manifest(f'"{PASTED_TOKEN}"')))
+
+
+def env_value_in_the_wrong_field(root: Path) -> list[str]:
+    return validate(config(root, hook_manifest("${env:METHOD}")))
 
 
 # -- item 2: files outside the configuration -----------------------------------------------
@@ -216,6 +247,16 @@ def very_deep_definition(root: Path) -> list[str]:
     return validate(config(root, flow_manifest("flow.json"), **{"flow.json": text}))
 
 
+# -- item 4: untrusted text in messages ------------------------------------------------------
+
+EVIL_KEY = "<img src=x onerror=alert(1)>\u202efield"
+
+
+def invisible_and_html_key(root: Path) -> list[str]:
+    manifest = f'studio_flows:\n  hostile:\n    friendly_name: x\n    "{EVIL_KEY}": 1\n'
+    return validate(config(root, manifest))
+
+
 # -- item 6: the smaller ones ----------------------------------------------------------------
 
 
@@ -255,6 +296,14 @@ def deep_saved_plan(root: Path) -> list[str]:
 OUTSIDE = "resolves outside the configuration directory"
 FLOW_AT = "config/flexplan.yaml:4:22"
 CASES = [
+    Case("a token pasted into the wrong field", "1", token_in_the_wrong_field,
+         "config/flexplan.yaml:8:23",
+         "a value that looks like a secret is not a valid value for webhook_method",
+         never=("hostileBearer0002", "HOSTILEBEARER0002")),
+    Case("an ${env:…} value in the wrong field", "1", env_value_in_the_wrong_field,
+         "config/flexplan.yaml:8:23",
+         "the value from ${env:…} is not a valid value for webhook_method",
+         never=(ENV_SECRET, ENV_SECRET.upper()), env={"METHOD": ENV_SECRET}),
     Case("definition ../", "2", dotdot_definition, FLOW_AT,
          f"definition_file '../outside/flow.json' {OUTSIDE}", never=(OUTSIDE_SECRET,)),
     Case("definition ../../etc/passwd", "2", etc_passwd_definition, FLOW_AT,
@@ -316,6 +365,9 @@ CASES = [
          "the JSON is nested more than 100 levels deep"),
     Case("very deep definition", "3", very_deep_definition, "config/flow.json:1:111",
          "the JSON is nested more than 100 levels deep"),
+    Case("HTML and a bidi override in a key", "4", invisible_and_html_key,
+         "config/flexplan.yaml:4:5",
+         "unknown field '<img src=x onerror=alert(1)>\\u202efield'", never=("\u202e",)),
     Case("max_file_size: 0x10", "6", hex_number, "config/flexplan.yaml:3:49",
          "YAML reads 0x10 as the number 16"),
     Case("max_file_size: 010", "6", octal_number, "config/flexplan.yaml:3:49",
@@ -334,7 +386,7 @@ def test_hostile_input(case: Case, tmp_path: Path) -> None:
     root = tmp_path / "case"
     root.mkdir()
     args = case.build(root)
-    outcome = run_flexplan(*args, cwd=root)
+    outcome = run_flexplan(*args, cwd=root, env=case.env)
     case.resolved(str(root)).check(outcome)
 
 
