@@ -172,17 +172,28 @@ def _after(lines: list[str], heading: str, count: int) -> list[str]:
 def _neighbour_definition() -> dict[str, Any]:
     """Secrets the detector finds (a ``token`` in a body, an ``X-Api-Key``) copied into
     strings it does not flag: the flow's description, a plain parameter, a query."""
-    call = {"name": "call", "type": "make-http-request",
-            "transitions": [{"event": "success"}, {"event": "failed"}],
-            "properties": {"offset": {"x": 0, "y": 200}, "method": "POST",
-                           "content_type": "application/json;charset=utf-8",
-                           "url": "https://api.example.com/v2/send?note="
-                           + quote(LIVE["encoded"], safe=""),
-                           "body": json.dumps({"token": LIVE["neighbour"]}),
-                           "parameters": [{"key": "note", "value": f"plain {LIVE['neighbour']}"},
-                                          {"key": "X-Api-Key", "value": LIVE["encoded"]}]}}
-    trigger = {"name": "Trigger", "type": "trigger", "properties": {"offset": {"x": 0, "y": 0}},
-               "transitions": [{"event": "incomingMessage", "next": "call"}]}
+    call = {
+        "name": "call",
+        "type": "make-http-request",
+        "transitions": [{"event": "success"}, {"event": "failed"}],
+        "properties": {
+            "offset": {"x": 0, "y": 200},
+            "method": "POST",
+            "content_type": "application/json;charset=utf-8",
+            "url": "https://api.example.com/v2/send?note=" + quote(LIVE["encoded"], safe=""),
+            "body": json.dumps({"token": LIVE["neighbour"]}),
+            "parameters": [
+                {"key": "note", "value": f"plain {LIVE['neighbour']}"},
+                {"key": "X-Api-Key", "value": LIVE["encoded"]},
+            ],
+        },
+    }
+    trigger = {
+        "name": "Trigger",
+        "type": "trigger",
+        "properties": {"offset": {"x": 0, "y": 0}},
+        "transitions": [{"event": "incomingMessage", "next": "call"}],
+    }
     return {"description": f"sends {LIVE['neighbour']} along", "initial_state": "Trigger",
             "states": [trigger, call]}  # fmt: skip
 
