@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,14 +35,18 @@ def connect(
     parallelism: int = PARALLELISM.default,
     account_sid: str | None = None,
     read_only: bool = False,
+    profile: str | None = None,
+    notify: Callable[[str], None] | None = None,
 ) -> Iterator[Connection]:
     """A twilio client for the account the command works on, for the ``with`` block.
 
     ``account_sid`` (the environment's) only matters with ``sandbox``: the local
     sandbox then plays that account. ``read_only`` (export): the sandbox of
-    ``directory`` is only read, and nothing is written there.
+    ``directory`` is only read, and nothing is written there. ``profile``: the
+    twilio CLI profile to use (``--profile``); ``notify`` is told which
+    credential is in use (never its secret) and about variables set by half.
     """
-    from flexplan.twilio_client import build_client, credentials_from_env
+    from flexplan.twilio_client import build_client, credentials_from_env, resolve_credentials
 
     if sandbox:
         from flexplan.sandbox import embedded_sandbox, sandbox_to_read
@@ -55,7 +59,12 @@ def connect(
             record_if_asked(client)
             yield Connection(client, creds.account_sid, sandbox=True)
         return
-    creds = credentials_from_env(os.environ)
+    resolved = resolve_credentials(os.environ, profile)
+    creds = resolved.credentials
+    if notify is not None:
+        for warning in resolved.warnings:
+            notify(f"warning: {warning}")
+        notify(f"Using {creds.describe()}.")
     client = build_client(creds, api_base=api_base, parallelism=parallelism)
     record_if_asked(client)  # FLEXPLAN_RECORD=DIR (docs/acceptance.md)
     yield Connection(client, creds.account_sid)
@@ -69,6 +78,8 @@ def connect_for(
     sandbox: bool = False,
     api_base: str | None = None,
     parallelism: int = PARALLELISM.default,
+    profile: str | None = None,
+    notify: Callable[[str], None] | None = None,
 ) -> Iterator[Connection]:
     """``connect`` to the account the manifest's environment names, refusing another."""
     with connect(
@@ -77,6 +88,8 @@ def connect_for(
         api_base=api_base,
         parallelism=parallelism,
         account_sid=manifest.account_sid,
+        profile=profile,
+        notify=notify,
     ) as conn:
         check_account(conn, manifest.account_sid, manifest.environment)
         yield conn
@@ -89,6 +102,6 @@ def check_account(connection: Connection, expected: str | None, environment: str
         raise FlexplanError(
             f"the credentials reach account {connection.account_sid}, but {env} is for "
             f"account {expected}",
-            hint="set TWILIO_ACCOUNT_SID and its credentials for that account, or choose the "
-            "matching --env",
+            hint="set TWILIO_ACCOUNT_SID and its credentials for that account (or --profile "
+            "NAME, a twilio CLI profile of that account), or choose the matching --env",
         )

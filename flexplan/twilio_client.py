@@ -1,8 +1,10 @@
 """The one place that builds the twilio ``Client``: credentials, base URL, the one retry layer.
 
-Credentials come from the twilio CLI's variables with its precedence: an API
-key (``TWILIO_API_KEY`` + ``TWILIO_API_SECRET``) wins over
-``TWILIO_AUTH_TOKEN``; ``TWILIO_ACCOUNT_SID`` is always needed;
+Credentials come from where the twilio CLI finds them, with its precedence
+(``resolve_credentials``; ``flexplan.twilio_profiles`` has the details):
+``--profile NAME``, else the variables — an API key (``TWILIO_API_KEY`` +
+``TWILIO_API_SECRET``) wins over ``TWILIO_AUTH_TOKEN``, ``TWILIO_ACCOUNT_SID``
+is always needed — else the twilio CLI's active profile (``twilio login``).
 ``TWILIO_REGION`` / ``TWILIO_EDGE`` pick the host as the SDK does. Secrets are
 registered with ``flexplan.redact`` and never shown.
 
@@ -61,14 +63,24 @@ from flexplan.throttle import (
     RetryPolicy,
     policy_from_env,
 )
+from flexplan.twilio_profiles import CONFIG_FILE, CliConfig, Profile, config_dir, read_config
 
-__all__ = ["RetryPolicy", "TransportError", "build_client", "client_stats", "credentials_from_env"]
+__all__ = [
+    "RetryPolicy",
+    "TransportError",
+    "build_client",
+    "client_stats",
+    "credentials_from_env",
+    "resolve_credentials",
+]
 
 _ACCOUNT_SID = re.compile(r"AC[0-9a-fA-F]{32}")
 _API_KEY = re.compile(r"SK[0-9a-fA-F]{32}")
 _HINT = (
     "set TWILIO_ACCOUNT_SID with TWILIO_API_KEY and TWILIO_API_SECRET (preferred), "
-    "or TWILIO_ACCOUNT_SID with TWILIO_AUTH_TOKEN; or try flexplan with --sandbox"
+    "or TWILIO_ACCOUNT_SID with TWILIO_AUTH_TOKEN; or log in with the twilio CLI "
+    "(`twilio login`, then flexplan uses its active profile, or --profile NAME); "
+    "or try flexplan with --sandbox"
 )
 
 
@@ -94,6 +106,8 @@ class Credentials:
     secret: str = field(repr=False)
     region: str | None = None
     edge: str | None = None
+    source: str = "the environment"
+    """Where they came from: ``TWILIO_API_KEY/TWILIO_API_SECRET``, a profile."""
 
     @property
     def uses_api_key(self) -> bool:
@@ -102,6 +116,19 @@ class Credentials:
     def __str__(self) -> str:
         kind = "API key " + self.username if self.uses_api_key else "auth token"
         return f"{self.account_sid} ({kind}, secret (sensitive))"
+
+    def describe(self) -> str:
+        """Which credential is in use, never its secret."""
+        kind = f"API key {self.username}" if self.uses_api_key else "the auth token"
+        return f"{kind} from {self.source}, account {self.account_sid}"
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """The credentials to use, and what to tell the user about the choice."""
+
+    credentials: Credentials
+    warnings: tuple[str, ...] = ()
 
 
 def _malformed(name: str, expected: str) -> FlexplanError:
@@ -112,21 +139,35 @@ def _malformed(name: str, expected: str) -> FlexplanError:
 def credentials_from_env(env: Mapping[str, str] | None = None) -> Credentials:
     """Credentials from the twilio CLI's variables (API key wins over auth token)."""
     env = os.environ if env is None else env
-    sid = env.get("TWILIO_ACCOUNT_SID", "").strip()
-    key, key_secret = (
-        env.get("TWILIO_API_KEY", "").strip(),
-        env.get("TWILIO_API_SECRET", "").strip(),
-    )
-    token = env.get("TWILIO_AUTH_TOKEN", "").strip()
-    if not sid or not ((key and key_secret) or token):
-        missing = [n for n, v in (("TWILIO_ACCOUNT_SID", sid),) if not v]
-        if key and not key_secret and not token:
-            missing.append("TWILIO_API_SECRET")
-        elif not (key and key_secret) and not token:
-            missing.append("TWILIO_API_KEY and TWILIO_API_SECRET, or TWILIO_AUTH_TOKEN")
+    found = _from_env(env)
+    if found is None:
         raise FlexplanError(
-            f"Twilio credentials are missing: {', '.join(missing)} not set", hint=_HINT
+            f"Twilio credentials are missing: {', '.join(_missing(env))} not set", hint=_HINT
         )
+    return found
+
+
+def _missing(env: Mapping[str, str]) -> list[str]:
+    sid, key, key_secret, token = _variables(env)
+    missing = [] if sid else ["TWILIO_ACCOUNT_SID"]
+    if key and not key_secret and not token:
+        missing.append("TWILIO_API_SECRET")
+    elif not (key and key_secret) and not token:
+        missing.append("TWILIO_API_KEY and TWILIO_API_SECRET, or TWILIO_AUTH_TOKEN")
+    return missing
+
+
+def _variables(env: Mapping[str, str]) -> tuple[str, str, str, str]:
+    names = ("TWILIO_ACCOUNT_SID", "TWILIO_API_KEY", "TWILIO_API_SECRET", "TWILIO_AUTH_TOKEN")
+    sid, key, key_secret, token = (env.get(n, "").strip() for n in names)
+    return sid, key, key_secret, token
+
+
+def _from_env(env: Mapping[str, str]) -> Credentials | None:
+    """The variables' credentials, or ``None`` when they do not make a whole set."""
+    sid, key, key_secret, token = _variables(env)
+    if not sid or not ((key and key_secret) or token):
+        return None
     if not _ACCOUNT_SID.fullmatch(sid):
         raise _malformed("TWILIO_ACCOUNT_SID", "AC followed by 32 hex digits")
     region = env.get("TWILIO_REGION") or None
@@ -135,9 +176,135 @@ def credentials_from_env(env: Mapping[str, str] | None = None) -> Credentials:
         if not _API_KEY.fullmatch(key):
             raise _malformed("TWILIO_API_KEY", "SK followed by 32 hex digits")
         register_secret(key_secret)
-        return Credentials(sid, key, key_secret, region, edge)
+        return Credentials(sid, key, key_secret, region, edge, "TWILIO_API_KEY/TWILIO_API_SECRET")
     register_secret(token)
-    return Credentials(sid, sid, token, region, edge)
+    return Credentials(sid, sid, token, region, edge, "TWILIO_AUTH_TOKEN")
+
+
+def resolve_credentials(
+    env: Mapping[str, str] | None = None, profile: str | None = None
+) -> Resolved:
+    """The credentials the twilio CLI would use: ``profile`` (``--profile``), else the
+    variables, else the twilio CLI's active profile; with warnings about half-set ones."""
+    env = os.environ if env is None else env
+    warnings = list(_half_set(env))
+    from_env = None if profile else _from_env(env)
+    config = _read_config(env, lenient=from_env is not None)
+    if config is not None and config.require_profile and not profile:
+        raise FlexplanError(
+            f"the twilio CLI is set to require a profile (requireProfileInput in {config.path})",
+            hint="pass --profile NAME, or turn the check off with "
+            "`twilio config:set --no-require-profile-input`",
+        )
+    if from_env is not None:
+        return Resolved(from_env, tuple(warnings))
+    if profile and _from_env_quietly(env):
+        warnings.append(
+            "TWILIO_* credentials in the environment are not used: --profile chooses the "
+            "twilio CLI profile, as in the twilio CLI"
+        )
+    chosen, config = _chosen_profile(env, config, profile)
+    credentials = _from_profile(chosen, config, env)
+    sid = env.get("TWILIO_ACCOUNT_SID", "").strip()
+    if sid and sid != credentials.account_sid and not profile:
+        warnings.append(
+            f"TWILIO_ACCOUNT_SID is set without its credentials; using profile "
+            f"{chosen.name!r} and its account {credentials.account_sid} instead"
+        )
+    return Resolved(credentials, tuple(warnings))
+
+
+def _half_set(env: Mapping[str, str]) -> list[str]:
+    """``TWILIO_API_KEY`` without its secret (or the other way round) is ignored: say so."""
+    _, key, key_secret, _ = _variables(env)
+    if key and not key_secret:
+        return ["TWILIO_API_KEY is set without TWILIO_API_SECRET, so it is not used"]
+    if key_secret and not key:
+        return ["TWILIO_API_SECRET is set without TWILIO_API_KEY, so it is not used"]
+    return []
+
+
+def _from_env_quietly(env: Mapping[str, str]) -> bool:
+    sid, key, key_secret, token = _variables(env)
+    return bool(sid and ((key and key_secret) or token))
+
+
+def _read_config(env: Mapping[str, str], *, lenient: bool) -> CliConfig | None:
+    """The twilio CLI's config; when the variables suffice, a broken one is ignored."""
+    try:
+        return read_config(env)
+    except FlexplanError:
+        if lenient:
+            return None
+        raise
+
+
+def _chosen_profile(
+    env: Mapping[str, str], config: CliConfig | None, name: str | None
+) -> tuple[Profile, CliConfig]:
+    if config is None:
+        if name:
+            raise FlexplanError(
+                f"there is no twilio CLI profile {name!r}: the twilio CLI has no profiles here "
+                f"({_config_path(env)} does not exist)",
+                hint="create it with `twilio login` (or `twilio profiles:create`), or set "
+                "TWILIO_CONFIG_DIR to the twilio CLI's configuration directory",
+            )
+        raise FlexplanError(
+            f"Twilio credentials are missing: {', '.join(_missing(env))} not set, and the "
+            f"twilio CLI has no profile ({_config_path(env)} does not exist)",
+            hint=_HINT,
+        )
+    found = config.find(name) if name else config.active_profile()
+    if found is not None:
+        return found, config
+    known = ", ".join(repr(n) for n in config.names()) or "none"
+    if name:
+        raise FlexplanError(
+            f"there is no twilio CLI profile {name!r} in {config.path} (profiles: {known})",
+            hint="`twilio profiles:list` lists them; `twilio login` creates one",
+        )
+    raise FlexplanError(
+        f"Twilio credentials are missing: {', '.join(_missing(env))} not set, and the twilio "
+        f"CLI has no active profile in {config.path} (profiles: {known})",
+        hint="choose one with --profile NAME or `twilio profiles:use NAME`, or set the "
+        "TWILIO_* variables",
+    )
+
+
+def _config_path(env: Mapping[str, str]) -> str:
+    return str(config_dir(env) / CONFIG_FILE)
+
+
+def _from_profile(profile: Profile, config: CliConfig, env: Mapping[str, str]) -> Credentials:
+    where = f"twilio CLI profile {profile.name!r} ({config.path})"
+    if not profile.api_key or not profile.api_secret:
+        raise FlexplanError(
+            f"{where} holds no API key: a twilio CLI before 3.0 kept it in the system "
+            "keychain, which flexplan (like current twilio CLIs) does not read",
+            hint=f"run `twilio login` again with a current twilio CLI (`twilio profiles:create "
+            f"{profile.name}`), which stores the key in config.json, or set the TWILIO_* "
+            "variables",
+        )
+    if not _ACCOUNT_SID.fullmatch(profile.account_sid):
+        raise FlexplanError(
+            f"{where} has a malformed accountSid: expected AC followed by 32 hex digits",
+            hint=f"run `twilio profiles:create {profile.name}` again",
+        )
+    register_secret(profile.api_secret)
+    if profile.api_key == profile.account_sid:  # an auth token stored as the key's secret
+        username = profile.account_sid
+    elif _API_KEY.fullmatch(profile.api_key):
+        username = profile.api_key
+    else:
+        raise FlexplanError(
+            f"{where} has a malformed apiKey: expected SK followed by 32 hex digits",
+            hint=f"run `twilio profiles:create {profile.name}` again",
+        )
+    edge = env.get("TWILIO_EDGE") or profile.edge or config.edge
+    return Credentials(
+        profile.account_sid, username, profile.api_secret, profile.region, edge, where
+    )
 
 
 class ClientStats:

@@ -101,23 +101,29 @@ class CliResult:
 
 
 @pytest.fixture
-def run_flexplan(monkeypatch: pytest.MonkeyPatch) -> Any:
+def run_flexplan(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> Any:
     """Run ``flexplan ARGS...`` in-process through its real entry point (``main``).
 
     ``env`` sets environment variables for the run (e.g. ``sandbox_env``);
-    credentials left in the developer's environment never leak in.
+    credentials left in the developer's environment never leak in, and neither do
+    the developer's twilio CLI profiles (``TWILIO_CONFIG_DIR`` is an empty directory
+    unless ``env`` names one).
     """
     import contextlib
     import io
 
     from flexplan.cli import main
 
+    no_profiles = tmp_path_factory.mktemp("no-twilio-cli")
+
     def run(*args: str, env: dict[str, str] | None = None) -> CliResult:
         for name in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_API_KEY",
                      "TWILIO_API_SECRET", "FLEXPLAN_API_BASE", "GITHUB_STEP_SUMMARY",
                      "FLEXPLAN_RECORD", "GITHUB_SHA", "GITHUB_RUN_ID", "FLEXPLAN_COMMIT",
-                     "FLEXPLAN_RUN_URL", "FLEXPLAN_NEXT"):  # fmt: skip
+                     "FLEXPLAN_RUN_URL", "FLEXPLAN_NEXT", "TWILIO_REGION",
+                     "TWILIO_EDGE"):  # fmt: skip
             monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("TWILIO_CONFIG_DIR", str(no_profiles))
         for name, value in (env or {}).items():
             monkeypatch.setenv(name, value)
         out, err = io.StringIO(), io.StringIO()

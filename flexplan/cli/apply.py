@@ -22,6 +22,7 @@ import click
 
 from flexplan.cli.locking import Interrupts, account_lock, interrupts
 from flexplan.cli.options import (
+    account_context,
     account_options,
     cache_option,
     echo_warnings,
@@ -125,7 +126,12 @@ def _apply_directory(
     echo_warnings(manifest)
     with (
         connect_for(
-            directory, manifest, sandbox=sandbox, api_base=api_base, parallelism=parallelism
+            directory,
+            manifest,
+            sandbox=sandbox,
+            api_base=api_base,
+            parallelism=parallelism,
+            **account_context(),
         ) as conn,
         locking.hold(conn.client) as held,
     ):
@@ -170,6 +176,7 @@ def _apply_saved(
         sandbox=sandbox,
         api_base=api_base,
         parallelism=parallelism,
+        **account_context(),
         account_sid=manifest.account_sid,
     ) as conn:
         check_saved_account(saved, conn.account_sid)

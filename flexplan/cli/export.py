@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from flexplan.cli.options import account_options
+from flexplan.cli.options import account_context, account_options
 from flexplan.connect import connect
 from flexplan.engine.export import ExportResult, build_export, read_export
 from flexplan.manifest import validate_directory
@@ -89,7 +89,12 @@ def command(
     sandbox = sandbox or sandbox_dir is not None
     source = sandbox_dir if sandbox_dir is not None else Path(".")
     with connect(
-        source, sandbox=sandbox, api_base=api_base, parallelism=parallelism, read_only=True
+        source,
+        sandbox=sandbox,
+        api_base=api_base,
+        parallelism=parallelism,
+        **account_context(),
+        read_only=True,
     ) as conn:
         account = read_export(
             conn.client,

@@ -14,7 +14,12 @@ from pathlib import Path
 
 import click
 
-from flexplan.cli.options import account_options, directory_argument, manifest_options
+from flexplan.cli.options import (
+    account_context,
+    account_options,
+    directory_argument,
+    manifest_options,
+)
 from flexplan.connect import connect_for
 from flexplan.engine.lock import force_unlock
 from flexplan.errors import FlexplanError
@@ -43,7 +48,12 @@ def command(
     if not force:
         _confirm(lock_id)
     with connect_for(
-        directory, manifest, sandbox=sandbox, api_base=api_base, parallelism=parallelism
+        directory,
+        manifest,
+        sandbox=sandbox,
+        api_base=api_base,
+        parallelism=parallelism,
+        **account_context(),
     ) as conn:
         holder = force_unlock(conn.client, lock_id)
     who = f" (held by {holder.who}@{holder.host} since {holder.started_at})" if holder else ""

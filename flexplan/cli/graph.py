@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from flexplan.cli.options import account_options, echo_warnings, manifest_options
+from flexplan.cli.options import account_context, account_options, echo_warnings, manifest_options
 from flexplan.connect import connect_for
 from flexplan.engine import compute_plan
 from flexplan.errors import FlexplanError
@@ -70,7 +70,12 @@ def command(
         graph = _manifest_picture(entry)
     else:
         with connect_for(
-            directory, manifest, sandbox=sandbox, api_base=api_base, parallelism=parallelism
+            directory,
+            manifest,
+            sandbox=sandbox,
+            api_base=api_base,
+            parallelism=parallelism,
+            **account_context(),
         ) as conn:
             plan = compute_plan(conn.client, manifest, account_sid=conn.account_sid)
         graph = _planned_picture(plan, flow)

@@ -62,8 +62,33 @@ def manifest_options(func: F) -> F:
     )(func)
 
 
+_PROFILE = "flexplan.profile"
+
+
+def _keep_profile(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    ctx.meta[_PROFILE] = value
+
+
+def account_context() -> dict[str, Any]:
+    """What ``connect`` needs from the command line besides the account options:
+    ``--profile``, and where to say which credential is in use (stderr)."""
+    ctx = click.get_current_context(silent=True)
+    profile = ctx.meta.get(_PROFILE) if ctx is not None else None
+    return {"profile": profile, "notify": lambda line: click.echo(line, err=True)}
+
+
 def account_options(func: F) -> F:
-    """--sandbox, --api-base, --parallelism: how to reach the account."""
+    """--sandbox, --api-base, --parallelism, --profile: how to reach the account."""
+    func = click.option(
+        "--profile",
+        "-p",
+        metavar="NAME",
+        expose_value=False,
+        callback=_keep_profile,
+        help="Use this twilio CLI profile (`twilio login`; ~/.twilio-cli/config.json) "
+        "even when TWILIO_* variables are set. Default: the variables, else the twilio "
+        "CLI's active profile.",
+    )(func)
     func = click.option(
         "--parallelism",
         type=click.IntRange(PARALLELISM.low, PARALLELISM.high),

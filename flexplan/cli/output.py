@@ -14,7 +14,12 @@ from typing import Any
 
 import click
 
-from flexplan.cli.options import account_options, directory_argument, manifest_options
+from flexplan.cli.options import (
+    account_context,
+    account_options,
+    directory_argument,
+    manifest_options,
+)
 from flexplan.connect import connect_for
 from flexplan.engine import compute_plan
 from flexplan.engine.model import Plan
@@ -48,7 +53,12 @@ def command(
     """Print the SIDs of the resources the manifest in DIRECTORY manages."""
     manifest = load_manifest(directory, env=env, variables=variables, file_root=file_root)
     with connect_for(
-        directory, manifest, sandbox=sandbox, api_base=api_base, parallelism=parallelism
+        directory,
+        manifest,
+        sandbox=sandbox,
+        api_base=api_base,
+        parallelism=parallelism,
+        **account_context(),
     ) as conn:
         plan = compute_plan(conn.client, manifest, account_sid=conn.account_sid)
     outputs = collect_outputs(manifest, plan)

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from flexplan.cli.options import (
+    account_context,
     account_options,
     cache_option,
     directory_argument,
@@ -71,7 +72,12 @@ def command(
     manifest = load_manifest(directory, env=env, variables=variables, file_root=file_root)
     echo_warnings(manifest)
     with connect_for(
-        directory, manifest, sandbox=sandbox, api_base=api_base, parallelism=parallelism
+        directory,
+        manifest,
+        sandbox=sandbox,
+        api_base=api_base,
+        parallelism=parallelism,
+        **account_context(),
     ) as conn:
         cache = None if no_cache else DigestCache.load(directory)
         plan = compute_settled_plan(

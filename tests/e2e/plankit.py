@@ -20,6 +20,13 @@ def write_config(directory: Path, manifest: str, files: dict[str, str] | None = 
     return directory
 
 
+def warnings(stderr: str) -> str:
+    """stderr without the line that says which credential is in use (always printed)."""
+    return "".join(
+        line for line in stderr.splitlines(keepends=True) if not line.startswith("Using ")
+    )
+
+
 def block(stdout: str, address: str) -> list[str]:
     """The text plan's lines for one resource: from its ``# address`` heading to ``}``."""
     lines = stdout.splitlines()
@@ -48,7 +55,7 @@ def assert_clean_failure(result: Any, env: dict[str, str] | None = None) -> str:
         value = (env or {}).get(name)
         if value:
             assert value not in result.output, f"{name} shown: {result}"
-    return str(result.stderr)
+    return warnings(str(result.stderr))
 
 
 # -- Studio definitions ------------------------------------------------------------------

@@ -7,6 +7,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from plankit import warnings
+
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
@@ -47,7 +49,7 @@ def test_output_json_and_text_after_apply(
         f"conversations_addresses.support-sms = {addresses['+15550001111']}",
         f"conversations_addresses.web-chat = {addresses['quickstart-web-chat']}",
     ]
-    assert text.stderr == ""
+    assert warnings(text.stderr) == ""
 
 
 def test_channel_configs_are_never_listed(tmp_path: Path, sandbox_env, run_flexplan) -> None:

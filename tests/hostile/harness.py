@@ -50,6 +50,7 @@ class Outcome:
 
 def run_flexplan(*args: str, cwd: Path, env: dict[str, str] | None = None) -> Outcome:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "FLEXPLAN_"))}
+    clean["TWILIO_CONFIG_DIR"] = str(cwd / "no-twilio-cli")  # never the developer's profiles
     clean.update(env or {})
     done = subprocess.run(
         [sys.executable, "-m", "flexplan", *args],
