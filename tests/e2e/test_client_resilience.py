@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 import yaml
 from applykit import CLEAN, assert_sane, duplicates, write_config
+from plankit import warnings
 
 from flexplan.sandbox import SandboxServer, running_sandbox
 from flexplan.sandbox.faults import AnswerFault, Faults, FaultSettings
@@ -119,7 +120,7 @@ def test_each_malformed_read_is_one_message_naming_the_request(
         + r".* \(\d+ tries in \d+\.\d s(; the last one ran out of time)?, request deadline 1.5 s\)"
         + r"\n  hint: check the network"
     )
-    assert re.match(pattern, result.stderr), result.stderr
+    assert re.match(pattern, warnings(result.stderr)), result.stderr
     assert result.stderr.count("error:") == 1
     assert sandbox.stats()["requests"][LIST] > 1, "a GET is retried as transient"
 
@@ -249,7 +250,7 @@ def test_a_trickled_answer_is_cut_off_at_the_deadline(tmp_path: Path) -> None:
     assert re.match(
         r"error: reading the account's Studio flows failed: GET https://studio.twilio.com/v2/Flows"
         r" sent no complete answer within \d+\.\d s \(HTTP 200, the body was still arriving\)",
-        done.stderr,
+        warnings(done.stderr),
     ), done.stderr
 
 

@@ -18,6 +18,7 @@ from lockkit import (
     start_on_terminal,
     wait_until,
 )
+from plankit import warnings
 
 from flexplan.engine.lock import AccountLock, new_holder
 from flexplan.sandbox import SandboxServer
@@ -47,7 +48,7 @@ def test_apply_is_refused_while_another_run_holds_the_lock(
         lock.release()
     assert result.exit_code == 1, result
     assert result.stdout == ""  # refused before the plan is even read
-    err = result.stderr
+    err = warnings(result.stderr)
     assert err.startswith("error: the account is locked by another flexplan run:"), err
     holder = lock.holder
     for shown in (holder.lock_id, f"{holder.who}@{holder.host} (pid {os.getpid()})",

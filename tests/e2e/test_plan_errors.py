@@ -43,8 +43,9 @@ def test_missing_credentials(tmp_path: Path, run_flexplan: Any) -> None:
     message = assert_clean_failure(result)
     assert message.startswith(
         "error: Twilio credentials are missing: TWILIO_ACCOUNT_SID, TWILIO_API_KEY and "
-        "TWILIO_API_SECRET, or TWILIO_AUTH_TOKEN not set\n  hint: "
+        "TWILIO_API_SECRET, or TWILIO_AUTH_TOKEN not set, and the twilio CLI has no profile ("
     ), message
+    assert "`twilio login`" in message
 
 
 def test_wrong_credentials_name_twilio_code_and_hide_the_secret(
