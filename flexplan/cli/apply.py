@@ -38,7 +38,7 @@ from flexplan.engine.defcache import DigestCache, remember_written
 from flexplan.engine.journal import recent_writes, record_writes
 from flexplan.engine.lock import AccountLock
 from flexplan.engine.model import Plan, ResourceChange
-from flexplan.engine.saved import read_saved_plan, saved_variables
+from flexplan.engine.saved import read_saved_plan, refuse_overrides, saved_variables
 from flexplan.engine.stale import check_account as check_saved_account
 from flexplan.engine.stale import check_digest, check_fresh
 from flexplan.errors import FlexplanError
@@ -79,8 +79,8 @@ def command(
     with interrupts() as handling:
         locking = _Locking(lock, lock_timeout, handling)
         if target.is_file():
-            result = _apply_saved(target, variables, file_root, sandbox, api_base, parallelism,
-                                  message, locking)  # fmt: skip
+            result = _apply_saved(target, env, variables, file_root, sandbox, api_base,
+                                  parallelism, message, locking)  # fmt: skip
         else:
             result = _apply_directory(
                 target, env, variables, file_root, sandbox, api_base, parallelism, auto_approve,
@@ -149,6 +149,7 @@ def _apply_directory(
 
 def _apply_saved(
     path: Path,
+    env: str | None,
     variables: dict[str, str],
     file_root: Path | None,
     sandbox: bool,
@@ -158,6 +159,7 @@ def _apply_saved(
     locking: _Locking,
 ) -> ApplyResult | None:
     saved = read_saved_plan(path)
+    refuse_overrides(saved, env, variables)
     directory = Path(saved.get("directory") or ".")
     if not directory.is_dir():
         raise FlexplanError(

@@ -92,6 +92,29 @@ def write_saved_plan(
         raise FlexplanError(f"cannot write the plan to {path}: {exc.strerror}") from None
 
 
+def refuse_overrides(saved: dict[str, Any], env: str | None, given: dict[str, str]) -> None:
+    """A saved plan is applied as it was made: ``--env`` and ``--var`` (other than the secret
+    values the saved plan withheld) would change it, so they are refused, not ignored."""
+    made_for = saved.get("environment")
+    if env is not None:
+        which = f"environment {made_for!r}" if made_for else "no environment (the top level)"
+        raise FlexplanError(
+            f"--env {env} cannot be used with a saved plan: it was made for {which}",
+            hint="drop --env to apply the saved plan, or make a new plan for that environment "
+            f"(`flexplan plan DIR --env {env} --out FILE`)",
+        )
+    withheld = set(saved.get("withheld_variables") or [])
+    changed = sorted(n for n in given if n not in withheld)
+    if changed:
+        raise FlexplanError(
+            f"--var {', '.join(changed)} cannot be used with a saved plan: it is applied with "
+            "the variables it was made with",
+            hint="drop those --var options, or make a new plan with them "
+            "(`flexplan plan DIR --var NAME=VALUE --out FILE`); only the secret --var values a "
+            "saved plan withholds are given again",
+        )
+
+
 def saved_variables(saved: dict[str, Any], given: dict[str, str]) -> dict[str, str]:
     """The ``--var`` values to plan again with: the saved ones, and the secret ones given again."""
     missing = [n for n in saved.get("withheld_variables") or [] if n not in given]

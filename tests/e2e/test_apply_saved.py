@@ -183,3 +183,25 @@ flex_flows:
         f"(chat_service: '{reviewed['sid']}' → '{other['sid']}')"
     ) in result.stderr
     assert len(writes(sandbox)) == before  # nothing written
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (("--env", "prod"), "error: --env prod cannot be used with a saved plan: it was made for "
+         "no environment (the top level)\n"),
+        (("--var", "greeting=Hi", "--var", "team=a"), "error: --var greeting, team cannot be "
+         "used with a saved plan: it is applied with the variables it was made with\n"),
+    ],
+    ids=["--env", "--var"],
+)  # fmt: skip
+def test_a_saved_plan_refuses_env_and_var_instead_of_ignoring_them(
+    applied: Path, sandbox, sandbox_env, run_flexplan, options: tuple[str, ...], message: str
+) -> None:
+    plan = _save(applied, run_flexplan, sandbox_env)
+    before = len(writes(sandbox))
+    result = run_flexplan("apply", str(plan), *options, env=sandbox_env)
+    assert result.exit_code == 1, result
+    assert message in result.stderr, result.stderr
+    assert "hint: drop" in result.stderr
+    assert len(writes(sandbox)) == before
