@@ -58,7 +58,7 @@ PROGRESS_FROM = 10  # actions: a shorter apply needs no progress bar
 @lock_options
 @click.option("--auto-approve", is_flag=True, help="Apply without asking for confirmation.")
 @click.option("--message", metavar="TEXT", help="Commit message for Studio flow revisions.")
-@click.option("--no-color", is_flag=True, help="No colour (also: NO_COLOR).")
+@click.option("--no-color", is_flag=True, help="No colour (also: NO_COLOR; FORCE_COLOR forces it).")
 @cache_option
 def command(
     target: Path,
@@ -137,7 +137,8 @@ def _apply_directory(
     ):
         cache = None if no_cache else DigestCache.load(directory)
         plan = _settled_plan(conn, manifest, directory, cache)
-        click.echo(render_text(plan, color=use_color(no_color)), nl=False)
+        color = use_color(no_color)
+        click.echo(render_text(plan, color=color), nl=False, color=color)
         if not plan.has_changes:
             if cache is not None:
                 cache.save()

@@ -110,7 +110,14 @@ def account_options(func: F) -> F:
 
 
 def use_color(no_color: bool) -> bool:
-    if no_color or os.environ.get("NO_COLOR"):
+    """``--no-color``; else ``FORCE_COLOR`` (set and not empty: colour even into a pipe or a
+    CI log, as force-color.org proposes, over ``NO_COLOR``); else ``NO_COLOR`` (set and not
+    empty: none, no-color.org); else colour on a terminal only."""
+    if no_color:
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    if os.environ.get("NO_COLOR"):
         return False
     return sys.stdout.isatty()
 

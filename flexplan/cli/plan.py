@@ -46,7 +46,7 @@ from flexplan.render.text import render_text
     is_flag=True,
     help="Exit 0 when there are no changes, 2 when there are, 1 on error.",
 )
-@click.option("--no-color", is_flag=True, help="No colour (also: NO_COLOR).")
+@click.option("--no-color", is_flag=True, help="No colour (also: NO_COLOR; FORCE_COLOR forces it).")
 @remote_validate_option
 @cache_option
 def command(
@@ -91,7 +91,8 @@ def command(
         )
     if cache is not None:
         cache.save()
-    click.echo(_render(plan, output_format, use_color(no_color)), nl=False)
+    color = use_color(no_color)
+    click.echo(_render(plan, output_format, color), nl=False, color=color)
     if out is not None:
         write_saved_plan(plan, out, directory=str(directory), variables=variables)
         click.echo(f"\nSaved the plan to {out}; apply it with `flexplan apply {out}`.", err=True)
