@@ -194,3 +194,18 @@ def test_a_live_holder_renews_its_lease(tmp_path: Path, sandbox, sandbox_env, ru
     assert "Interrupt received (SIGINT): stopping before any change was made." in err
     assert "Nothing was changed." in err
     assert lock_documents(sandbox) == []
+
+
+def test_force_unlock_needs_no_manifest_when_credentials_name_the_account(
+    tmp_path: Path, sandbox, sandbox_env, sandbox_client, run_flexplan, monkeypatch
+) -> None:
+    lock = _held(sandbox_client)
+    lock._stop.set()
+    monkeypatch.chdir(tmp_path)  # no flexplan.yaml here
+    result = run_flexplan("force-unlock", lock.holder.lock_id, "--force", env=sandbox_env)
+    assert result.exit_code == 0, result
+    assert f"The account lock {lock.holder.lock_id} was deleted" in result.stdout
+    assert lock_documents(sandbox) == []
+    with_var = run_flexplan("force-unlock", "x", "--var", "a=b", "--force", env=sandbox_env)
+    assert with_var.exit_code == 1
+    assert "--env and --var need a manifest: there is no flexplan.yaml here" in with_var.stderr
