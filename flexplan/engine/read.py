@@ -116,6 +116,7 @@ def _read_all(
         }
         snapshot = LiveSnapshot(account_sid=account_sid)
         errors: list[BaseException] = []
+        by_section = {kind.section: kind for kind in kinds}
         titles = {kind.section: kind.title for kind in kinds}
         by_section = {kind.section: kind for kind in kinds}
         for section, future in futures.items():
@@ -126,7 +127,9 @@ def _read_all(
                                   snapshot.objects[section])  # fmt: skip
             except Exception as exc:
                 failure = _translate(exc, f"reading the account's {plural(titles[section])}")
-                if _needed(manifest, section) or not skippable(exc):
+                if _needed(manifest, section) and skippable(exc):
+                    errors.append(_with_hint(failure, by_section[section].unreadable_hint))
+                elif _needed(manifest, section) or not skippable(exc):
                     errors.append(failure)
                 else:
                     snapshot.unreadable.append(
@@ -140,6 +143,13 @@ def _read_all(
             errors.append(_translate(exc, "resolving look-ups (services, workspaces, workflows)"))
     _raise_first(errors)
     return snapshot
+
+
+def _with_hint(failure: BaseException, hint: str | None) -> BaseException:
+    """A managed kind's read refused by the account, with the kind's word on why."""
+    if hint is None or not isinstance(failure, FlexplanError):
+        return failure
+    return FlexplanError(failure.message, hint=hint, location=failure.location)
 
 
 def _needed(manifest: Any, section: str) -> bool:

@@ -178,6 +178,12 @@ class FlexFlowKind(TableKind[FlexFlowSpec]):
     spec_model = FlexFlowSpec
     rank: ClassVar[int] = 20
     fields: ClassVar[Table] = FIELDS
+    unreadable_hint: ClassVar[str | None] = (
+        "Flex Flows are legacy messaging (Programmable Chat for Flex), whose API Twilio "
+        "retires at its end of life; if this account no longer has it, move the flex_flows "
+        "entries to conversations_addresses (`flexplan migrate`) or remove them and their "
+        "prune: — see docs/manifest.md, 'Legacy messaging after its end of life'"
+    )
 
     def claims(self, name: str, spec: FlexFlowSpec) -> Sequence[Claim]:
         if spec.state == "absent":

@@ -108,6 +108,15 @@ def test_a_managed_kind_still_fails_loudly(
         "error: reading the account's Flex Flows failed: Twilio error 20404 (HTTP 404): "
         "The requested resource /v1/FlexFlows was not found"
     ), message
+    assert LEGACY_HINT in message, message
+
+
+LEGACY_HINT = (
+    "  hint: Flex Flows are legacy messaging (Programmable Chat for Flex), whose API Twilio "
+    "retires at its end of life; if this account no longer has it, move the flex_flows entries "
+    "to conversations_addresses (`flexplan migrate`) or remove them and their prune: — see "
+    "docs/manifest.md, 'Legacy messaging after its end of life'\n"
+)
 
 
 def test_a_pruned_kind_still_fails_loudly(
@@ -116,6 +125,7 @@ def test_a_pruned_kind_still_fails_loudly(
     config = write_config(tmp_path / "c", ADDRESS_ONLY + "prune: [flex_flows]\n")
     message = assert_clean_failure(run_flexplan("plan", str(config), env=sandbox_env))
     assert "reading the account's Flex Flows failed: Twilio error 20404" in message
+    assert LEGACY_HINT in message, message
 
 
 def test_wrong_credentials_are_never_skipped(
