@@ -91,16 +91,18 @@ class ApplyResult:
         return [r for r in self.results if r.status == status]
 
     def counts(self) -> dict[str, int]:
-        done = self.of("done")
-        names = {
-            "create": "added",
-            "update": "changed",
-            "replace": "replaced",
-            "delete": "destroyed",
-        }
-        counts = dict.fromkeys(names.values(), 0)
-        for r in done:
-            counts[names[r.action]] += 1
+        """Done actions counted as the plan's summary counts them (Terraform's way): a
+        replace is one added and one destroyed, and also counted under ``replaced``."""
+        counts = {"added": 0, "changed": 0, "destroyed": 0, "replaced": 0}
+        for r in self.of("done"):
+            if r.action in ("create", "replace"):
+                counts["added"] += 1
+            if r.action in ("delete", "replace"):
+                counts["destroyed"] += 1
+            if r.action == "update":
+                counts["changed"] += 1
+            if r.action == "replace":
+                counts["replaced"] += 1
         return counts
 
 

@@ -69,9 +69,10 @@ def final_report(result: ApplyResult) -> str:
 
 def _outcome(result: ApplyResult) -> str:
     counts = result.counts()
+    replaced = f" ({counts['replaced']} replaced)" if counts["replaced"] else ""
     done_text = (
-        f"{counts['added']} added, {counts['changed']} changed, {counts['replaced']} replaced, "
-        f"{counts['destroyed']} destroyed"
+        f"{counts['added']} added, {counts['changed']} changed, "
+        f"{counts['destroyed']} destroyed{replaced}"
     )
     if result.ok:
         return f"Apply complete: {done_text}.\n"

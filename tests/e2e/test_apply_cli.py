@@ -184,7 +184,7 @@ def test_failure_report_and_convergence(tmp_path: Path, sandbox, sandbox_env, ru
     report = result.stdout[result.stdout.index("Apply failed") :]
     assert report == (
         f"Apply failed: 1 action(s) failed, {4 - len(started)} not attempted; done: "
-        f"{1 + len(started)} added, 0 changed, 0 replaced, 0 destroyed.\n\n"
+        f"{1 + len(started)} added, 0 changed, 0 destroyed.\n\n"
         "Done:\n  - create flex_flow.b-fine\n"
         + "".join(f"  - create {c}\n" for c in started)
         + "\nFailed:\n  - create flex_flow.a-collides: creating flex_flow.a-collides failed: "

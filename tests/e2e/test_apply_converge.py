@@ -193,7 +193,7 @@ def test_two_flex_flows_swapping_identities_plan_apply_and_plan_clean(
     applied = run_flexplan("apply", str(saved), env=sandbox_env)
     assert applied.exit_code == 0, applied
     assert_sane(applied, sandbox_env)
-    assert "Apply complete: 0 added, 2 changed, 0 replaced, 0 destroyed." in applied.stdout
+    assert "Apply complete: 0 added, 2 changed, 0 destroyed." in applied.stdout
     steps = [re.sub(r" after .*", "", line) for line in applied.stdout.splitlines()
              if "complete after" in line]  # fmt: skip
     assert steps == [

@@ -35,7 +35,7 @@ def _apply_then_plan(config: Path, env: dict[str, str], run_flexplan, *extra: st
 
 def test_quickstart(tmp_path: Path, sandbox, sandbox_env, run_flexplan) -> None:
     out = _apply_then_plan(copy_example(tmp_path, "quickstart"), sandbox_env, run_flexplan)
-    assert "Apply complete: 4 added, 0 changed, 0 replaced, 0 destroyed." in out
+    assert "Apply complete: 4 added, 0 changed, 0 destroyed." in out
     assert duplicates(sandbox) == {}
 
 
@@ -67,7 +67,7 @@ def test_multi_env(
     assert sandbox_env["TWILIO_ACCOUNT_SID"] == account
     config = copy_example(tmp_path, "multi-env")
     out = _apply_then_plan(config, sandbox_env, run_flexplan, "--env", environment)
-    assert "Apply complete: 2 added, 1 changed, 0 replaced, 0 destroyed." in out
+    assert "Apply complete: 2 added, 1 changed, 0 destroyed." in out
     numbers = {a["address"] for a in sandbox.store.items("addresses")}
     assert ("+15550001111" in numbers) == (environment == "staging")
     assert ("+15550002222" in numbers) == (environment == "production")

@@ -78,7 +78,7 @@ def test_unmanaged_keys_and_entries_are_identical(
     config = write_config(tmp_path / "cfg", MANIFEST)
     result = run_flexplan("apply", str(config), "--auto-approve", env=sandbox_env)
     assert result.exit_code == 0, result
-    assert "Apply complete: 1 added, 2 changed, 0 replaced, 0 destroyed." in result.stdout
+    assert "Apply complete: 1 added, 2 changed, 0 destroyed." in result.stdout
     assert_sane(result, sandbox_env)
     _assert_only_managed_changed(before, sandbox.store.singleton("flex_configuration"))
     # each write sends the account and the whole array back, nothing else

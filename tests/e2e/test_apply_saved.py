@@ -37,7 +37,7 @@ def test_saved_plan_applies_without_asking(applied: Path, sandbox_env, run_flexp
     plan = _save(applied, run_flexplan, sandbox_env)
     result = run_flexplan("apply", str(plan), env=sandbox_env)  # stdin is not a terminal
     assert result.exit_code == 0, result
-    assert "Apply complete: 0 added, 1 changed, 0 replaced, 0 destroyed." in result.stdout
+    assert "Apply complete: 0 added, 1 changed, 0 destroyed." in result.stdout
     assert_sane(result, sandbox_env)
     again = run_flexplan("plan", str(applied), env=sandbox_env)
     assert again.stdout.rstrip().endswith(CLEAN), again

@@ -163,7 +163,7 @@ def test_default_flows_by_role_are_never_pruned(
             "address), so it is never pruned"
         ) in applied.stdout
     # "Voice IVR" keeps its default name; "X" was created; nothing else was touched
-    assert "Apply complete: 1 added, 0 changed, 0 replaced, 0 destroyed." in applied.stdout
+    assert "Apply complete: 1 added, 0 changed, 0 destroyed." in applied.stdout
 
 
 def test_a_live_referrer_that_stays_blocks_prune(
@@ -217,7 +217,7 @@ def test_a_live_referrer_that_stays_blocks_prune(
         )
     assert parent["sid"] in left
     assert unused["sid"] not in left
-    assert "Apply complete: 0 added, 0 changed, 0 replaced, 1 destroyed." in applied.stdout
+    assert "Apply complete: 0 added, 0 changed, 1 destroyed." in applied.stdout
 
 
 def test_a_live_handler_with_an_empty_name_stops_a_pruning_plan(

@@ -18,7 +18,7 @@ def test_quickstart_plan_apply_plan(
     assert "Plan: 4 to add, 0 to change, 0 to destroy." in first.stdout
     applied = run_flexplan("apply", str(config), "--auto-approve", env=sandbox_env)
     assert applied.exit_code == 0, applied
-    assert "Apply complete: 4 added, 0 changed, 0 replaced, 0 destroyed." in applied.stdout
+    assert "Apply complete: 4 added, 0 changed, 0 destroyed." in applied.stdout
     again = run_flexplan("plan", str(config), "--detailed-exitcode", env=sandbox_env)
     assert again.exit_code == 0, again
     assert again.stdout.rstrip().endswith("No changes. The account matches the manifest.")
