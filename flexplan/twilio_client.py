@@ -54,6 +54,7 @@ from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 from flexplan.errors import FlexplanError
 from flexplan.redact import redact, register_secret, url_has_credentials
+from flexplan.request_log import request_log
 from flexplan.throttle import (
     LIST_PAGE,
     PARALLELISM,
@@ -466,6 +467,7 @@ class FlexplanHttpClient(TwilioHttpClient):  # type: ignore[misc]
         self.stats = ClientStats()
         self._local = threading.local()
         self._rng = random.Random()
+        self._log = request_log()  # FLEXPLAN_LOG=debug
 
     def _session(self) -> requests.Session:
         session: requests.Session | None = getattr(self._local, "session", None)
@@ -510,7 +512,7 @@ class FlexplanHttpClient(TwilioHttpClient):  # type: ignore[misc]
             deadline = deadline or Deadline(self.retry.deadline)  # queueing is not counted
             attempt = _Attempt()
             try:
-                attempt = self._attempt(method, target, kwargs, deadline)
+                attempt = self._logged_attempt(method, target, kwargs, deadline, tries + 1)
             finally:
                 succeeded = attempt.response is not None and attempt.response.status_code < 400
                 self.gate.release(generation, throttled=attempt.throttled, succeeded=succeeded)
@@ -525,6 +527,27 @@ class FlexplanHttpClient(TwilioHttpClient):  # type: ignore[misc]
             if attempt.headers is not None and _retry_after(attempt.headers) is not None:
                 self.stats.waited(delay)
             time.sleep(delay)
+
+    def _logged_attempt(
+        self, method: str, target: str, kwargs: dict[str, Any], deadline: Deadline, n: int
+    ) -> _Attempt:
+        """One try, written to the request log when ``FLEXPLAN_LOG=debug`` asks for it."""
+        log = self._log
+        if log is None:
+            return self._attempt(method, target, kwargs, deadline)
+        log.request(
+            method, target, kwargs.get("params"), kwargs.get("json") or kwargs.get("data"), n
+        )
+        started = time.monotonic()
+        attempt = _Attempt(problem="failed before an answer")
+        try:
+            attempt = self._attempt(method, target, kwargs, deadline)
+            return attempt
+        finally:
+            answered = attempt.response is not None
+            text = attempt.response.text if attempt.response is not None else attempt.problem
+            status = attempt.status if answered else "failed"
+            log.answer(method, target, status, time.monotonic() - started, text)
 
     @staticmethod
     def _worth_retrying(method: str, attempt: _Attempt) -> bool:

@@ -124,6 +124,7 @@ LAYERS: dict[str, int] = {
     "flexplan.sensitive": 0,
     "flexplan.throttle": 0,
     "flexplan.recording": 0,
+    "flexplan.request_log": 0,  # FLEXPLAN_LOG=debug, scrubbed as recordings are
     "flexplan.plantypes": 0,
     "flexplan.flowdiff": 0,  # a Studio diff as data: made by the kind, read by renderers
     "flexplan.studio_widgets": 0,

@@ -377,3 +377,26 @@ conversations_addresses:
     assert again.exit_code == 0, again
     assert "Apply complete: 1 added" in again.stdout
     assert all(form not in again.output for form in forms(value))
+
+
+def test_the_debug_request_log_holds_no_secret(
+    seeded: tuple[Path, dict[str, str]], tmp_path: Path, run_flexplan: Any
+) -> None:
+    """``FLEXPLAN_LOG=debug`` logs every request and answer (the live definitions with their
+    secrets, and apply's writes with the new ones), all through the scrubber."""
+    config, env = seeded
+    log = tmp_path / "debug.log"
+    debug = {**env, "FLEXPLAN_LOG": "debug", "FLEXPLAN_LOG_PATH": str(log)}
+    planned = run_flexplan("plan", str(config), env=debug)
+    assert planned.exit_code == 0, planned
+    applied = run_flexplan("apply", str(config), "--auto-approve", env=debug)
+    assert applied.exit_code == 0, applied
+    text = log.read_text()
+    assert "flexplan debug: --> GET " in text and "flexplan debug: <-- 200 GET " in text
+    assert "flexplan debug: --> POST " in text and "body: " in text
+    assert "hooks.slack.com" in text or "(redacted)" in text  # the definitions are there
+    assert_no_secret("the debug log", text, env)
+    stderr_log = run_flexplan("plan", str(config),
+                              env={**env, "FLEXPLAN_LOG": "DEBUG", "FLEXPLAN_LOG_PATH": ""})  # fmt: skip
+    assert "flexplan debug: --> GET " in stderr_log.stderr  # without a path: on stderr
+    assert_no_secret("the debug log on stderr", stderr_log.output, env)
