@@ -396,7 +396,7 @@ def test_the_debug_request_log_holds_no_secret(
     assert "flexplan debug: --> POST " in text and "body: " in text
     assert "hooks.slack.com" in text or "(redacted)" in text  # the definitions are there
     assert_no_secret("the debug log", text, env)
-    stderr_log = run_flexplan("plan", str(config),
-                              env={**env, "FLEXPLAN_LOG": "DEBUG", "FLEXPLAN_LOG_PATH": ""})  # fmt: skip
+    on_stderr = {**env, "FLEXPLAN_LOG": "DEBUG", "FLEXPLAN_LOG_PATH": ""}
+    stderr_log = run_flexplan("plan", str(config), env=on_stderr)
     assert "flexplan debug: --> GET " in stderr_log.stderr  # without a path: on stderr
     assert_no_secret("the debug log on stderr", stderr_log.output, env)
