@@ -40,8 +40,10 @@ def command(
     parallelism: int,
     force: bool,
 ) -> None:
-    """Delete the account lock LOCK_ID of the account the manifest in DIRECTORY names, or,
-    with no DIRECTORY and no flexplan.yaml here, of the account the credentials reach."""
+    """Delete the account lock LOCK_ID (of the account the manifest in DIRECTORY names).
+
+    With no DIRECTORY and no flexplan.yaml here: of the account the credentials reach.
+    """
     if directory is None and not Path("flexplan.yaml").exists():
         if env is not None or variables:
             raise FlexplanError(

@@ -127,7 +127,7 @@ def _read_all(
                                   snapshot.objects[section])  # fmt: skip
             except Exception as exc:
                 failure = _translate(exc, f"reading the account's {plural(titles[section])}")
-                if _needed(manifest, section) and skippable(exc):
+                if _needed(manifest, section) and _refused(exc):
                     errors.append(_with_hint(failure, by_section[section].unreadable_hint))
                 elif _needed(manifest, section) or not skippable(exc):
                     errors.append(failure)
@@ -143,6 +143,14 @@ def _read_all(
             errors.append(_translate(exc, "resolving look-ups (services, workspaces, workflows)"))
     _raise_first(errors)
     return snapshot
+
+
+def _refused(exc: BaseException) -> bool:
+    """The account refused the read (4xx other than 401): the API may be gone for it."""
+    status = http_status(exc)
+    if status is None:
+        status = _page_status(exc)
+    return status is not None and 400 <= status < 500 and status != 401
 
 
 def _with_hint(failure: BaseException, hint: str | None) -> BaseException:

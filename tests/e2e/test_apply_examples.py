@@ -24,7 +24,7 @@ def _apply_then_plan(config: Path, env: dict[str, str], run_flexplan, *extra: st
     assert applied.exit_code == 0, applied
     assert_sane(applied, env)
     summary = re.search(
-        r"Apply complete: (\d+) added, (\d+) changed, (\d+) replaced", applied.stdout
+        r"Apply complete: (\d+) added, (\d+) changed, (\d+) destroyed", applied.stdout
     )
     assert summary and sum(int(n) for n in summary.groups()) > 0, applied
     again = run_flexplan("plan", str(config), "--detailed-exitcode", *extra, env=env)
