@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from flexplan.flowdiff import dotted_path
 from flexplan.plantypes import FieldChange, Named, Unknown
 
 ABSENT: Any = None
@@ -158,7 +159,7 @@ def _nested_changes(prefix: str, old: Any, new: Any) -> list[FieldChange]:
     changes: list[FieldChange] = []
     for bucket in diff.values():
         for item in bucket:
-            path = _dotted(prefix, item.path(output_format="list"))
+            path = dotted_path([prefix, *item.path(output_format="list")])
             before = ABSENT if _missing(item.t1) else item.t1
             after = ABSENT if _missing(item.t2) else item.t2
             if isinstance(after, Named):
@@ -172,16 +173,6 @@ def _nested_changes(prefix: str, old: Any, new: Any) -> list[FieldChange]:
 
 def _missing(value: Any) -> bool:
     return type(value).__name__ == "NotPresent"
-
-
-def _dotted(prefix: str, parts: list[Any]) -> str:
-    text = prefix
-    for part in parts:
-        if isinstance(part, int):
-            text += f"[{part}]"
-        else:
-            text = f"{text}.{part}" if text else str(part)
-    return text
 
 
 def _fields_json(items: Iterable[FieldChange]) -> list[dict[str, Any]]:
