@@ -141,6 +141,14 @@ def slug(text: str, fallback: str) -> str:
     return out or fallback
 
 
+def _without_secrets(text: str) -> str:
+    """What a person calls a resource, less anything in it that looks secret (a token pasted
+    into a friendly name must not become part of a local name, a file name or a variable)."""
+    for secret in secrets_in_text(text):
+        text = text.replace(secret, " ")
+    return text
+
+
 def _age(obj: LiveObject) -> tuple[str, str]:
     return (str(obj.raw.get("date_created") or ""), str(obj.sid or ""))
 
@@ -148,8 +156,9 @@ def _age(obj: LiveObject) -> tuple[str, str]:
 def assign_names(kind: AnyKind, objects: Sequence[LiveObject]) -> dict[int, str]:
     """A unique, stable local name per object (by ``id``): its slug, or slug + SID tail."""
     groups: dict[str, list[LiveObject]] = defaultdict(list)
+    fallback = kind.address.replace("_", "-")
     for obj in objects:
-        groups[slug(kind.export_name(obj), kind.address.replace("_", "-"))].append(obj)
+        groups[slug(_without_secrets(kind.export_name(obj)), fallback)].append(obj)
     names: dict[int, str] = {}
     used: set[str] = set(groups)
     for base, members in sorted(groups.items()):
@@ -299,6 +308,10 @@ def _export_kind(
     files: dict[str, _DataFile],
 ) -> dict[str, Any]:
     kept, pinned = _unique_by_key(kind, objects, result.warnings)
+    for obj in kept:  # the strings holding them (a friendly name) become ${env:…} below
+        for secret in secrets_in_text(kind.export_name(obj)):
+            register_secret(secret)
+            names.secret_values.add(secret)
     local = assign_names(kind, kept)
     for obj in kept:  # known before any is exported: resources of one kind refer to each other
         if obj.sid:

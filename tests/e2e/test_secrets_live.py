@@ -400,3 +400,20 @@ def test_the_debug_request_log_holds_no_secret(
     stderr_log = run_flexplan("plan", str(config), env=on_stderr)
     assert "flexplan debug: --> GET " in stderr_log.stderr  # without a path: on stderr
     assert_no_secret("the debug log on stderr", stderr_log.output, env)
+
+
+def test_a_secret_in_a_live_friendly_name_reaches_no_exported_file_or_name(
+    tmp_path: Path, sandbox: Any, sandbox_env: dict[str, str], run_flexplan: Any
+) -> None:
+    token = "Zq8LiveNameTok0429xy"
+    sandbox.store.add_studio_flow(friendly_name=f"Ops Bearer {token}", status="published",
+                                  definition=_live_definition())  # fmt: skip
+    out = tmp_path / "exported"
+    result = run_flexplan("export", "--out", str(out), env=sandbox_env)
+    assert result.exit_code == 0, result
+    for shown in (token, token.lower()):
+        assert shown not in result.output
+        for path in out.rglob("*"):
+            assert shown not in path.relative_to(out).as_posix(), path
+            if path.is_file():
+                assert shown not in path.read_text(), path
