@@ -22,12 +22,12 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
-import tempfile
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
+
+from flexplan.atomic import write_text_atomically
 
 RELATIVE = Path(".flexplan") / "definition-digests.json"
 FORMAT = 1
@@ -106,7 +106,7 @@ class DigestCache:
             text = json.dumps(document, sort_keys=True, indent=1) + "\n"
             self._changed = False
         with contextlib.suppress(OSError):
-            _write_atomically(self.path, text)
+            write_text_atomically(self.path, text)
 
 
 def remember_read(cache: DigestCache, account: str, kind: Any, objects: Iterable[Any]) -> None:
@@ -149,16 +149,3 @@ def _valid_entries(accounts: Any) -> dict[str, dict[str, list[str]]]:
 
 def _is_text(value: Any) -> bool:
     return isinstance(value, str)
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise

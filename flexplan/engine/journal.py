@@ -27,14 +27,13 @@ import contextlib
 import dataclasses
 import hashlib
 import json
-import os
-import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from flexplan.atomic import write_text_atomically
 from flexplan.engine.consistency import poll
 from flexplan.engine.model import LAG_REASON, Plan, ResourceChange, is_sensitive
 from flexplan.errors import DiagnosticsError
@@ -118,7 +117,7 @@ def record_writes(
     kept.update({(w.account_sid, w.address): w for w in writes})
     # a read-only checkout: plans then just cannot tell lag from change
     with contextlib.suppress(OSError):
-        _atomic_write(path, {"format": FORMAT, "writes": [asdict(w) for w in kept.values()]})
+        _write(path, {"format": FORMAT, "writes": [asdict(w) for w in kept.values()]})
 
 
 def recent_writes(directory: Path, account_sid: str, *, horizon: float) -> dict[str, Write]:
@@ -141,7 +140,7 @@ def forget_confirmed(directory: Path, account_sid: str, plan: Plan) -> None:
     kept = [w for w in writes if not (w.account_sid == account_sid and w.address in seen)]
     if len(kept) != len(writes):
         with contextlib.suppress(OSError):
-            _atomic_write(path, {"format": FORMAT, "writes": [asdict(w) for w in kept]})
+            _write(path, {"format": FORMAT, "writes": [asdict(w) for w in kept]})
 
 
 def created_sids(writes: Mapping[str, Write]) -> dict[str, str]:
@@ -194,18 +193,6 @@ def _load(path: Path) -> list[Write]:
         except TypeError:
             continue
     return writes
-
-
-def _atomic_write(path: Path, body: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(body, handle, indent=1)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def settle(compute: Callable[[], Plan], writes: Mapping[str, Write], window: float) -> Plan:
@@ -275,3 +262,7 @@ def _fill(value: Any, sids: Mapping[str, str | None]) -> Any:
     if isinstance(value, list):
         return [_fill(v, sids) for v in value]
     return value
+
+
+def _write(path: Path, body: dict[str, Any]) -> None:
+    write_text_atomically(path, json.dumps(body, indent=1))

@@ -28,8 +28,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -37,6 +35,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from flexplan.atomic import write_text_atomically
 from flexplan.errors import FlexplanError
 from flexplan.sandbox.ids import counter_sid
 from flexplan.sandbox.paging import Listing
@@ -253,15 +252,4 @@ def _load(path: Path, account_sid: str) -> dict[str, Any]:
 
 
 def _atomic_write(path: Path, state: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(state, handle)  # no indent: keeps the fast C encoder
-            # No fsync: a killed *process* cannot tear a renamed file (the page
-            # cache survives it); only power loss could, and that is not worth a
-            # disk flush per sandbox request.
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_text_atomically(path, json.dumps(state))  # no indent: keeps the fast C encoder
