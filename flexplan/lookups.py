@@ -31,8 +31,8 @@ class LookupError_(Exception):
 _ACCOUNT_TYPES = [name for name, t in LOOKUP_TYPES.items() if t.scope is None]
 
 
-def _list(client: Any, kind: str, scope: str) -> list[Candidate]:
-    return LOOKUP_TYPES[kind].lister(client, scope)
+def _list(client: Any, target_type: str, scope: str) -> list[Candidate]:
+    return LOOKUP_TYPES[target_type].lister(client, scope)
 
 
 def resolve_lookups(ctx: Any, lookups: Sequence[Lookup]) -> dict[Lookup, str]:
@@ -48,18 +48,18 @@ class _Resolution:
         self.failures: list[tuple[Lookup, str, str | None]] = []
 
     def run(self, lookups: Sequence[Lookup]) -> dict[Lookup, str]:
-        workspace_kinds = [k for k in _ACCOUNT_TYPES if any(_needs(item, k) for item in lookups)]
-        self._fetch([(kind, "") for kind in workspace_kinds])
+        needed_types = [k for k in _ACCOUNT_TYPES if any(_needs(item, k) for item in lookups)]
+        self._fetch([(target_type, "") for target_type in needed_types])
         resolved: dict[Lookup, str] = {}
         scoped: list[tuple[Lookup, str]] = []
         for lookup in lookups:
-            if lookup.kind not in SCOPED:
+            if lookup.target_type not in SCOPED:
                 self._settle(lookup, "", resolved)
             else:
                 workspace = self._workspace_of(lookup)
                 if workspace is not None:
                     scoped.append((lookup, workspace))
-        self._fetch(sorted({(item.kind, ws) for item, ws in scoped}))
+        self._fetch(sorted({(item.target_type, ws) for item, ws in scoped}))
         for lookup, workspace in scoped:
             self._settle(lookup, workspace, resolved)
         if self.failures:
@@ -68,8 +68,8 @@ class _Resolution:
 
     def _fetch(self, keys: list[tuple[str, str]]) -> None:
         def one(key: tuple[str, str]) -> tuple[tuple[str, str], list[Candidate]]:
-            kind, scope = key
-            return key, _list(self.ctx.client, kind, scope)
+            target_type, scope = key
+            return key, _list(self.ctx.client, target_type, scope)
 
         for key, found in self.ctx.map(one, [k for k in keys if k not in self.lists]):
             self.lists[key] = found
@@ -85,7 +85,7 @@ class _Resolution:
         self.failures.append(
             (
                 lookup,
-                f"{LOOKUP_TITLE[lookup.kind]} {lookup.value!r}: the account has "
+                f"{LOOKUP_TITLE[lookup.target_type]} {lookup.value!r}: the account has "
                 f"{len(spaces)} TaskRouter workspaces ({names}), so which one is meant is unclear",
                 "name the workspace beside it (integration.workspace, or `workspace:` in the "
                 "look-up)",
@@ -94,14 +94,14 @@ class _Resolution:
         return None
 
     def _settle(self, lookup: Lookup, scope: str, resolved: dict[Lookup, str]) -> None:
-        candidates = self.lists.get((lookup.kind, scope), [])
+        candidates = self.lists.get((lookup.target_type, scope), [])
         sid = self._match(lookup, candidates)
         if sid is not None:
             name = next((n for s, n in candidates if s == sid), "") or ""
             resolved[lookup] = Named(sid, name, candidates)
 
     def _match(self, lookup: Lookup, candidates: list[Candidate]) -> str | None:
-        title = LOOKUP_TITLE[lookup.kind]
+        title = LOOKUP_TITLE[lookup.target_type]
         if lookup.by == "sid":
             hits = [c for c in candidates if c[0] == lookup.value]
         else:
@@ -132,18 +132,18 @@ class _Resolution:
         return None
 
 
-def _needs(lookup: Lookup, kind: str) -> bool:
-    if lookup.kind == kind:
+def _needs(lookup: Lookup, target_type: str) -> bool:
+    if lookup.target_type == target_type:
         return True
-    return kind == "workspace" and lookup.kind in SCOPED
+    return target_type == "workspace" and lookup.target_type in SCOPED
 
 
 def read_candidates(ctx: Any) -> dict[tuple[str, str], list[Candidate]]:
-    """Every look-up list of the account, by (kind, workspace SID or ""): for export."""
-    kinds = _ACCOUNT_TYPES
-    found = ctx.map(lambda kind: _list(ctx.client, kind, ""), kinds)
-    lists = {(kind, ""): items for kind, items in zip(kinds, found, strict=True)}
-    keys = [(kind, sid) for sid, _ in lists[("workspace", "")] for kind in SCOPED]
+    """Every look-up list of the account, by (look-up type, workspace SID or ""): for export."""
+    types = _ACCOUNT_TYPES
+    found = ctx.map(lambda target_type: _list(ctx.client, target_type, ""), types)
+    lists = {(target_type, ""): items for target_type, items in zip(types, found, strict=True)}
+    keys = [(target_type, sid) for sid, _ in lists[("workspace", "")] for target_type in SCOPED]
     scoped = ctx.map(lambda key: _list(ctx.client, *key), keys)
     lists.update(zip(keys, scoped, strict=True))
     return lists

@@ -25,7 +25,7 @@ def _parse_kinds(
 ) -> list[AnyKind]:
     if not values:
         return list(KINDS)
-    by_name = {**{k.address: k for k in KINDS}, **BY_SECTION}
+    by_name = {**{k.type_name: k for k in KINDS}, **BY_SECTION}
     chosen: list[AnyKind] = []
     for item in (p.strip() for v in values for p in v.split(",")):
         if not item:

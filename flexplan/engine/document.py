@@ -35,7 +35,7 @@ def plan_document(plan: Plan) -> dict[str, Any]:
         "resource_changes": [_change(c) for c in plan.changes],
         "summary": {"add": s.add, "change": s.change, "destroy": s.destroy, "no_op": s.unchanged},
         "unmanaged": [
-            {"kind": u.address_kind, "section": u.section, "sid": u.sid, "label": u.label}
+            {"kind": u.type_name, "section": u.section, "sid": u.sid, "label": u.label}
             for u in plan.unmanaged
         ],
         "notes": list(plan.notes),
@@ -51,7 +51,7 @@ def _change(change: ResourceChange) -> dict[str, Any]:
     after, after_mask = _masked(change, change.after)
     return {
         "address": change.address,
-        "kind": change.address_kind,
+        "kind": change.type_name,
         "section": change.section,
         "name": change.name,
         "sid": change.sid,

@@ -51,7 +51,7 @@ Candidate = tuple[str, str]  # (sid, name)
 
 @dataclass
 class AccountExport:
-    """What ``read_export`` read: live objects by section, look-up lists by (kind, scope)."""
+    """What ``read_export`` read: live objects by section, look-up lists by (type, scope)."""
 
     account_sid: str
     objects: dict[str, list[LiveObject]] = field(default_factory=dict)
@@ -156,7 +156,7 @@ def _age(obj: LiveObject) -> tuple[str, str]:
 def assign_names(kind: AnyKind, objects: Sequence[LiveObject]) -> dict[int, str]:
     """A unique, stable local name per object (by ``id``): its slug, or slug + SID tail."""
     groups: dict[str, list[LiveObject]] = defaultdict(list)
-    fallback = kind.address.replace("_", "-")
+    fallback = kind.type_name.replace("_", "-")
     for obj in objects:
         groups[slug(_without_secrets(kind.export_name(obj)), fallback)].append(obj)
     names: dict[int, str] = {}
@@ -217,35 +217,38 @@ class _Names:
         name = self.local.get((section, sid))
         return FlowMapping({key: name}) if name is not None else None
 
-    def lookup(self, kind: str, sid: str | None, *, workspace_sid: str | None = None) -> Any:
+    def lookup(
+        self, target_type: str, sid: str | None, *, workspace_sid: str | None = None
+    ) -> Any:
         if not sid:
             return sid
-        scope = (workspace_sid or "") if kind in SCOPED else ""
-        found = self._unique_name(kind, scope, sid)
-        if found is None and not any(s == sid for s, _ in self.candidates.get((kind, scope), [])):
+        scope = (workspace_sid or "") if target_type in SCOPED else ""
+        found = self._unique_name(target_type, scope, sid)
+        listed = self.candidates.get((target_type, scope), [])
+        if found is None and not any(s == sid for s, _ in listed):
             self.result.warnings.append(
-                f"{LOOKUP_TITLE[kind]} {sid} is referred to but not in the account; the plan "
-                "will report it until it is fixed"
+                f"{LOOKUP_TITLE[target_type]} {sid} is referred to but not in the account; the "
+                "plan will report it until it is fixed"
             )
         return found or sid
 
     def lookup_var(self, sid: str) -> Any | None:
-        kind = next((k for k in SCOPED if LOOKUP_TYPES[k].prefix == sid[:2]), None)
-        if kind is None:
+        target_type = next((k for k in SCOPED if LOOKUP_TYPES[k].prefix == sid[:2]), None)
+        if target_type is None:
             return None
         spaces = self.candidates.get(("workspace", ""), [])
         for ws_sid, _ in spaces:
-            name = self._unique_name(kind, ws_sid, sid)
+            name = self._unique_name(target_type, ws_sid, sid)
             if name is None:
                 continue
             if len(spaces) == 1:
-                return FlowMapping({kind: name})
+                return FlowMapping({target_type: name})
             ws_name = self._unique_name("workspace", "", ws_sid)
-            return FlowMapping({kind: name, "workspace": ws_name}) if ws_name else None
+            return FlowMapping({target_type: name, "workspace": ws_name}) if ws_name else None
         return None
 
-    def _unique_name(self, kind: str, scope: str, sid: str) -> str | None:
-        candidates = self.candidates.get((kind, scope), [])
+    def _unique_name(self, target_type: str, scope: str, sid: str) -> str | None:
+        candidates = self.candidates.get((target_type, scope), [])
         names = [n for s, n in candidates if s == sid]
         if len(names) != 1 or not names[0] or not names[0].strip():
             return None

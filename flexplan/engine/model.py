@@ -34,7 +34,7 @@ class ResourceChange:
     """The change one resource needs, with everything a reviewer must see."""
 
     section: str  # manifest section, "studio_flows"
-    address_kind: str  # singular kind, "studio_flow"
+    type_name: str  # the kind's singular name in plan addresses, "studio_flow"
     title: str  # human kind, "Studio flow"
     name: str  # local name (or the live label for unmanaged resources)
     action: Action
@@ -69,7 +69,7 @@ class ResourceChange:
 
     @property
     def address(self) -> str:
-        return f"{self.address_kind}.{self.name}"
+        return f"{self.type_name}.{self.name}"
 
     @property
     def release_address(self) -> str:
@@ -88,7 +88,7 @@ class Unmanaged:
     """A live resource of a managed kind that the manifest does not mention."""
 
     section: str
-    address_kind: str
+    type_name: str
     sid: str | None
     label: str
 

@@ -164,7 +164,7 @@ class _Planner:
                 other = claimed[id(match)]
                 self._problem(
                     entry,
-                    f"{kind.address}.{entry.name} and {kind.address}.{other.name} both match "
+                    f"{kind.type_name}.{entry.name} and {kind.type_name}.{other.name} both match "
                     f"the live {kind.title} {match.sid or match.label}",
                     "each live resource can be managed by one manifest entry only",
                 )
@@ -191,7 +191,7 @@ class _Planner:
             sids = ", ".join(sorted(str(c.sid) for c in candidates))
             self._problem(
                 entry,
-                f"{kind.address}.{entry.name}: {len(candidates)} live {kind.title}s match "
+                f"{kind.type_name}.{entry.name}: {len(candidates)} live {kind.title}s match "
                 f"{_key_text(key)}: {sids}",
                 f"pin the one to manage with `sid: {candidates[0].sid}` (and delete or rename "
                 "the other in the account)",
@@ -210,7 +210,7 @@ class _Planner:
             for o in live
             if o.key not in exact and identified(o.key) and loose(o.key) == loose(key)
         ]
-        address = f"{kind.address}.{entry.name}"
+        address = f"{kind.type_name}.{entry.name}"
         if len(alike) > 1:
             sids = ", ".join(sorted(str(o.sid) for o in alike))
             self._problem(
@@ -234,7 +234,7 @@ class _Planner:
         self, kind: AnyKind, entry: Any, key: tuple[Any, ...], candidates: list[LiveObject]
     ) -> LiveObject | None:
         """A pinned SID that is gone: after a replace, the new resource has the natural key."""
-        address = f"{kind.address}.{entry.name}"
+        address = f"{kind.type_name}.{entry.name}"
         if len(candidates) == 1:
             found = candidates[0]
             self.notes.append(
@@ -285,7 +285,7 @@ class _Planner:
         base = self._blank(kind, entry, live)
         if spec.state == "absent":
             return self._absent(kind, entry, live, base)
-        resolver = _Resolver(self, f"{kind.address}.{entry.name}", entry)
+        resolver = _Resolver(self, f"{kind.type_name}.{entry.name}", entry)
         try:
             desired = kind.desired_state(entry.name, spec, resolver)
         except _UnresolvedError as exc:
@@ -343,7 +343,7 @@ class _Planner:
         self._refuse_if_protected(entry, deposed)
         self.deposed.append(deposed)
         self.notes.append(
-            f"{kind.address}.{entry.name}: the pinned sid {entry.spec.sid} still holds "
+            f"{kind.type_name}.{entry.name}: the pinned sid {entry.spec.sid} still holds "
             f"{_key_text(old.key)} and {new.sid} holds {_key_text(key)} (a replacement that did "
             f"not finish): the plan manages {new.sid} and destroys {old.sid}; write "
             f"`sid: {new.sid}` to pin it again"
@@ -431,7 +431,7 @@ class _Planner:
     def _blank(self, kind: AnyKind, entry: Any, live: LiveObject | None) -> ResourceChange:
         return ResourceChange(
             section=kind.section,
-            address_kind=kind.address,
+            type_name=kind.type_name,
             title=kind.title,
             name=entry.name,
             action="no-op",
@@ -462,13 +462,13 @@ class _Planner:
                     continue
                 if reason is not None and kind.section in self.manifest.prune:
                     self.notes.append(f"kept {kind.title} {obj.label!r} ({obj.sid}): {reason}")
-                self.unmanaged.append(Unmanaged(kind.section, kind.address, obj.sid, obj.label))
+                self.unmanaged.append(Unmanaged(kind.section, kind.type_name, obj.sid, obj.label))
         kept = self._still_referred(candidates, changes)
         deletes: list[ResourceChange] = []
         for kind, obj in candidates:
             if id(obj) in kept:
                 self.notes.append(f"kept {kind.title} {obj.label!r} ({obj.sid}): {kept[id(obj)]}")
-                self.unmanaged.append(Unmanaged(kind.section, kind.address, obj.sid, obj.label))
+                self.unmanaged.append(Unmanaged(kind.section, kind.type_name, obj.sid, obj.label))
                 continue
             change = self._prune_change(kind, obj)
             if any(c.address == change.address for c in deletes) or (
@@ -505,7 +505,7 @@ class _Planner:
         )
         if like is not None:
             return (
-                f"it looks like {kind.address}.{like.name} (differs only in case or surrounding "
+                f"it looks like {kind.type_name}.{like.name} (differs only in case or surrounding "
                 "whitespace), so it is never pruned; rename it, or pin the entry with `sid:`"
             )
         return None
@@ -548,7 +548,7 @@ class _Planner:
     def _live_delete(self, kind: AnyKind, obj: LiveObject) -> ResourceChange:
         return ResourceChange(
             section=kind.section,
-            address_kind=kind.address,
+            type_name=kind.type_name,
             title=kind.title,
             name=_slug(obj.label),
             action="delete",
@@ -599,7 +599,7 @@ class _Resolver:
                 "define it, or refer to an existing resource by its SID",
             )
         target = self.planner._change_for(key)
-        target_address = f"{target.address_kind}.{target.name}" if target else ref.name
+        target_address = f"{target.type_name}.{target.name}" if target else ref.name
         self.planner.dependencies[self.address].add(target_address)
         live = self.planner.matches.get(key)
         if target is None or target.action in ("create", "replace") or live is None:

@@ -217,7 +217,7 @@ def _locate(exc: LookupError_, wanted: dict[Any, list[Any]]) -> DiagnosticsError
     seen: set[tuple[str, str]] = set()
     for lookup, message, hint in exc.failures:
         for entry in wanted.get(lookup, []):
-            where = f"{entry.kind.address}.{entry.name}: "
+            where = f"{entry.kind.type_name}.{entry.name}: "
             if (where, message) in seen:  # an entry using one look-up in several places
                 continue
             seen.add((where, message))

@@ -36,7 +36,7 @@ class Entry:
     @property
     def address(self) -> str:
         """``studio_flow.messaging``: how plans and messages name the entry."""
-        return f"{self.kind.address}.{self.name}"
+        return f"{self.kind.type_name}.{self.name}"
 
     def location_of(self, path: FieldPath) -> Location:
         """The nearest known place for a field path, falling back to the entry."""

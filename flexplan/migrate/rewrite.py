@@ -311,19 +311,19 @@ def _relative_to(yaml_file: str, path: str) -> str:
 def _replace(handler: _Entry, result: Migration, targets: dict[str, str]) -> None:
     spec, subject = handler.spec, f"{FLEX_FLOWS}.{handler.name}"
     address_type = ADDRESS_TYPES[spec["channel_type"]]
-    address = _address_of(spec, address_type, handler.name)
-    existing = _address_entry(result.files, address_type, address)
+    channel_address = _channel_address_of(spec, address_type, handler.name)
+    existing = _address_entry(result.files, address_type, channel_address)
     _retire(handler, result)
     if existing is not None:
         result.add(
             "changed", subject, f"state: absent; {ADDRESSES}.{existing} already is the "
-            f"{address_type} address {address}",
+            f"{address_type} address {channel_address}",
         )  # fmt: skip
         result.migrated.append((handler.name, existing))
         _settings_notes(handler, result)
         return
     name = _unique(handler.name, {e.name: e for e in _entries(result.files, ADDRESSES)})
-    entry: dict[str, Any] = {"type": address_type, "address": address}
+    entry: dict[str, Any] = {"type": address_type, "address": channel_address}
     if spec.get("friendly_name"):
         entry["friendly_name"] = spec["friendly_name"]
     entry["auto_creation"] = _auto_creation(handler, result, targets)
@@ -334,7 +334,8 @@ def _replace(handler: _Entry, result: Migration, targets: dict[str, str]) -> Non
     result.add("changed", subject, f"state: absent (replaced by {ADDRESSES}.{name})")
     result.add(
         "changed", f"{ADDRESSES}.{name}",
-        f"new {address_type} address {address}: {_auto_summary(entry['auto_creation'])}",
+        f"new {address_type} address {channel_address}: "
+        f"{_auto_summary(entry['auto_creation'])}",
     )  # fmt: skip
     if address_type == "chat":
         result.add(
@@ -346,7 +347,7 @@ def _replace(handler: _Entry, result: Migration, targets: dict[str, str]) -> Non
     _settings_notes(handler, result)
 
 
-def _address_of(spec: dict[str, Any], address_type: str, name: str) -> str:
+def _channel_address_of(spec: dict[str, Any], address_type: str, name: str) -> str:
     identity = str(spec.get("contact_identity") or "")
     if address_type == "chat":
         return identity or name
@@ -354,9 +355,12 @@ def _address_of(spec: dict[str, Any], address_type: str, name: str) -> str:
     return identity if identity.startswith(prefix) else prefix + identity
 
 
-def _address_entry(files: ManifestFiles, address_type: str, address: str) -> str | None:
+def _address_entry(
+    files: ManifestFiles, address_type: str, channel_address: str
+) -> str | None:
     for entry in _entries(files, ADDRESSES):
-        same = (entry.spec.get("type"), entry.spec.get("address")) == (address_type, address)
+        given = (entry.spec.get("type"), entry.spec.get("address"))
+        same = given == (address_type, channel_address)
         if same and entry.spec.get("state", "present") != "absent":
             return entry.name
     return None
@@ -364,16 +368,16 @@ def _address_entry(files: ManifestFiles, address_type: str, address: str) -> str
 
 def _auto_creation(handler: _Entry, result: Migration, targets: dict[str, str]) -> dict[str, Any]:
     integration = handler.spec["integration"]
-    kind = integration["type"]
+    integration_type = integration["type"]
     subject = f"{FLEX_FLOWS}.{handler.name}"
-    if kind == "studio":
+    if integration_type == "studio":
         auto: dict[str, Any] = {"enabled": True, "type": "studio"}
         ref = integration.get("studio_flow")
         auto["studio_flow"] = targets.get(ref, ref) if isinstance(ref, str) else ref
         if integration.get("retry_count") is not None:
             auto["studio_retry_count"] = integration["retry_count"]
         return auto
-    if kind == "external":
+    if integration_type == "external":
         if integration.get("retry_count") is not None:
             result.add(
                 "todo", subject, "integration.retry_count has no webhook equivalent on a "

@@ -166,9 +166,9 @@ def _information(plan: Plan) -> list[str]:
             "(information only)</summary>",
             "",
         ]
-        for u in sorted(plan.unmanaged, key=lambda u: (u.address_kind, u.label)):
+        for u in sorted(plan.unmanaged, key=lambda u: (u.type_name, u.label)):
             sid = f" ({md_code(u.sid)})" if u.sid else ""
-            lines.append(f"- `{u.address_kind}` {md_code(u.label)}{sid}")
+            lines.append(f"- `{u.type_name}` {md_code(u.label)}{sid}")
         lines += ["", "</details>", ""]
     if plan.unreadable:
         lines += ["**Not managed** (information only):", ""]

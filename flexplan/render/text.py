@@ -50,7 +50,7 @@ def _resource_block(resource: ResourceView, style: Style) -> list[str]:
     lines = [f"  {resource.heading}"]
     if resource.reason and resource.action in ("replace", "delete"):
         lines.append(f"  # ({resource.reason})")
-    lines.append(f"{style(sym.rjust(3), sym)} {change.address_kind} {_quote(change.name)} {{")
+    lines.append(f"{style(sym.rjust(3), sym)} {change.type_name} {_quote(change.name)} {{")
     if change.sid:
         lines.append(f"        sid = {_quote(change.sid)}")
     if resource.action in ("create", "delete"):
@@ -90,16 +90,16 @@ def _detail_block(rich: RichView, style: Style) -> list[str]:
 def _information(plan: Plan) -> list[str]:
     out: list[str] = []
     if plan.unmanaged:
-        counts = Counter(u.address_kind for u in plan.unmanaged)
+        counts = Counter(u.type_name for u in plan.unmanaged)
         out.append(
             f"Not managed (information only): {len(plan.unmanaged)} live resource"
             f"{'s' if len(plan.unmanaged) != 1 else ''} the manifest does not mention:"
         )
-        for kind, count in sorted(counts.items()):
-            names = sorted(u.label for u in plan.unmanaged if u.address_kind == kind)
+        for type_name, count in sorted(counts.items()):
+            names = sorted(u.label for u in plan.unmanaged if u.type_name == type_name)
             shown = ", ".join(_quote(n) for n in names[:10])
             more = f", and {len(names) - 10} more" if len(names) > 10 else ""
-            out.append(f"  {kind}: {count} ({shown}{more})")
+            out.append(f"  {type_name}: {count} ({shown}{more})")
     elif plan.unreadable:
         out.append("Not managed (information only):")
     out.extend(f"  {u.text}" for u in plan.unreadable)

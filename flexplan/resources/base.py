@@ -109,7 +109,9 @@ class ExportNames(Protocol):
         ``None`` (a Studio var ``{studio_flow: NAME}``)."""
         ...
 
-    def lookup(self, kind: str, sid: str | None, *, workspace_sid: str | None = None) -> Any:
+    def lookup(
+        self, target_type: str, sid: str | None, *, workspace_sid: str | None = None
+    ) -> Any:
         """The unique friendly (or unique) name of a look-up object, else the SID itself."""
         ...
 
@@ -124,7 +126,7 @@ class ExportNames(Protocol):
 
 def problems_by_type(
     value: Any,
-    kind: str,
+    block_type: str,
     *,
     required: Mapping[str, Sequence[str]],
     used_by: Mapping[str, set[str]],
@@ -133,15 +135,15 @@ def problems_by_type(
 ) -> Iterator[Problem]:
     """A typed block's rules (Flex Flow ``integration``, address ``auto_creation``).
 
-    The fields its ``kind`` requires must be set, and fields that only other
-    kinds use must not be: ``noun`` names the block in messages ("a studio
-    integration").
+    The fields its ``block_type`` (the integration type, the auto-creation type)
+    requires must be set, and fields that only other types use must not be: ``noun``
+    names the block in messages ("a studio integration").
     """
-    for name in required[kind]:
+    for name in required[block_type]:
         if getattr(value, name) is None:
             yield Problem(f"{noun} needs {name}", (section,), f"add {section}.{name}")
     for name, users in used_by.items():
-        if getattr(value, name) is not None and kind not in users:
+        if getattr(value, name) is not None and block_type not in users:
             yield Problem(
                 f"{section}.{name} is not used by {noun}",
                 (section, name),
@@ -174,7 +176,7 @@ class ResourceKind(Generic[SpecT]):
     """Base class of a resource kind over its spec model; subclasses set the attributes."""
 
     section: ClassVar[str]  # manifest section, e.g. "studio_flows"
-    address: ClassVar[str]  # singular name used in plan addresses, e.g. "studio_flow"
+    type_name: ClassVar[str]  # singular name used in plan addresses, e.g. "studio_flow"
     title: ClassVar[str]  # human name, e.g. "Studio flow"
     spec_model: type[SpecT]
     prunable: ClassVar[bool] = True

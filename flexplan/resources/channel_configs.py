@@ -109,7 +109,7 @@ FIELDS: Table = (
 
 class ChannelConfigKind(TableKind[ChannelConfigSpec]):
     section: ClassVar[str] = "channel_configs"
-    address: ClassVar[str] = "channel_config"
+    type_name: ClassVar[str] = "channel_config"
     title: ClassVar[str] = "channel config"
     spec_model = ChannelConfigSpec
     rank: ClassVar[int] = 40
@@ -117,8 +117,8 @@ class ChannelConfigKind(TableKind[ChannelConfigSpec]):
     fields: ClassVar[Table] = FIELDS
 
     def check(self, name: str, spec: ChannelConfigSpec) -> Iterable[Problem]:
-        kind = address_type_of(name, spec)
-        if kind not in LIMITS:
+        address_type = address_type_of(name, spec)
+        if address_type not in LIMITS:
             return [
                 Problem(
                     f"'{name}' is not an address type",
@@ -128,7 +128,7 @@ class ChannelConfigKind(TableKind[ChannelConfigSpec]):
             ]
         if spec.attachments is None or spec.state == "absent":
             return []
-        return list(_check_attachments(kind, spec.attachments))
+        return list(_check_attachments(address_type, spec.attachments))
 
     def natural_key(self, name: str, spec: ChannelConfigSpec) -> tuple[Any, ...]:
         return (address_type_of(name, spec),)
@@ -234,17 +234,17 @@ def _settled(
     return mine is not None and all(given.get(k) == v for k, v in wanted.items())
 
 
-def _check_attachments(kind: str, att: Attachments) -> Iterable[Problem]:
-    limits = LIMITS[kind]
+def _check_attachments(address_type: str, att: Attachments) -> Iterable[Problem]:
+    limits = LIMITS[address_type]
     for field in ("number_of_attachments", "max_file_size", "max_total_file_size"):
         value, limit = getattr(att, field), getattr(limits, field)
         if value is not None and value > limit:
             shown = (str, str) if field == "number_of_attachments" else (format_size,) * 2
             yield Problem(
-                f"{field} {shown[0](value)} is over the documented {kind} limit of "
+                f"{field} {shown[0](value)} is over the documented {address_type} limit of "
                 f"{shown[1](limit)} ({LIMITS_PAGE}); Twilio decides whether it applies",
                 ("attachments", field),
-                f"Twilio documents at most {shown[1](limit)} for {kind}",
+                f"Twilio documents at most {shown[1](limit)} for {address_type}",
                 severity="warning",
             )
     size, total = att.max_file_size, att.max_total_file_size
@@ -258,10 +258,10 @@ def _check_attachments(kind: str, att: Attachments) -> Iterable[Problem]:
     for i, ext in enumerate(att.accepted_extensions or ()):
         if ext not in limits.accepted_extensions:
             yield Problem(
-                f"extension '{ext}' is not among the documented {kind} attachment extensions "
-                f"({LIMITS_PAGE}); Twilio decides whether it applies",
+                f"extension '{ext}' is not among the documented {address_type} attachment "
+                f"extensions ({LIMITS_PAGE}); Twilio decides whether it applies",
                 ("attachments", "accepted_extensions", i),
-                f"Twilio documents {' '.join(limits.accepted_extensions)} for {kind}",
+                f"Twilio documents {' '.join(limits.accepted_extensions)} for {address_type}",
                 severity="warning",
             )
 

@@ -163,7 +163,7 @@ FIELDS: Table = (
 
 class ConversationsAddressKind(TableKind[ConversationsAddressSpec]):
     section: ClassVar[str] = "conversations_addresses"
-    address: ClassVar[str] = "conversations_address"
+    type_name: ClassVar[str] = "conversations_address"
     title: ClassVar[str] = "Conversations address"
     spec_model = ConversationsAddressSpec
     rank: ClassVar[int] = 30
@@ -219,9 +219,10 @@ class ConversationsAddressKind(TableKind[ConversationsAddressSpec]):
         self, ctx: ReadContext, specs: Sequence[tuple[str, ConversationsAddressSpec]]
     ) -> list[LiveObject]:
 
-        def chain(kind: str) -> list[LiveObject]:
+        def chain(address_type: str) -> list[LiveObject]:
             api = ctx.client.conversations.v1.address_configurations
-            return [to_live(to_dict(a)) for a in api.stream(type=kind, page_size=PAGE_SIZE)]
+            listed = api.stream(type=address_type, page_size=PAGE_SIZE)
+            return [to_live(to_dict(a)) for a in listed]
 
         chains = ctx.map(chain, list(get_args(AddressType)))
         return [obj for objects in chains for obj in objects]
@@ -241,51 +242,52 @@ class ConversationsAddressKind(TableKind[ConversationsAddressSpec]):
 
     def find(self, client: Client, key: tuple[Any, ...]) -> LiveObject | None:
         """By the address itself: the API fetches an Address Configuration by SID or address."""
-        kind, address = key
-        if not address:
+        address_type, channel_address = key
+        if not channel_address:
             return None
+        api = client.conversations.v1.address_configurations(channel_address)
         try:
-            found = to_dict(client.conversations.v1.address_configurations(address).fetch())
+            found = to_dict(api.fetch())
         except Exception as exc:
             if http_status(exc) == 404:
                 return None
             raise
-        return to_live(found) if found.get("type") == kind else None
+        return to_live(found) if found.get("type") == address_type else None
 
     def export_name(self, live: LiveObject) -> str:
-        kind, address = str(live.raw.get("type")), str(live.raw.get("address"))
-        plain = address.removeprefix(f"{kind}:")
-        return str(live.raw.get("friendly_name") or f"{kind} {plain}")
+        address_type = str(live.raw.get("type"))
+        plain = str(live.raw.get("address")).removeprefix(f"{address_type}:")
+        return str(live.raw.get("friendly_name") or f"{address_type} {plain}")
 
     def export(self, name: str, live: LiveObject, names: ExportNames) -> Exported | None:
         return Exported(export_spec(FIELDS, live.raw, f"conversations_addresses.{name}", names))
 
 
-def _claims(address: str, address_type: str, name: str | None) -> tuple[Claim, ...]:
+def _claims(channel_address: str, address_type: str, name: str | None) -> tuple[Claim, ...]:
     """What an address occupies, the same for a spec and a live address: its number or
     Facebook page; a chat address also stands for the web chat of its name."""
     if address_type == "chat":
         return (web_chat_claim(name),) if name else ()
     if address_type == "messenger":
-        page = address.removeprefix("messenger:")
+        page = channel_address.removeprefix("messenger:")
         return (Claim(f"messenger:{page}", f"routes Facebook page {page} through Conversations",
                       ("address",)),)  # fmt: skip
-    number = number_claim_key(address, address_type)
+    number = number_claim_key(channel_address, address_type)
     if number is None:
         return ()
-    return (Claim(number, f"routes {address} through Conversations", ("address",)),)
+    return (Claim(number, f"routes {channel_address} through Conversations", ("address",)),)
 
 
 def to_live(raw: dict[str, Any]) -> LiveObject:
     state = live_state(FIELDS, raw)
-    address = str(raw.get("address"))
+    channel_address = str(raw.get("address"))
     return LiveObject(
         key=(raw.get("type"), raw.get("address")),
         sid=raw.get("sid"),
-        label=str(raw.get("friendly_name") or f"{raw.get('type')} {address}"),
+        label=str(raw.get("friendly_name") or f"{raw.get('type')} {channel_address}"),
         raw=raw,
         state=state,
-        claims=_claims(address, str(raw.get("type")), raw.get("friendly_name")),
+        claims=_claims(channel_address, str(raw.get("type")), raw.get("friendly_name")),
         referenced_sids=referenced_sids(FIELDS, state),
         is_default=(raw.get("type"), str(raw.get("friendly_name") or "").strip().casefold())
         in DEFAULT_ADDRESSES,

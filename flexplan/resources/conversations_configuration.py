@@ -63,7 +63,7 @@ def duration_problems(spec: Any, timers: dict[str, int]) -> Iterable[Problem]:
 
 class ConversationsConfigurationKind(SettingsKind[ConversationsConfigurationSpec]):
     section: ClassVar[str] = "conversations_configuration"
-    address: ClassVar[str] = "conversations_configuration"
+    type_name: ClassVar[str] = "conversations_configuration"
     title: ClassVar[str] = "Conversations configuration"
     spec_model = ConversationsConfigurationSpec
     rank: ClassVar[int] = 60

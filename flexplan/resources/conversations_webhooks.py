@@ -53,7 +53,7 @@ class ConversationsWebhooksSpec(ResourceSpec):
 
 class ConversationsWebhooksKind(SettingsKind[ConversationsWebhooksSpec]):
     section: ClassVar[str] = "conversations_webhooks"
-    address: ClassVar[str] = "conversations_webhooks"
+    type_name: ClassVar[str] = "conversations_webhooks"
     title: ClassVar[str] = "Conversations webhooks"
     spec_model = ConversationsWebhooksSpec
     rank: ClassVar[int] = 61

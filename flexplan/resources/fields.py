@@ -51,8 +51,8 @@ def is_sid(value: str, prefix: str) -> bool:
     return bool(sid_pattern(prefix).match(value))
 
 
-def _fail(kind: str, message: str, **ctx: Any) -> PydanticCustomError:
-    return PydanticCustomError(kind, message, ctx or None)
+def _fail(error_type: str, message: str, **ctx: Any) -> PydanticCustomError:
+    return PydanticCustomError(error_type, message, ctx or None)
 
 
 # -- SIDs ---------------------------------------------------------------------------
@@ -263,14 +263,14 @@ LOOKUP_TITLE: dict[str, str] = {name: t.title for name, t in LOOKUP_TYPES.items(
 class Lookup:
     """A read-only account object found at plan time by name or SID.
 
-    ``by`` is ``sid`` when the value matches the kind's SID pattern, else
+    ``by`` is ``sid`` when the value matches the target type's SID pattern, else
     ``friendly_name`` (``unique_name`` for task channels). A workflow or task
     channel look-up may carry the ``workspace`` to search in; without it the
     plan uses the workspace of the surrounding integration (or the account's
     only one).
     """
 
-    kind: str
+    target_type: str
     by: str
     value: str
     workspace: Lookup | None = None
@@ -279,20 +279,20 @@ class Lookup:
         return self.value
 
     def as_manifest(self) -> Any:
-        """The form written in a manifest's flow ``vars``: ``{kind: value}``."""
-        out: dict[str, Any] = {self.kind: self.value}
+        """The form written in a manifest's flow ``vars``: ``{target_type: value}``."""
+        out: dict[str, Any] = {self.target_type: self.value}
         if self.workspace is not None:
             out["workspace"] = self.workspace.value
         return out
 
 
-def make_lookup(kind: str, value: Any) -> Lookup:
-    title = LOOKUP_TITLE[kind]
+def make_lookup(target_type: str, value: Any) -> Lookup:
+    title = LOOKUP_TITLE[target_type]
     if not isinstance(value, str) or not value.strip():
         raise _fail("lookup_type", "expected the name or SID of a {title}", title=title)
-    prefix = LOOKUP_PREFIX[kind]
+    prefix = LOOKUP_PREFIX[target_type]
     if is_sid(value, prefix):
-        return Lookup(kind, "sid", value)
+        return Lookup(target_type, "sid", value)
     if _ANY_SID.match(value):
         raise _fail(
             "lookup_sid",
@@ -301,24 +301,24 @@ def make_lookup(kind: str, value: Any) -> Lookup:
             title=title,
             prefix=prefix,
         )
-    return Lookup(kind, LOOKUP_TYPES[kind].by, value)
+    return Lookup(target_type, LOOKUP_TYPES[target_type].by, value)
 
 
 @dataclass(frozen=True)
 class LookupOf(_Field):
     """A look-up written as a string: a friendly name (or unique name) or a SID."""
 
-    kind: str
+    target_type: str
 
     def parse(self, value: Any) -> Lookup:
-        return value if isinstance(value, Lookup) else make_lookup(self.kind, value)
+        return value if isinstance(value, Lookup) else make_lookup(self.target_type, value)
 
     def dump(self, value: Any) -> Any:
         return str(value)
 
     def schema(self) -> dict[str, Any]:
-        by, title, prefix = (LOOKUP_TYPES[self.kind].by_words, LOOKUP_TITLE[self.kind],
-                             LOOKUP_PREFIX[self.kind])  # fmt: skip
+        target = LOOKUP_TYPES[self.target_type]
+        by, title, prefix = target.by_words, target.title, target.prefix
         return {
             "type": "string",
             "minLength": 1,
@@ -335,23 +335,23 @@ TaskChannelLookup = Annotated[Lookup, LookupOf("task_channel")]
 
 def parse_lookup_mapping(value: Mapping[str, Any]) -> Lookup:
     """``{workflow: Assign to Anyone, workspace: Flex Task Assignment}`` and friends."""
-    kinds = [k for k in value if k in LOOKUP_PREFIX and k != "workspace"]
-    if not kinds and set(value) == {"workspace"}:
-        kinds = ["workspace"]
-    extra = set(value) - {*kinds, "workspace"}
-    if len(kinds) != 1 or extra:
+    types = [k for k in value if k in LOOKUP_PREFIX and k != "workspace"]
+    if not types and set(value) == {"workspace"}:
+        types = ["workspace"]
+    extra = set(value) - {*types, "workspace"}
+    if len(types) != 1 or extra:
         raise _fail(
             "lookup_mapping",
             "a look-up is one of {keys} (a workflow or task_channel may add workspace)",
             keys=", ".join(sorted(LOOKUP_PREFIX)),
         )
-    kind = kinds[0]
-    lookup = make_lookup(kind, value[kind])
-    if kind != "workspace" and "workspace" in value:
-        if kind not in SCOPED:
+    target_type = types[0]
+    lookup = make_lookup(target_type, value[target_type])
+    if target_type != "workspace" and "workspace" in value:
+        if target_type not in SCOPED:
             raise _fail("lookup_mapping", "only a workflow or task_channel look-up takes workspace")
         ws = make_lookup("workspace", value["workspace"])
-        lookup = Lookup(lookup.kind, lookup.by, lookup.value, ws)
+        lookup = Lookup(lookup.target_type, lookup.by, lookup.value, ws)
     return lookup
 
 
@@ -393,7 +393,7 @@ def _dump_flow_var(value: str | Lookup | ResourceRef) -> Any:
 class LookupOrRef(_Field):
     """A look-up (name or SID, as ``LookupOf``) or ``{SECTION: NAME}``, a managed resource."""
 
-    kind: str
+    target_type: str
     section: str
 
     def parse(self, value: Any) -> Lookup | ResourceRef:
@@ -401,12 +401,12 @@ class LookupOrRef(_Field):
             return value
         if isinstance(value, Mapping):
             if set(value) != {self.section}:
-                what = LOOKUP_TITLE[self.kind]
+                what = LOOKUP_TITLE[self.target_type]
                 raise _fail(
                     "ref_mapping", f"a managed {what} is written {{{self.section}: LOCAL_NAME}}"
                 )
             return MANAGED_REFS[self.section].parse(value[self.section])
-        return make_lookup(self.kind, value)
+        return make_lookup(self.target_type, value)
 
     def dump(self, value: Any) -> Any:
         return {self.section: str(value)} if isinstance(value, ResourceRef) else str(value)
@@ -415,11 +415,11 @@ class LookupOrRef(_Field):
         ref = MANAGED_REFS[self.section].schema()
         return {
             "anyOf": [
-                LookupOf(self.kind).schema(),
+                LookupOf(self.target_type).schema(),
                 {"type": "object", "properties": {self.section: ref},
                  "required": [self.section], "additionalProperties": False},
             ],
-            "description": f"{LOOKUP_TITLE[self.kind]}: its name or SID, or a managed one "
+            "description": f"{LOOKUP_TITLE[self.target_type]}: its name or SID, or a managed one "
             f"as {{{self.section}: LOCAL_NAME}}",
         }  # fmt: skip
 
@@ -495,9 +495,9 @@ Url = Annotated[str, UrlField()]
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 
 
-def number_claim_key(address: str, channel: str = "sms") -> str | None:
+def number_claim_key(channel_address: str, channel: str = "sms") -> str | None:
     """``number:+1555…`` (SMS) or ``number:whatsapp:+1555…`` for a routable number."""
-    text = address.strip().replace(" ", "").replace("-", "")
+    text = channel_address.strip().replace(" ", "").replace("-", "")
     if ":" in text:
         channel, _, text = text.partition(":")
         channel = channel.lower()

@@ -50,7 +50,7 @@ class FlexConfigurationSpec(ResourceSpec):
 
 class FlexConfigurationKind(SettingsKind[FlexConfigurationSpec]):
     section: ClassVar[str] = "flex_configuration"
-    address: ClassVar[str] = "flex_configuration"
+    type_name: ClassVar[str] = "flex_configuration"
     title: ClassVar[str] = "Flex UI configuration"
     spec_model = FlexConfigurationSpec
     rank: ClassVar[int] = 41

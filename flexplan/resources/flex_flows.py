@@ -173,7 +173,7 @@ FIELDS: Table = (
 
 class FlexFlowKind(TableKind[FlexFlowSpec]):
     section: ClassVar[str] = "flex_flows"
-    address: ClassVar[str] = "flex_flow"
+    type_name: ClassVar[str] = "flex_flow"
     title: ClassVar[str] = "Flex Flow"
     spec_model = FlexFlowSpec
     rank: ClassVar[int] = 20

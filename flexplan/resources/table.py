@@ -128,7 +128,7 @@ def _scoped(holder: BaseModel, field: Attr, lookup: Lookup) -> Lookup:
     scope = getattr(holder, field.scope) if field.scope else None
     if scope is None or lookup.workspace is not None:
         return lookup
-    return Lookup(lookup.kind, lookup.by, lookup.value, scope)
+    return Lookup(lookup.target_type, lookup.by, lookup.value, scope)
 
 
 # -- validate -------------------------------------------------------------------------
@@ -159,14 +159,14 @@ def block_problems(table: Table, spec: BaseModel) -> Iterator[Problem]:
     """Each typed block's rules: the fields its type requires, none its type does not use."""
     for block in (e for e in table if isinstance(e, Block) and e.types):
         value = getattr(spec, block.name)
-        kind = getattr(value, "type", None) if value is not None else None
-        if kind is None:
+        block_type = getattr(value, "type", None) if value is not None else None
+        if block_type is None:
             continue
         required = {t: [f.name for f in block.fields if t in f.required_by] for t in block.types}
         used_by = {f.name: set(f.used_by) for f in block.fields if f.used_by is not None}
         yield from problems_by_type(
-            value, kind, required=required, used_by=used_by,
-            section=block.name, noun=block.noun.format(type=kind),
+            value, block_type, required=required, used_by=used_by,
+            section=block.name, noun=block.noun.format(type=block_type),
         )  # fmt: skip
 
 
@@ -284,19 +284,19 @@ def _export_field(field: Attr, value: Any) -> bool:
 def _export_block(block: Block, raw: Mapping[str, Any], where: str, names: ExportNames) -> Any:
     """The block's non-default fields of its type, or ``None``: nothing but defaults."""
     type_field = block.type_field
-    kind = None
+    block_type = None
     if type_field is not None:
-        kind = get_path(raw, type_field.path)
-        if kind is None and type_field.default is not NO_DEFAULT:
-            kind = type_field.default
-        if kind not in block.types:
+        block_type = get_path(raw, type_field.path)
+        if block_type is None and type_field.default is not NO_DEFAULT:
+            block_type = type_field.default
+        if block_type not in block.types:
             return None
     elif not isinstance(get_path(raw, block.api), Mapping):
         return None
     given: list[tuple[Attr, Any]] = []
     for field in block.fields:
         value = get_path(raw, field.path)
-        unused = field.used_by is not None and kind not in field.used_by
+        unused = field.used_by is not None and block_type not in field.used_by
         if value is not None and not unused:
             given.append((field, value))
     if type_field is not None and all(_is_default(f, v) for f, v in given):

@@ -59,7 +59,7 @@ def unique_name_of(name: str, spec: TaskChannelSpec) -> str:
 
 class TaskChannelKind(ResourceKind[TaskChannelSpec]):
     section: ClassVar[str] = "task_channels"
-    address: ClassVar[str] = "task_channel"
+    type_name: ClassVar[str] = "task_channel"
     title: ClassVar[str] = "task channel"
     spec_model = TaskChannelSpec
     rank: ClassVar[int] = 47

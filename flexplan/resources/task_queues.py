@@ -68,7 +68,7 @@ class TaskQueueSpec(TaskRouterSpec):
 
 class TaskQueueKind(ResourceKind[TaskQueueSpec]):
     section: ClassVar[str] = "task_queues"
-    address: ClassVar[str] = "task_queue"
+    type_name: ClassVar[str] = "task_queue"
     title: ClassVar[str] = "task queue"
     spec_model = TaskQueueSpec
     rank: ClassVar[int] = 45

@@ -71,7 +71,7 @@ class WorkflowSpec(TaskRouterSpec):
 
 class WorkflowKind(ResourceKind[WorkflowSpec]):
     section: ClassVar[str] = "workflows"
-    address: ClassVar[str] = "workflow"
+    type_name: ClassVar[str] = "workflow"
     title: ClassVar[str] = "workflow"
     spec_model = WorkflowSpec
     rank: ClassVar[int] = 46

@@ -196,7 +196,7 @@ def test_create_whose_answer_is_lost_is_not_repeated(
     kind: str, tmp_path: Path, sandbox, sandbox_env, run_flexplan, monkeypatch
 ) -> None:
     """The POST reaches Twilio and is carried out; the answer never comes back."""
-    path, address_kind = LOST[kind]
+    path, type_name = LOST[kind]
     config = write_config(tmp_path / "cfg", _manifest())
     real = requests.Session.request
     lost: list[str] = []
@@ -214,7 +214,7 @@ def test_create_whose_answer_is_lost_is_not_repeated(
     assert lost, "the test lost one answer"
     assert result.exit_code == 0, result
     assert f"Apply complete: {ACTIONS - 2} added, 2 changed" in result.stdout
-    found_again = rf"^{address_kind}\.\S+: Creation complete after .* \[sid=\w+\] \(1 retry\)$"
+    found_again = rf"^{type_name}\.\S+: Creation complete after .* \[sid=\w+\] \(1 retry\)$"
     assert len(re.findall(found_again, result.stdout, re.M)) == 1, result.stdout
     assert duplicates(sandbox) == {}
     posts = [r for r, n in sandbox.stats()["requests"].items() if r.startswith("POST")]

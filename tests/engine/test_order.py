@@ -11,7 +11,7 @@ from flexplan.errors import FlexplanError
 
 def change(kind: str, name: str, action: str, rank: int = 50, **kw) -> ResourceChange:
     return ResourceChange(
-        section=kind + "s", address_kind=kind, title=kind, name=name, action=action,  # type: ignore[arg-type]
+        section=kind + "s", type_name=kind, title=kind, name=name, action=action,  # type: ignore[arg-type]
         rank=rank, **kw,
     )  # fmt: skip
 

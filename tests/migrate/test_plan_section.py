@@ -14,7 +14,7 @@ from flexplan.render.text import render_text
 def change(kind: str, name: str, action: str, *, before: frozenset[str] = frozenset(),
            after: frozenset[str] = frozenset()) -> ResourceChange:  # fmt: skip
     return ResourceChange(
-        section=f"{kind}s", address_kind=kind, title=kind.replace("_", " ").title(), name=name,
+        section=f"{kind}s", type_name=kind, title=kind.replace("_", " ").title(), name=name,
         action=action, label=name, claims_before=frozenset(before), claims_after=frozenset(after),
     )  # fmt: skip
 

@@ -37,7 +37,7 @@ def _plan(resources: int, environment: str | None = None, *, widgets: int = 3) -
     changes = [
         ResourceChange(
             section="studio_flows",
-            address_kind="studio_flow",
+            type_name="studio_flow",
             title="Studio flow",
             name=f"flow-{i:05d}",
             action="create",
@@ -205,7 +205,7 @@ def test_studio_diffs_and_pictures_far_over_the_limit_stay_whole() -> None:
     changes = [
         ResourceChange(
             section="studio_flows",
-            address_kind="studio_flow",
+            type_name="studio_flow",
             title="Studio flow",
             name=f"flow-{n:03d}",
             action="update",

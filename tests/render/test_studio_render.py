@@ -179,7 +179,7 @@ def _changed_flow(name: str, widgets: int) -> Any:
         graph=FlowGraph(nodes, edges, nodes[0].name),
     )  # fmt: skip
     return ResourceChange(
-        section="studio_flows", address_kind="studio_flow", title="Studio flow", name=name,
+        section="studio_flows", type_name="studio_flow", title="Studio flow", name=name,
         action="update", before={"definition": {}}, after={"definition": {}},
         details={"definition": diff},
     )  # fmt: skip

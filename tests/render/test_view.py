@@ -32,7 +32,7 @@ def _plan(*changes: ResourceChange) -> Plan:
 
 def _sized_update() -> ResourceChange:
     return ResourceChange(
-        section="channel_configs", address_kind="channel_config", title="channel config",
+        section="channel_configs", type_name="channel_config", title="channel config",
         name="sms", action="update",
         before={"attachments": {"max_file_size": MiB}},
         after={"attachments": {"max_file_size": 2 * MiB}},
@@ -43,7 +43,7 @@ def _sized_update() -> ResourceChange:
 
 def _created_flow(rich: Any) -> ResourceChange:
     return ResourceChange(
-        section="studio_flows", address_kind="studio_flow", title="Studio flow", name="web",
+        section="studio_flows", type_name="studio_flow", title="Studio flow", name="web",
         action="create", after={"friendly_name": "Web", "token": "s3cret", "definition": {}},
         details={"definition": rich}, sensitive_paths=["token"],
     )  # fmt: skip

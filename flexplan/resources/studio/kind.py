@@ -154,7 +154,7 @@ _NOT_FINGERPRINTED = ("url", "links", "definition", "valid", "errors", "warnings
 
 class StudioFlowKind(ResourceKind[StudioFlowSpec]):
     section: ClassVar[str] = "studio_flows"
-    address: ClassVar[str] = "studio_flow"
+    type_name: ClassVar[str] = "studio_flow"
     title: ClassVar[str] = "Studio flow"
     spec_model = StudioFlowSpec
     rank: ClassVar[int] = 10
@@ -417,16 +417,17 @@ _FLOW_SID = re.compile(rf"^FW{SID_HEX}$")  # what a run-subflow widget names
 
 def _var_names(found: Mapping[str, Any], taken: set[str]) -> dict[str, str]:
     """``WORKFLOW_SID`` when a flow uses one workflow, ``WORKFLOW_SID_<NAME>`` for several."""
-    by_kind: dict[str, list[str]] = {}
+    by_target: dict[str, list[str]] = {}
     for sid, lookup in found.items():
-        kind = next(k for k in _VAR_PREFIX if k in lookup)
-        by_kind.setdefault(kind, []).append(sid)
+        target_type = next(k for k in _VAR_PREFIX if k in lookup)
+        by_target.setdefault(target_type, []).append(sid)
     names: dict[str, str] = {}
-    for kind, sids in sorted(by_kind.items()):
-        for sid in sorted(sids, key=lambda s: (str(found[s][kind]), s)):
-            base = _VAR_PREFIX[kind]
+    for target_type, sids in sorted(by_target.items()):
+        for sid in sorted(sids, key=lambda s: (str(found[s][target_type]), s)):
+            base = _VAR_PREFIX[target_type]
             if len(sids) > 1:
-                base += "_" + (re.sub(r"[^A-Za-z0-9]+", "_", str(found[sid][kind])).strip("_"))
+                named = str(found[sid][target_type])
+                base += "_" + re.sub(r"[^A-Za-z0-9]+", "_", named).strip("_")
             name = base.upper()
             while name in taken:
                 name += "_"
