@@ -25,7 +25,10 @@ was done — and every try, body included, is cut off at its timeout. A 2xx or
 3xx answer the SDK cannot use (a redirect, an empty or non-JSON body, a list
 page without its list) is one ``TransportError`` naming the request; for a
 write it says the request may have been carried out (``may_have_happened``), and
-the apply engine resolves it by looking the resource up.
+the apply engine resolves it by looking the resource up. An error answer that was
+retried is raised as ``RetriedAnswer`` (Twilio's status, code and message, and
+how often and how long it was tried); when the request's deadline cuts a retry
+short, the answer before it is the one reported, not the cut try's timeout.
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ from urllib.parse import urlsplit
 import requests
 import urllib3
 from requests.adapters import HTTPAdapter
+from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
@@ -67,6 +71,7 @@ from flexplan.throttle import (
 from flexplan.twilio_profiles import CONFIG_FILE, CliConfig, Profile, config_dir, read_config
 
 __all__ = [
+    "RetriedAnswer",
     "RetryPolicy",
     "TransportError",
     "build_client",
@@ -95,6 +100,32 @@ class TransportError(FlexplanError):
     def __init__(self, message: str, *, hint: str | None = None, may_have_happened: bool = False):
         super().__init__(message, hint=hint)
         self.may_have_happened = may_have_happened
+
+
+class RetriedAnswer(TwilioRestException):  # type: ignore[misc]
+    """Twilio's error answer after the retry layer gave up: its status, code and message,
+    and ``retried`` (how often and how long it was tried, in words).
+
+    Raised instead of handing the answer to the SDK, which would drop the retries.
+    """
+
+    def __init__(self, method: str, uri: str, response: Response, retried: str) -> None:
+        body = _json_object(response.text)
+        code = body.get("code")
+        message = body.get("message") or body.get("detail") or body.get("title") or ""
+        super().__init__(
+            response.status_code, uri, str(message),
+            code if isinstance(code, int) else None, method, body.get("details"),
+        )  # fmt: skip
+        self.retried = retried
+
+
+def _json_object(text: str) -> dict[str, Any]:
+    try:
+        body = json.loads(text)
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
 
 
 @dataclass(frozen=True)
@@ -576,7 +607,13 @@ class FlexplanHttpClient(TwilioHttpClient):  # type: ignore[misc]
         deadline: Deadline,
         telling: _Attempt | None,
     ) -> Response:
+        cut_after_answer = attempt.cut and telling is not None and telling.response is not None
+        if cut_after_answer and telling is not None and (method == "GET" or attempt.unsent):
+            attempt = telling  # the deadline cut a retry short: the last answer is the news
         if attempt.problem is None and attempt.response is not None:
+            if tries > 1 and attempt.response.status_code >= 400:
+                note = _retried(tries, deadline, cut=cut_after_answer)
+                raise RetriedAnswer(method, call, attempt.response, note)
             return attempt.response
         tried = f"{tries} {'try' if tries == 1 else 'tries'} in {deadline.elapsed:.1f} s"
         if attempt.cut and telling is not None and telling.problem is not None:
@@ -630,6 +667,15 @@ class FlexplanHttpClient(TwilioHttpClient):  # type: ignore[misc]
             throttled=raw.status_code == 429,
             headers=raw.headers,
         )
+
+
+def _retried(tries: int, deadline: Deadline, *, cut: bool) -> str:
+    """``retried 3 times for 1.0 s; …`` -- what the retry layer did before giving up."""
+    again = tries - 1
+    note = f"retried {again} {'time' if again == 1 else 'times'} for {deadline.elapsed:.1f} s"
+    if cut:
+        note += f"; the request deadline ({deadline.seconds:g} s) cut the last try short"
+    return note
 
 
 def _read_body(raw: requests.Response, cut_at: float) -> bytes:

@@ -56,6 +56,9 @@ def api_failure(exc: BaseException, doing: str) -> Exception | None:
         status, code_number, text = answer
         code = f" {code_number}" if code_number else ""
         message = redact(text.strip() + details_text(error_details(exc))) or f"HTTP {status}"
+        retried = getattr(exc, "retried", None)  # flexplan.twilio_client.RetriedAnswer
+        if isinstance(retried, str):
+            message += f" ({retried})"
         return FlexplanError(
             f"{doing} failed: Twilio error{code} (HTTP {status}): {message}",
             hint=_hint_for(status, code_number),

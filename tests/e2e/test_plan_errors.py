@@ -128,6 +128,12 @@ def test_network_error(
     ), message
 
 
+_RETRIED_5XX = (
+    r"error: reading the account's Flex Flows failed: Twilio error 2050[03] \(HTTP 50[03]\): "
+    r"(Internal Server Error|Service Unavailable) \(retried \d+ times? for \d+\.\d s"
+)
+
+
 @pytest.mark.sandbox_knobs(fail_rate=1.0, drop_rate=0.0, seed=3)
 def test_twilio_error_answer(
     tmp_path: Path, sandbox_env: dict[str, str], run_flexplan: Any, quick_retries: None
@@ -135,8 +141,23 @@ def test_twilio_error_answer(
     result = run_flexplan("plan", str(_config(tmp_path)), env=sandbox_env)
     message = assert_clean_failure(result, sandbox_env)
     first, hint = message.splitlines()
-    assert first.startswith("error: reading the account's Flex Flows failed: Twilio error 205")
-    assert "(HTTP 50" in first and "{" not in first  # Twilio's code and message, not the body
+    assert re.match(_RETRIED_5XX, first), first  # Twilio's code and message, not the body
+    assert hint == "  hint: Twilio had a server error; try again in a moment"
+
+
+@pytest.mark.sandbox_knobs(fail_rate=1.0, drop_rate=0.0, seed=3, latency_ms=400)
+def test_twilio_error_answer_when_the_deadline_cuts_the_last_retry(
+    tmp_path: Path, sandbox_env: dict[str, str], run_flexplan: Any
+) -> None:
+    """Answers take 0.4 s and retries do not wait, so a retry is always sent while time
+    is left, and the last one is always cut short by the deadline (however slow the
+    machine): the plan reports the 5xx answered before it, not the cut try's timeout."""
+    env = {**sandbox_env, "FLEXPLAN_REQUEST_DEADLINE": "2", "FLEXPLAN_RETRY_DELAY": "0"}
+    result = run_flexplan("plan", str(_config(tmp_path)), env=env)
+    message = assert_clean_failure(result, env)
+    first, hint = message.splitlines()
+    assert re.match(_RETRIED_5XX, first), first
+    assert first.endswith("; the request deadline (2 s) cut the last try short)"), first
     assert hint == "  hint: Twilio had a server error; try again in a moment"
 
 
