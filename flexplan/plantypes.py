@@ -159,6 +159,10 @@ class LiveObject:
         if not self.fingerprint:
             self.fingerprint = fingerprint_of(self.raw)
 
+    def shown(self) -> str:
+        """``'Support' (FW…)`` in messages; an entry of a singleton has no SID to show."""
+        return f"{self.label!r} ({self.sid})" if self.sid else repr(self.label)
+
 
 _VOLATILE = ("url", "links")
 

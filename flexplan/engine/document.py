@@ -43,7 +43,6 @@ def plan_document(plan: Plan) -> dict[str, Any]:
             {"section": u.section, "title": u.title, "answer": u.answer, "text": u.text}
             for u in plan.unreadable
         ],
-        "targets": list(plan.targets),
     }
 
 

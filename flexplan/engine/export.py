@@ -324,7 +324,7 @@ def _export_kind(
         name = local[id(obj)]
         exported = kind.export(name, obj, names)
         if exported is None:
-            result.warnings.append(f"{kind.title} {obj.label!r} ({obj.sid}) was not exported")
+            result.warnings.append(f"{kind.title} {obj.shown()} was not exported")
             names.local.pop((kind.section, obj.sid or ""), None)
             continue
         spec = dict(exported.spec)

@@ -461,13 +461,13 @@ class _Planner:
                     candidates.append((kind, obj))
                     continue
                 if reason is not None and kind.section in self.manifest.prune:
-                    self.notes.append(f"kept {kind.title} {obj.label!r} ({obj.sid}): {reason}")
+                    self.notes.append(f"kept {kind.title} {obj.shown()}: {reason}")
                 self.unmanaged.append(Unmanaged(kind.section, kind.type_name, obj.sid, obj.label))
         kept = self._still_referred(candidates, changes)
         deletes: list[ResourceChange] = []
         for kind, obj in candidates:
             if id(obj) in kept:
-                self.notes.append(f"kept {kind.title} {obj.label!r} ({obj.sid}): {kept[id(obj)]}")
+                self.notes.append(f"kept {kind.title} {obj.shown()}: {kept[id(obj)]}")
                 self.unmanaged.append(Unmanaged(kind.section, kind.type_name, obj.sid, obj.label))
                 continue
             change = self._prune_change(kind, obj)

@@ -79,8 +79,12 @@ def in_workspace(ctx: ReadContext, specs: Sequence[tuple[str, TaskRouterSpec]]) 
 
 
 def wanted(ctx: ReadContext, specs: Sequence[tuple[str, TaskRouterSpec]]) -> bool:
-    """Whether a plan reads the kind: it has entries, or it is pruned (read complete)."""
-    return bool(specs) or ctx.complete
+    """Whether a plan reads the kind: it has entries, or it is pruned or exported (read
+    complete) and the account has a workspace at all (without one there is nothing to
+    read, and no workspace to choose: an export goes on with the other kinds)."""
+    if specs:
+        return True
+    return ctx.complete and any(True for _ in ctx.client.taskrouter.v1.workspaces.stream(limit=1))
 
 
 def workspace_of(client: Client, desired: State) -> Any:
