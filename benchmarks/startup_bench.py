@@ -38,13 +38,14 @@ CASES: dict[str, list[str]] = {
 }
 COMPLETION = "completion of command names (Tab)"
 COMPLETING = {"_FLEXPLAN_COMPLETE": "bash_complete", "COMP_WORDS": "flexplan ", "COMP_CWORD": "1"}
+OPTION_COMPLETION = "completion of plan's options (plan --Tab)"
+COMPLETING_OPTIONS = {**COMPLETING, "COMP_WORDS": "flexplan plan --", "COMP_CWORD": "2"}
 
 
-def environment(*, completing: bool = False) -> dict[str, str]:
+def environment(*, completing: dict[str, str] | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     env["PYTHONPATH"] = str(ROOT)  # this checkout's flexplan, whichever the venv installed
-    if completing:
-        env.update(COMPLETING)
+    env.update(completing or {})
     return env
 
 
@@ -64,7 +65,8 @@ def run_once(args: list[str], env: dict[str, str]) -> tuple[float, float]:
 def startup_table(repeat: int) -> dict[str, dict[str, float]]:
     """``{case: {"min_ms", "median_ms", "cpu_min_ms"}}`` over ``repeat`` interleaved runs."""
     cases = {name: (args, environment()) for name, args in CASES.items()}
-    cases[COMPLETION] = (["-c", _FLEXPLAN], environment(completing=True))
+    cases[COMPLETION] = (["-c", _FLEXPLAN], environment(completing=COMPLETING))
+    cases[OPTION_COMPLETION] = (["-c", _FLEXPLAN], environment(completing=COMPLETING_OPTIONS))
     for args, env in cases.values():  # write bytecode; warm the file cache
         run_once(args, env)
     runs: dict[str, list[tuple[float, float]]] = {name: [] for name in cases}

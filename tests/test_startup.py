@@ -79,6 +79,24 @@ def test_completing_a_command_name_imports_no_command() -> None:
     assert _heavy(modules, ("pydantic", "yaml", *NEVER_FOR_SHORT_COMMANDS)) == []
 
 
+@pytest.mark.parametrize("name", sorted(flexplan.cli.COMMANDS))
+def test_completing_a_commands_options_imports_no_command(name: str) -> None:
+    """``flexplan plan --<Tab>``: the options come from the completion table."""
+    env = {**COMPLETION_ENV, "COMP_WORDS": f"flexplan {name} --", "COMP_CWORD": "2"}
+    out, modules = _imported([], env)
+    assert "plain,--help" in out.splitlines(), out
+    module = f"flexplan.cli.{flexplan.cli.COMMANDS[name].module}"
+    assert module not in modules
+    assert _heavy(modules, ("pydantic", "yaml", *NEVER_FOR_SHORT_COMMANDS)) == []
+
+
+def test_completing_an_option_value_imports_no_command() -> None:
+    env = {**COMPLETION_ENV, "COMP_WORDS": "flexplan plan --format ", "COMP_CWORD": "3"}
+    out, modules = _imported([], env)
+    assert out.splitlines() == ["plain,text", "plain,json", "plain,markdown"]
+    assert "flexplan.cli.plan" not in modules
+
+
 def test_the_command_table_matches_every_command_module() -> None:
     """Top-level help shows COMMANDS' summaries: each must be its command's own."""
     from flexplan.cli import COMMANDS, load_command

@@ -5,7 +5,8 @@ only assembles them and turns flexplan's errors into one clear message and a
 non-zero exit.
 
 A command's module is imported only when that command runs (or its own help
-is asked for): ``--help``, ``--version``, shell completion of command names and
+is asked for): ``--help``, ``--version``, shell completion (of command names,
+and of a command's options and arguments: ``flexplan.cli.completion``) and
 ``validate`` then never pay for the twilio SDK, requests or the sandbox.
 ``COMMANDS`` holds what the top-level help and completion show; a test checks
 it against each module's own command.
@@ -103,6 +104,12 @@ class LazyGroup(click.Group):
         if cmd_name not in COMMANDS:
             return None
         if cmd_name not in self.commands:
+            if ctx.resilient_parsing:  # shell completion: a stand-in, the module not imported
+                from flexplan.cli.completion import stand_in
+
+                stand = stand_in(cmd_name)
+                if stand is not None:
+                    return stand
             self.add_command(load_command(cmd_name), cmd_name)
         return self.commands[cmd_name]
 
