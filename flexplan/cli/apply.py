@@ -28,6 +28,7 @@ from flexplan.cli.options import (
     echo_warnings,
     lock_options,
     manifest_options,
+    target_option,
     use_color,
 )
 from flexplan.connect import connect, connect_for
@@ -38,14 +39,21 @@ from flexplan.engine.defcache import DigestCache, remember_written
 from flexplan.engine.journal import recent_writes, record_writes
 from flexplan.engine.lock import AccountLock
 from flexplan.engine.model import Plan, ResourceChange
-from flexplan.engine.saved import read_saved_plan, refuse_overrides, saved_variables
+from flexplan.engine.saved import (
+    read_saved_plan,
+    refuse_overrides,
+    refuse_targets,
+    saved_targets,
+    saved_variables,
+)
 from flexplan.engine.stale import check_account as check_saved_account
 from flexplan.engine.stale import check_digest, check_fresh
+from flexplan.engine.targeting import resolve_targets
 from flexplan.errors import FlexplanError
 from flexplan.manifest import load_manifest
 from flexplan.render.apply_report import event_line, final_report, progress_bar
-from flexplan.render.common import no_changes_line
-from flexplan.render.text import render_text
+from flexplan.render.common import incomplete_apply_warning, no_changes_line
+from flexplan.render.text import render_text, warning_lines
 from flexplan.resources import KINDS
 
 PROGRESS_FROM = 10  # actions: a shorter apply needs no progress bar
@@ -59,6 +67,7 @@ PROGRESS_FROM = 10  # actions: a shorter apply needs no progress bar
 @click.option("--auto-approve", is_flag=True, help="Apply without asking for confirmation.")
 @click.option("--message", metavar="TEXT", help="Commit message for Studio flow revisions.")
 @click.option("--no-color", is_flag=True, help="No colour (also: NO_COLOR; FORCE_COLOR forces it).")
+@target_option
 @cache_option
 def command(
     target: Path,
@@ -73,6 +82,7 @@ def command(
     auto_approve: bool,
     message: str | None,
     no_color: bool,
+    targets: tuple[str, ...],
     no_cache: bool,
 ) -> None:
     """Make the account match the manifest in TARGET (a directory), or apply a saved plan file."""
@@ -80,11 +90,11 @@ def command(
         locking = _Locking(lock, lock_timeout, handling)
         if target.is_file():
             result = _apply_saved(target, env, variables, file_root, sandbox, api_base,
-                                  parallelism, message, locking)  # fmt: skip
+                                  parallelism, message, locking, targets)  # fmt: skip
         else:
             result = _apply_directory(
                 target, env, variables, file_root, sandbox, api_base, parallelism, auto_approve,
-                message, no_color, locking, no_cache,
+                message, no_color, locking, no_cache, targets,
             )  # fmt: skip
     if handling.signum is not None:
         raise click.exceptions.Exit(handling.exit_code)
@@ -117,6 +127,7 @@ def _apply_directory(
     no_color: bool,
     locking: _Locking,
     no_cache: bool,
+    targets: tuple[str, ...] = (),
 ) -> ApplyResult | None:
     if not directory.exists():
         raise FlexplanError(
@@ -124,6 +135,7 @@ def _apply_directory(
         )
     manifest = load_manifest(directory, env=env, variables=variables, file_root=file_root)
     echo_warnings(manifest)
+    resolve_targets(manifest, KINDS, targets)  # an unknown address stops before any request
     with (
         connect_for(
             directory,
@@ -136,7 +148,7 @@ def _apply_directory(
         locking.hold(conn.client) as held,
     ):
         cache = None if no_cache else DigestCache.load(directory)
-        plan = _settled_plan(conn, manifest, directory, cache)
+        plan = _settled_plan(conn, manifest, directory, cache, targets)
         color = use_color(no_color)
         click.echo(render_text(plan, color=color), nl=False, color=color)
         if not plan.has_changes:
@@ -158,8 +170,10 @@ def _apply_saved(
     parallelism: int,
     message: str | None,
     locking: _Locking,
+    targets: tuple[str, ...] = (),
 ) -> ApplyResult | None:
     saved = read_saved_plan(path)
+    refuse_targets(saved, targets)
     refuse_overrides(saved, env, variables)
     directory = Path(saved.get("directory") or ".")
     if not directory.is_dir():
@@ -197,7 +211,7 @@ def _apply_fresh(
     """Under the lock: plan again, refuse when the saved plan is stale, apply."""
     directory = Path(saved.get("directory") or ".")
     with locking.hold(conn.client) as held:
-        fresh = _settled_plan(conn, manifest, directory)
+        fresh = _settled_plan(conn, manifest, directory, targets=saved_targets(saved))
         horizon = Windows.from_env(os.environ).horizon
         check_fresh(saved, fresh, recent_writes(directory, conn.account_sid, horizon=horizon))
         if not fresh.has_changes:
@@ -250,6 +264,8 @@ def _run(
         _remember_written(cache, plan, result)
     click.echo("")
     click.echo(final_report(result), nl=False)
+    if plan.targets:
+        click.echo("\n" + "\n".join(warning_lines(incomplete_apply_warning())), nl=False)
     if result.stopped and handling.signum is None:  # the lock was lost, not an interrupt
         click.echo(
             "error: the account lock was lost (its lease could not be renewed), so nothing new "
@@ -280,7 +296,11 @@ def _carry_out(
 
 
 def _settled_plan(
-    conn: Any, manifest: Any, directory: Path, cache: DigestCache | None = None
+    conn: Any,
+    manifest: Any,
+    directory: Path,
+    cache: DigestCache | None = None,
+    targets: tuple[str, ...] | list[str] = (),
 ) -> Plan:
     """The plan, read again while only lag behind a recent apply explains its changes."""
     return compute_settled_plan(
@@ -290,6 +310,7 @@ def _settled_plan(
         directory=directory,
         windows=Windows.from_env(os.environ),
         cache=cache,
+        targets=targets,
     )
 
 

@@ -133,6 +133,18 @@ def cache_option(func: F) -> F:
     )(func)
 
 
+def target_option(func: F) -> F:
+    """--target ADDRESS (repeatable): plan only these resources and what they depend on."""
+    return click.option(
+        "--target",
+        "targets",
+        multiple=True,
+        metavar="ADDRESS",
+        help="Limit the plan to this resource (its plan address, e.g. flex_flow.support) and "
+        "what it depends on. Repeatable. For exceptional situations, not routine use.",
+    )(func)
+
+
 def remote_validate_option(func: F) -> F:
     """--no-remote-validate: skip the account's own checks (Studio's Validate)."""
     return click.option(

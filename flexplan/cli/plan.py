@@ -15,6 +15,7 @@ from flexplan.cli.options import (
     echo_warnings,
     manifest_options,
     remote_validate_option,
+    target_option,
     use_color,
 )
 from flexplan.connect import connect_for
@@ -23,10 +24,12 @@ from flexplan.engine.consistency import Windows
 from flexplan.engine.defcache import DigestCache
 from flexplan.engine.model import Plan
 from flexplan.engine.saved import write_saved_plan
+from flexplan.engine.targeting import resolve_targets
 from flexplan.manifest import load_manifest
 from flexplan.render.json_plan import render_json
 from flexplan.render.markdown import render_markdown
 from flexplan.render.text import render_text
+from flexplan.resources import KINDS
 
 
 @click.command(name="plan")
@@ -47,6 +50,7 @@ from flexplan.render.text import render_text
     help="Exit 0 when there are no changes, 2 when there are, 1 on error.",
 )
 @click.option("--no-color", is_flag=True, help="No colour (also: NO_COLOR; FORCE_COLOR forces it).")
+@target_option
 @remote_validate_option
 @cache_option
 def command(
@@ -61,6 +65,7 @@ def command(
     out: Path | None,
     detailed_exitcode: bool,
     no_color: bool,
+    targets: tuple[str, ...],
     no_remote_validate: bool,
     no_cache: bool,
 ) -> None:
@@ -71,6 +76,7 @@ def command(
     """
     manifest = load_manifest(directory, env=env, variables=variables, file_root=file_root)
     echo_warnings(manifest)
+    resolve_targets(manifest, KINDS, targets)  # an unknown address stops before any request
     with connect_for(
         directory,
         manifest,
@@ -88,6 +94,7 @@ def command(
             windows=Windows.from_env(os.environ),
             remote_validate=not no_remote_validate,
             cache=cache,
+            targets=targets,
         )
     if cache is not None:
         cache.save()

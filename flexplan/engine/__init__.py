@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -14,7 +14,9 @@ from flexplan.engine.model import Plan
 from flexplan.engine.plan import LiveSnapshot, build_plan
 from flexplan.engine.read import Reader, read_live
 from flexplan.engine.remote_check import check_remotely
+from flexplan.engine.targeting import plan_targets
 from flexplan.resources import KINDS
+from flexplan.resources.base import AnyKind
 
 
 def compute_plan(
@@ -24,8 +26,12 @@ def compute_plan(
     account_sid: str,
     remote_validate: bool = False,
     cache: DigestCache | None = None,
+    targets: Sequence[str] = (),
 ) -> Plan:
     """Read the account and diff it against ``manifest`` (concurrency: the client's).
+
+    With ``targets`` (``--target`` addresses), the plan is limited to them and what they
+    depend on, and only what that needs is read (engine/targeting.py).
 
     With ``cache`` (engine/defcache.py), content the cache knows is unchanged is not
     fetched again, and what was fetched is remembered (the caller saves the cache).
@@ -34,9 +40,16 @@ def compute_plan(
     by the account (Studio's Validate, one read-only request per changed flow, all
     concurrently); its problems fail the plan at the place they point to.
     """
-    with _no_cycle_collection():
-        snapshot = read_live(client, manifest, KINDS, account_sid=account_sid, cache=cache)
-        plan = build_plan(manifest, snapshot, KINDS)
+
+    def plan_of(scoped: Any, kinds: Sequence[AnyKind]) -> tuple[Plan, LiveSnapshot]:
+        with _no_cycle_collection():
+            snapshot = read_live(client, scoped, kinds, account_sid=account_sid, cache=cache)
+            return build_plan(scoped, snapshot, kinds), snapshot
+
+    if targets:
+        plan = plan_targets(manifest, KINDS, targets, plan_of)
+    else:
+        plan, _ = plan_of(manifest, KINDS)
     if remote_validate:
         _validate_remotely(client, plan, manifest)
     return plan
@@ -60,6 +73,7 @@ def compute_settled_plan(
     windows: Windows,
     remote_validate: bool = False,
     cache: DigestCache | None = None,
+    targets: Sequence[str] = (),
 ) -> Plan:
     """``compute_plan``, read again (within ``windows.catch_up``) while only a read lagging
     behind a recent apply from ``directory`` explains some changes; those are then held
@@ -68,7 +82,9 @@ def compute_settled_plan(
 
     writes = recent_writes(directory, account_sid, horizon=windows.horizon)
     plan = settle(
-        lambda: compute_plan(client, manifest, account_sid=account_sid, cache=cache),
+        lambda: compute_plan(
+            client, manifest, account_sid=account_sid, cache=cache, targets=targets
+        ),
         writes,
         windows.catch_up,
     )

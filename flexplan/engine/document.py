@@ -43,6 +43,7 @@ def plan_document(plan: Plan) -> dict[str, Any]:
             {"section": u.section, "title": u.title, "answer": u.answer, "text": u.text}
             for u in plan.unreadable
         ],
+        "targets": list(plan.targets),
     }
 
 

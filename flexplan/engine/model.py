@@ -132,6 +132,8 @@ class Plan:
     unmanaged: list[Unmanaged] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     unreadable: list[Unreadable] = field(default_factory=list)
+    # the --target addresses this plan was limited to (engine.targeting); empty: the whole plan
+    targets: list[str] = field(default_factory=list)
 
     @property
     def actionable(self) -> list[ResourceChange]:

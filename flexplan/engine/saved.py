@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -113,6 +114,27 @@ def refuse_overrides(saved: dict[str, Any], env: str | None, given: dict[str, st
             "(`flexplan plan DIR --var NAME=VALUE --out FILE`); only the secret --var values a "
             "saved plan withholds are given again",
         )
+
+
+def refuse_targets(saved: dict[str, Any], given: Sequence[str]) -> None:
+    """``--target`` with a saved plan is refused: the plan was limited (or not) when it was
+    made, and applying it with other targets would apply something nobody reviewed."""
+    if not given:
+        return
+    made_with = saved_targets(saved)
+    which = f"--target {', '.join(made_with)}" if made_with else "no --target (the whole plan)"
+    raise FlexplanError(
+        f"--target {', '.join(given)} cannot be used with a saved plan: it was made with "
+        f"{which} and is applied as it was made",
+        hint="drop --target to apply the saved plan, or make a new plan with the targets "
+        "(`flexplan plan DIR --target ADDRESS --out FILE`)",
+    )
+
+
+def saved_targets(saved: dict[str, Any]) -> list[str]:
+    """The ``--target`` addresses a saved plan was made with (none: the whole plan)."""
+    targets = saved.get("targets") or []
+    return [str(t) for t in targets] if isinstance(targets, list) else []
 
 
 def saved_variables(saved: dict[str, Any], given: dict[str, str]) -> dict[str, str]:

@@ -71,6 +71,39 @@ def no_changes_line(plan: Plan) -> str:
     )
 
 
+TARGETING_TITLE = "Resource targeting is in effect"
+ROUTINE = (
+    "The --target option is not for routine use, and is provided only for exceptional "
+    "situations such as recovering from errors or mistakes, or when flexplan specifically "
+    "suggests to use it as part of an error message."
+)
+
+
+def targeting_warning(plan: Plan) -> list[str]:
+    """Terraform's warning on a targeted plan, as paragraphs (none for a whole plan)."""
+    if not plan.targets:
+        return []
+    return [
+        f"Warning: {TARGETING_TITLE} ({', '.join(plan.targets)})",
+        "You are creating a plan with the --target option, which means that the result of "
+        "this plan may not represent all of the changes requested by the current manifest.",
+        ROUTINE,
+    ]
+
+
+def incomplete_apply_warning() -> list[str]:
+    """Terraform's warning after applying a targeted plan, as paragraphs."""
+    return [
+        "Warning: Applied changes may be incomplete",
+        "The plan was created with the --target option in effect, so some changes requested "
+        "in the manifest may have been ignored. Run `flexplan plan` to verify that no other "
+        "changes are pending.",
+        "Note that the --target option is not suitable for routine use, and is provided only "
+        "for exceptional situations such as recovering from errors or mistakes, or when "
+        "flexplan specifically suggests to use it as part of an error message.",
+    ]
+
+
 def under_detail(change: ResourceChange, path: str) -> bool:
     """True for a leaf inside a field that has a rich diff (shown by the diff instead)."""
     return any(path == d or path.startswith(d + ".") for d in change.details)

@@ -12,6 +12,7 @@ import html
 from flexplan.engine.model import Plan
 from flexplan.flowdiff import DefinitionDiff
 from flexplan.redact import redact
+from flexplan.render.common import TARGETING_TITLE, targeting_warning
 from flexplan.render.escape import md_code, md_prose, visible
 from flexplan.render.fit import GITHUB_LIMIT, MARKER, Document
 from flexplan.render.mermaid import flow_picture, picture_scope
@@ -28,6 +29,7 @@ def markdown_document(plan: Plan) -> Document:
     view = plan_view(plan)
     env = f" · environment {md_code(plan.environment)}" if plan.environment else ""
     head = [f"Account {md_code(plan.account_sid)} · **{view.closing}**", ""]
+    head += _targeting(plan)
     resources: list[str] = []
     if view.actionable:
         head += migration_markdown(plan) + _table(view.actionable) + _warning(view.destroyed)
@@ -58,6 +60,18 @@ def _table(resources: list[ResourceView]) -> list[str]:
         address = md_code(r.address, in_table=True)
         rows.append(f"| `{r.symbol}` | {address} | {r.headline} | {sid} |")
     return [*rows, ""]
+
+
+def _targeting(plan: Plan) -> list[str]:
+    paragraphs = targeting_warning(plan)
+    if not paragraphs:
+        return []
+    _, *rest = paragraphs
+    targets = ", ".join(md_code(t) for t in plan.targets)
+    lines = ["> [!WARNING]", f"> **{TARGETING_TITLE}** ({targets})"]
+    for paragraph in rest:
+        lines += [">", f"> {md_prose(paragraph.replace('--target', '`--target`'))}"]
+    return [*lines, ""]
 
 
 def _warning(destroyed: list[ResourceView]) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections import Counter
 from collections.abc import Callable
 
@@ -9,7 +10,7 @@ import click
 
 from flexplan.engine.model import Plan
 from flexplan.redact import redact
-from flexplan.render.common import show
+from flexplan.render.common import show, targeting_warning
 from flexplan.render.escape import visible
 from flexplan.render.migration import migration_text
 from flexplan.render.studio import rich_text_lines
@@ -27,6 +28,7 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
     )
     view = plan_view(plan)
     out: list[str] = [f"Account: {plan.account_sid}" + _env(plan), ""]
+    out.extend(warning_lines(targeting_warning(plan)))
     if view.actionable:
         out.append("Resource actions are indicated with the following symbols:")
         for mark, meaning in view.legend:
@@ -39,6 +41,18 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
     out.append(view.closing)
     # last guards: every known secret masked, every invisible character shown
     return visible(redact("\n".join(out) + "\n"), keep="\n", colours=color)
+
+
+def warning_lines(paragraphs: list[str], width: int = 78) -> list[str]:
+    """A warning as Terraform frames one in a terminal: a bar beside wrapped paragraphs."""
+    if not paragraphs:
+        return []
+    lines = ["╷"]
+    for i, paragraph in enumerate(paragraphs):
+        if i:
+            lines.append("│")
+        lines += [f"│ {line}" for line in textwrap.wrap(paragraph, width - 2)]
+    return [*lines, "╵", ""]
 
 
 def _env(plan: Plan) -> str:

@@ -1,0 +1,258 @@
+"""``--target ADDRESS`` on plan and apply, through the CLI against the sandbox.
+
+The manifest: two independent Studio flows and a legacy Flex Flow that refers to one
+of them by local name. A target limits the plan to itself and what it depends on;
+apply changes nothing else; a targeted plan never deletes what is not a target.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from applykit import writes
+from plankit import assert_clean_failure, headings, studio_flow, write_config
+
+from flexplan.sandbox import SandboxServer
+
+MANIFEST = """
+version: 1
+{prune}
+studio_flows:
+  support:
+    friendly_name: Support Flow
+    status: published
+    definition_file: support.json
+  sales:
+    friendly_name: Sales Flow
+    status: published
+    definition_file: sales.json
+flex_flows:
+  web:
+    friendly_name: Web Chat Flow
+    channel_type: web
+    chat_service: Flex Chat Service
+    enabled: true
+    integration:
+      type: studio
+      studio_flow: support
+"""
+WARNING = "Warning: Resource targeting is in effect"
+ROUTINE = "The --target option is not for routine use"
+INCOMPLETE = "Warning: Applied changes may be incomplete"
+
+
+def _config(directory: Path, *, prune: str = "") -> Path:
+    files = {
+        "support.json": json.dumps(studio_flow("Hello from support")),
+        "sales.json": json.dumps(studio_flow("Hello from sales")),
+    }
+    return write_config(directory, MANIFEST.format(prune=prune), files)
+
+
+def _names(sandbox: SandboxServer, collection: str) -> set[str]:
+    return {item["friendly_name"] for item in sandbox.store.items(collection)}
+
+
+def test_a_target_plans_itself_and_the_flow_it_refers_to(
+    tmp_path: Path, sandbox_env: dict[str, str], run_flexplan: Any
+) -> None:
+    config = _config(tmp_path / "c")
+    result = run_flexplan("plan", str(config), "--target", "flex_flow.web", env=sandbox_env)
+    assert result.exit_code == 0, result
+    assert headings(result.stdout) == [
+        "# studio_flow.support will be created",
+        "# flex_flow.web will be created",
+    ]
+    assert "sales" not in result.stdout
+    assert f"{WARNING} (flex_flow.web)" in result.stdout
+    assert " ".join(result.stdout.split()).count(ROUTINE) == 1
+    assert result.stdout.rstrip().endswith("Plan: 2 to add, 0 to change, 0 to destroy.")
+
+
+def test_the_targets_are_recorded_in_the_json_and_markdown_plans(
+    tmp_path: Path, sandbox_env: dict[str, str], run_flexplan: Any
+) -> None:
+    config = _config(tmp_path / "c")
+    args = ("plan", str(config), "--target", "studio_flows.sales", "--target", "flex_flow.web")
+    data = json.loads(run_flexplan(*args, "--format", "json", env=sandbox_env).stdout)
+    assert data["targets"] == ["studio_flow.sales", "flex_flow.web"]
+    assert [c["address"] for c in data["resource_changes"]] == [
+        "studio_flow.sales",
+        "studio_flow.support",
+        "flex_flow.web",
+    ]
+    markdown = run_flexplan(*args, "--format", "markdown", env=sandbox_env).stdout
+    assert "> [!WARNING]\n> **Resource targeting is in effect** (`studio_flow.sales`, " in markdown
+    assert "> The `--target` option is not for routine use" in markdown
+    whole = json.loads(
+        run_flexplan("plan", str(config), "--format", "json", env=sandbox_env).stdout
+    )
+    assert whole["targets"] == []
+
+
+def test_a_targeted_apply_changes_only_the_targets(
+    tmp_path: Path, sandbox: SandboxServer, sandbox_env: dict[str, str], run_flexplan: Any
+) -> None:
+    config = _config(tmp_path / "c")
+    flex_flows = _names(sandbox, "flex_flows")
+    result = run_flexplan(
+        "apply", str(config), "--auto-approve", "--target", "flex_flow.web", env=sandbox_env
+    )
+    assert result.exit_code == 0, result
+    assert "Apply complete: 2 added, 0 changed, 0 destroyed." in result.stdout
+    assert INCOMPLETE in result.stdout
+    studio = _names(sandbox, "studio_flows")
+    assert "Support Flow" in studio and "Sales Flow" not in studio
+    assert _names(sandbox, "flex_flows") == flex_flows | {"Web Chat Flow"}
+    rest = run_flexplan("plan", str(config), env=sandbox_env)
+    assert headings(rest.stdout) == ["# studio_flow.sales will be created"], rest
+
+
+def test_an_unknown_target_is_named_with_the_closest_address_before_any_request(
+    tmp_path: Path, sandbox: SandboxServer, sandbox_env: dict[str, str], run_flexplan: Any
+) -> None:
+    config = _config(tmp_path / "c")
+    sandbox.clear_stats()
+    for target, closest in [
+        ("studio_flow.suport", "studio_flow.support"),
+        ("flex_flows.webb", "flex_flow.web"),
+        ("studio_flw.sales", "studio_flow.sales"),
+    ]:
+        for command in ("plan", "apply"):
+            result = run_flexplan(command, str(config), "--target", target, env=sandbox_env)
+            message = assert_clean_failure(result, sandbox_env)
+            assert f"error: --target {target}: " in message, message
+            assert f"hint: did you mean {closest}?" in message, message
+    assert sandbox.stats()["total"] == 0
+
+
+def test_a_whole_kind_is_not_a_target(
+    tmp_path: Path, sandbox_env: dict[str, str], run_flexplan: Any
+) -> None:
+    config = _config(tmp_path / "c")
+    result = run_flexplan("plan", str(config), "--target", "studio_flows", env=sandbox_env)
+    message = assert_clean_failure(result, sandbox_env)
+    assert "a target names one resource, as the plan prints it: studio_flow.NAME" in message
+    assert "--target studio_flow.support --target studio_flow.sales" in message
+
+
+def test_a_saved_plan_refuses_target_and_keeps_its_own(
+    tmp_path: Path, sandbox: SandboxServer, sandbox_env: dict[str, str], run_flexplan: Any
+) -> None:
+    config = _config(tmp_path / "c")
+    whole, targeted = tmp_path / "whole.json", tmp_path / "targeted.json"
+    assert run_flexplan("plan", str(config), "--out", str(whole), env=sandbox_env).exit_code == 0
+    made = run_flexplan(
+        "plan", str(config), "--target", "studio_flow.sales", "--out", str(targeted),
+        env=sandbox_env,
+    )  # fmt: skip
+    assert made.exit_code == 0, made
+    saved = json.loads(targeted.read_text())
+    assert saved["plan"]["targets"] == ["studio_flow.sales"]
+    before = len(writes(sandbox))
+    refused = run_flexplan("apply", str(whole), "--target", "flex_flow.web", env=sandbox_env)
+    message = assert_clean_failure(refused, sandbox_env)
+    assert (
+        "--target flex_flow.web cannot be used with a saved plan: it was made with no "
+        "--target (the whole plan)"
+    ) in message
+    refused = run_flexplan("apply", str(targeted), "--target", "flex_flow.web", env=sandbox_env)
+    assert "it was made with --target studio_flow.sales" in assert_clean_failure(refused)
+    assert len(writes(sandbox)) == before
+    applied = run_flexplan("apply", str(targeted), env=sandbox_env)
+    assert applied.exit_code == 0, applied
+    assert "Apply complete: 1 added, 0 changed, 0 destroyed." in applied.stdout
+    assert INCOMPLETE in applied.stdout
+    assert {"Sales Flow"} <= _names(sandbox, "studio_flows")
+    assert "Support Flow" not in _names(sandbox, "studio_flows")
+
+
+def test_detailed_exitcode_reads_the_targeted_plan(
+    tmp_path: Path, sandbox_env: dict[str, str], run_flexplan: Any
+) -> None:
+    config = _config(tmp_path / "c")
+    target = ("--target", "studio_flow.sales", "--detailed-exitcode")
+    assert run_flexplan("plan", str(config), *target, env=sandbox_env).exit_code == 2
+    run_flexplan("apply", str(config), "--auto-approve", "--target", "studio_flow.sales",
+                 env=sandbox_env)  # fmt: skip
+    clean = run_flexplan("plan", str(config), *target, env=sandbox_env)
+    assert clean.exit_code == 0, clean  # the rest still differs, but is not targeted
+    assert "No changes." in clean.stdout and WARNING in clean.stdout
+    assert run_flexplan("plan", str(config), "--detailed-exitcode", env=sandbox_env).exit_code == 2
+    bad = run_flexplan("plan", str(config), "--target", "nope.x", "--detailed-exitcode",
+                       env=sandbox_env)  # fmt: skip
+    assert bad.exit_code == 1, bad
+
+
+def _orphan(sandbox_client: Any, name: str) -> str:
+    definition = studio_flow("left over")
+    flow = sandbox_client.studio.v2.flows.create(
+        friendly_name=name, status="published", definition=definition
+    )
+    return str(flow.sid)
+
+
+def test_a_targeted_plan_never_prunes_what_is_not_a_target(
+    tmp_path: Path,
+    sandbox: SandboxServer,
+    sandbox_env: dict[str, str],
+    sandbox_client: Any,
+    run_flexplan: Any,
+) -> None:
+    config = _config(tmp_path / "c", prune="prune: [studio_flows]")
+    _orphan(sandbox_client, "Old Flow")
+    whole = run_flexplan("plan", str(config), env=sandbox_env)
+    assert "# studio_flow.old-flow will be destroyed (not in the manifest; pruned)" in (
+        headings(whole.stdout)
+    ), whole
+    targeted = run_flexplan("plan", str(config), "--target", "studio_flow.sales", env=sandbox_env)
+    assert headings(targeted.stdout) == ["# studio_flow.sales will be created"], targeted
+    applied = run_flexplan(
+        "apply", str(config), "--auto-approve", "--target", "studio_flow.support", env=sandbox_env
+    )
+    assert "0 destroyed" in applied.stdout, applied
+    assert "Old Flow" in _names(sandbox, "studio_flows")
+
+
+def test_targeting_a_pruned_resource_deletes_it_alone(
+    tmp_path: Path,
+    sandbox: SandboxServer,
+    sandbox_env: dict[str, str],
+    sandbox_client: Any,
+    run_flexplan: Any,
+) -> None:
+    """As Terraform destroys a targeted resource removed from the configuration."""
+    config = _config(tmp_path / "c", prune="prune: [studio_flows]")
+    sid = _orphan(sandbox_client, "Old Flow")
+    target = ("--target", "studio_flow.old-flow")
+    planned = run_flexplan("plan", str(config), *target, env=sandbox_env)
+    assert headings(planned.stdout) == [
+        "# studio_flow.old-flow will be destroyed (not in the manifest; pruned)"
+    ], planned
+    applied = run_flexplan("apply", str(config), "--auto-approve", *target, env=sandbox_env)
+    assert "Apply complete: 0 added, 0 changed, 1 destroyed." in applied.stdout, applied
+    assert sid not in {f["sid"] for f in sandbox.store.items("studio_flows")}
+    assert not {"Support Flow", "Sales Flow"} & _names(sandbox, "studio_flows")
+    gone = run_flexplan("plan", str(config), *target, env=sandbox_env)
+    message = assert_clean_failure(gone, sandbox_env)
+    assert "--target studio_flow.old-flow: neither the manifest nor the account has" in message
+
+
+def test_a_targeted_plan_reads_only_what_it_needs(
+    tmp_path: Path, sandbox: SandboxServer, sandbox_env: dict[str, str], run_flexplan: Any
+) -> None:
+    config = _config(tmp_path / "c")
+    assert run_flexplan("apply", str(config), "--auto-approve", env=sandbox_env).exit_code == 0
+    counts = {}
+    for name, extra in [("whole", ()), ("sales", ("--target", "studio_flow.sales"))]:
+        sandbox.clear_stats()
+        result = run_flexplan("plan", str(config), "--no-cache", *extra, env=sandbox_env)
+        assert result.exit_code == 0, result
+        counts[name] = sandbox.stats()["requests"]
+    sales = counts["sales"]
+    assert not any("FlexFlows" in endpoint for endpoint in sales), sales
+    assert sum(sales.values()) < sum(counts["whole"].values()), counts
+    definitions = [e for e in sales if e.startswith("GET /v2/Flows/FW")]
+    assert len(definitions) <= 1, sales  # the targeted flow's definition, not the other's
