@@ -25,7 +25,6 @@ from flexplan.engine.diff import diff_states, get_path, leaves, project
 from flexplan.engine.masking import mark_detected_secrets
 from flexplan.engine.model import Plan, ResourceChange, Unmanaged, Unreadable
 from flexplan.engine.order import order_changes
-from flexplan.engine.units import unit_paths
 from flexplan.errors import Diagnostic, DiagnosticsError
 from flexplan.plantypes import LiveObject, Unknown
 from flexplan.resources.base import AnyKind
@@ -441,7 +440,7 @@ class _Planner:
             live=live,
             key=kind.natural_key(entry.name, entry.spec),
             rank=kind.rank,
-            units=dict(unit_paths(kind.spec_model)),
+            units=dict(kind.units),
             live_refs=live.referenced_sids if live else frozenset(),
             claims_before=frozenset(c.key for c in live.claims) if live else frozenset(),
             claims_after=frozenset(
@@ -561,7 +560,7 @@ class _Planner:
             key=obj.key,
             managed=False,
             rank=kind.rank,
-            units=dict(unit_paths(kind.spec_model)),
+            units=dict(kind.units),
             live_refs=obj.referenced_sids,
             claims_before=frozenset(c.key for c in obj.claims),
         )

@@ -213,6 +213,8 @@ class ResourceKind(Generic[SpecT]):
     has_sid: ClassVar[bool] = True  # False for entries inside a singleton (channel_configs)
     replace_fields: ClassVar[frozenset[str]] = frozenset()  # top-level fields fixed at create
     rich_paths: ClassVar[frozenset[str]] = frozenset()  # fields with a kind-specific diff
+    # dotted state path -> the unit of its values ("bytes"): plans show 2 MiB, not 2097152
+    units: ClassVar[Mapping[str, str]] = {}
     # The hint when the account answers this kind's list with an error (not 401) while
     # the manifest manages it: an API Twilio may retire (Flex Flows).
     unreadable_hint: ClassVar[str | None] = None

@@ -6,9 +6,10 @@ Twilio's default (``default``, left out of an export) and, inside a typed
 ``Block`` (a Flex Flow's ``integration``, an address's ``auto_creation``), which
 of the block's types use or require it. From the table alone come a kind's
 desired state, the normal form of a live object, the SDK arguments of a write,
-the exported entry, ``references()``, ``lookups()``, the referenced SIDs and the
-per-type rules of a block. ``TableKind`` wires them into the kind contract; a kind
-module adds only what is its own (claims, reading and writing its API).
+the exported entry, ``references()``, ``lookups()``, the referenced SIDs, the unit
+plans show a size in and the per-type rules of a block. ``TableKind`` wires them into
+the kind contract; a kind module adds only what is its own (claims, reading and
+writing its API).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from flexplan.resources.fields import LOOKUP_PREFIX, Lookup, ResourceRef, is_sid
 from flexplan.sensitive import looks_secret
 
 Role = Literal["plain", "ref", "lookup", "secret", "sorted", "size"]
+BYTES = "bytes"  # the unit of a ``size`` field's values
 
 
 class _NoDefault:
@@ -251,6 +253,15 @@ def create_only(table: Table) -> frozenset[str]:
     return frozenset(f.name for b, f in _fields(table) if b is None and f.create_only)
 
 
+def unit_paths(table: Table) -> dict[str, str]:
+    """Dotted state path -> unit of its values: ``bytes`` for every ``size`` field."""
+    return {
+        f"{block.name}.{field.name}" if block else field.name: BYTES
+        for block, field in _fields(table)
+        if field.role == "size"
+    }
+
+
 # -- export ---------------------------------------------------------------------------
 
 
@@ -334,6 +345,7 @@ class TableKind(ResourceKind[SpecT]):
         super().__init_subclass__(**kwargs)
         if "fields" in cls.__dict__:
             cls.replace_fields = create_only(cls.fields)
+            cls.units = unit_paths(cls.fields)
 
     def references(self, spec: SpecT) -> Sequence[Reference]:
         return references(self.fields, spec)
