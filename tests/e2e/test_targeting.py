@@ -256,3 +256,67 @@ def test_a_targeted_plan_reads_only_what_it_needs(
     assert sum(sales.values()) < sum(counts["whole"].values()), counts
     definitions = [e for e in sales if e.startswith("GET /v2/Flows/FW")]
     assert len(definitions) <= 1, sales  # the targeted flow's definition, not the other's
+
+
+MOVE = """
+version: 1
+studio_flows:
+  support:
+    friendly_name: Support Flow
+    status: published
+    definition_file: support.json
+flex_flows:
+  legacy-sms:
+    friendly_name: Legacy SMS Line
+    channel_type: sms
+    contact_identity: "+15550003333"
+    chat_service: Flex Chat Service
+    enabled: true
+    {state}
+    integration:
+      type: studio
+      studio_flow: support
+{address}
+"""
+ADDRESS = """
+conversations_addresses:
+  sms:
+    type: sms
+    address: "+15550003333"
+    friendly_name: Support SMS
+    auto_creation:
+      enabled: true
+      type: studio
+      studio_flow: support
+"""
+
+
+def test_a_target_that_needs_an_untargeted_delete_is_refused_naming_it(
+    tmp_path: Path, sandbox: SandboxServer, sandbox_env: dict[str, str], run_flexplan: Any
+) -> None:
+    """Moving a number from a legacy Flex Flow to a Conversations address: the address
+    takes the number only after the Flex Flow that holds it is deleted."""
+    files = {"support.json": json.dumps(studio_flow("Hello from support"))}
+    config = write_config(tmp_path / "c", MOVE.format(state="", address=""), files)
+    assert run_flexplan("apply", str(config), "--auto-approve", env=sandbox_env).exit_code == 0
+    write_config(config, MOVE.format(state="state: absent", address=ADDRESS), files)
+    before = len(writes(sandbox))
+    only = run_flexplan(
+        "apply", str(config), "--auto-approve", "--target", "conversations_address.sms",
+        env=sandbox_env,
+    )  # fmt: skip
+    message = assert_clean_failure(only, sandbox_env)
+    assert (
+        "--target: conversations_address.sms needs flex_flow.legacy-sms deleted first "
+        "(state: absent), which is not a target"
+    ) in message, message
+    assert "hint: add --target flex_flow.legacy-sms to delete it too" in message
+    assert len(writes(sandbox)) == before
+    both = run_flexplan(
+        "plan", str(config), "--target", "conversations_address.sms",
+        "--target", "flex_flow.legacy-sms", env=sandbox_env,
+    )  # fmt: skip
+    assert headings(both.stdout) == [
+        "# flex_flow.legacy-sms will be destroyed",
+        "# conversations_address.sms will be created",
+    ], both
