@@ -215,3 +215,160 @@ def dotted_path(parts: Iterable[Any]) -> str:
         else:
             text = f"{text}.{part}" if text else str(part)
     return text
+
+
+# -- the saved form: a saved plan keeps the whole diff, to show it again ----------------
+# ``to_json`` is what the JSON plan prints (a value's absence, mask and look-up name are
+# folded into ``null`` and flags); a saved plan keeps every value with its marker, so that
+# ``flexplan show`` lays out exactly what ``plan`` did. Masked values stay masked: the
+# saved form holds ``SENSITIVE``, never the value. A look-up keeps its SID and name (not
+# the other candidates, which only planning uses).
+
+SAVED_TYPE = "studio_definition"
+
+
+class SavedFormError(ValueError):
+    """A saved diff that is not in the shape ``to_saved`` writes."""
+
+
+def saved_value(value: Any) -> dict[str, Any]:
+    """One value, its marker kept: ``{"value": …}``, ``{"absent": true}``, ``{"sensitive":
+    true}``, ``{"unknown": source}`` or ``{"named": SID, "name": name}``."""
+    if value is ABSENT:
+        return {"absent": True}
+    if value is SENSITIVE:
+        return {"sensitive": True}
+    if isinstance(value, Unknown):
+        return {"unknown": value.source}
+    if isinstance(value, Named):
+        return {"named": str.__str__(value), "name": value.name}
+    return {"value": value}
+
+
+def restored_value(data: Any) -> Any:
+    """The value ``saved_value`` wrote."""
+    if not isinstance(data, dict) or len(data) not in (1, 2):
+        raise SavedFormError(f"not a saved value: {data!r:.80}")
+    if data.get("absent") is True:
+        return ABSENT
+    if data.get("sensitive") is True:
+        return SENSITIVE
+    if "unknown" in data:
+        return Unknown(_text(data["unknown"]))
+    if "named" in data:
+        return Named(_text(data["named"]), _text(data.get("name")))
+    if "value" in data:
+        return data["value"]
+    raise SavedFormError(f"not a saved value: {data!r:.80}")
+
+
+def definition_to_saved(diff: DefinitionDiff) -> dict[str, Any]:
+    return {
+        "type": SAVED_TYPE,
+        "flow": [_saved_change(c) for c in diff.flow_fields],
+        "widgets": [
+            {
+                "action": w.action,
+                "name": w.name,
+                "type": w.widget_type,
+                "properties": [_saved_change(c) for c in w.properties],
+                "transitions": [_saved_change(c) for c in w.transitions],
+            }
+            for w in diff.widgets
+        ],
+        "moved": list(diff.moved),
+        "graph": diff.graph.to_json(),
+    }
+
+
+def definition_from_saved(data: Any) -> DefinitionDiff:
+    """The diff ``definition_to_saved`` wrote; ``SavedFormError`` for anything else."""
+    try:
+        return DefinitionDiff(
+            widgets=tuple(_restored_widget(w) for w in _items(data["widgets"])),
+            flow_fields=tuple(_restored_change(c) for c in _items(data["flow"])),
+            moved=tuple(_text(n) for n in _items(data["moved"])),
+            graph=_restored_graph(data["graph"]),
+        )
+    except (KeyError, TypeError) as exc:
+        raise SavedFormError(f"not a saved Studio diff ({type(exc).__name__}: {exc})") from None
+
+
+def _saved_change(change: PropertyChange) -> dict[str, Any]:
+    return {
+        "path": change.path,
+        "before": saved_value(change.before),
+        "after": saved_value(change.after),
+        "before_at": None if change.before_at is None else list(change.before_at),
+        "after_at": None if change.after_at is None else list(change.after_at),
+    }
+
+
+_ACTIONS: tuple[WidgetAction, ...] = ("add", "remove", "change")
+_STATUSES: tuple[Status, ...] = ("added", "removed", "changed", "unchanged")
+
+
+def _restored_widget(data: Any) -> WidgetChange:
+    action = next((a for a in _ACTIONS if a == data["action"]), None)
+    if action is None:
+        raise SavedFormError(f"not a widget action: {data['action']!r:.40}")
+    return WidgetChange(
+        action=action,
+        name=_text(data["name"]),
+        widget_type=_text(data["type"]),
+        properties=tuple(_restored_change(c) for c in _items(data["properties"])),
+        transitions=tuple(_restored_change(c) for c in _items(data["transitions"])),
+    )
+
+
+def _restored_change(data: Any) -> PropertyChange:
+    return PropertyChange(
+        path=_text(data["path"]),
+        before=restored_value(data["before"]),
+        after=restored_value(data["after"]),
+        before_at=_restored_at(data["before_at"]),
+        after_at=_restored_at(data["after_at"]),
+    )
+
+
+def _restored_at(data: Any) -> FieldPath | None:
+    if data is None:
+        return None
+    parts = _items(data)
+    if not all(isinstance(p, (str, int)) and not isinstance(p, bool) for p in parts):
+        raise SavedFormError(f"not a field path: {data!r:.80}")
+    return tuple(parts)
+
+
+def _restored_graph(data: Any) -> FlowGraph:
+    initial = data["initial"]
+    return FlowGraph(
+        nodes=tuple(
+            GraphNode(_text(n["name"]), _text(n["type"]), _status(n["status"]))
+            for n in _items(data["nodes"])
+        ),
+        edges=tuple(
+            GraphEdge(_text(e["from"]), _text(e["to"]), _text(e["label"]), _status(e["status"]))
+            for e in _items(data["edges"])
+        ),
+        initial=None if initial is None else _text(initial),
+    )
+
+
+def _status(value: Any) -> Status:
+    status = next((s for s in _STATUSES if s == value), None)
+    if status is None:
+        raise SavedFormError(f"not a widget status: {value!r:.40}")
+    return status
+
+
+def _items(value: Any) -> list[Any]:
+    if not isinstance(value, list):
+        raise SavedFormError(f"expected a list, found {type(value).__name__}")
+    return value
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise SavedFormError(f"expected a string, found {type(value).__name__}")
+    return value

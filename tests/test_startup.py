@@ -120,3 +120,23 @@ def load_command_module(name: str) -> object:
 def _command_table() -> dict[str, object]:
     table: dict[str, object] = flexplan.cli.COMMANDS
     return table
+
+
+SHOW_NEVER = ("twilio", "requests", "urllib3", "flexplan.sandbox", "flexplan.twilio_client",
+              "flexplan.engine.read", "flexplan.connect")  # fmt: skip
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "markdown"])
+def test_show_reads_a_saved_plan_without_the_sdk_or_the_sandbox(tmp_path: Path, fmt: str) -> None:
+    from flexplan.engine.model import Plan, ResourceChange
+    from flexplan.engine.saved import write_saved_plan
+
+    change = ResourceChange(
+        section="flex_flows", address_kind="flex_flow", title="Flex Flow", name="web",
+        action="create", after={"friendly_name": "Web"},
+    )  # fmt: skip
+    saved = tmp_path / "plan.tfplan"
+    write_saved_plan(Plan("AC" + "0" * 32, None, "digest", [change]), saved, directory=".")
+    out, modules = _imported(["show", str(saved), "--format", fmt])
+    assert "web" in out
+    assert _heavy(modules, SHOW_NEVER) == []

@@ -73,6 +73,9 @@ COMMANDS: dict[str, CommandEntry] = {
     "schema": CommandEntry(
         "schema", "Write the manifest's JSON Schemas into OUT (default: schemas/)."
     ),
+    "show": CommandEntry(
+        "show", "Print the saved plan PLANFILE as plan printed it, without reading the account."
+    ),
     "validate": CommandEntry(
         "validate", "Check the manifest in DIRECTORY (default: the current directory)."
     ),

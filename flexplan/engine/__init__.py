@@ -1,4 +1,9 @@
-"""The engine: read live state, plan (pure), and later apply."""
+"""The engine: read live state, plan (pure), and later apply.
+
+Reading the account (``engine.read``) needs the twilio SDK; it is imported
+when a plan is computed, so that what only reads plans as data (``flexplan
+show``, the renderers) loads no SDK.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +17,6 @@ from flexplan.engine.consistency import Windows
 from flexplan.engine.defcache import DigestCache
 from flexplan.engine.model import Plan
 from flexplan.engine.plan import LiveSnapshot, build_plan
-from flexplan.engine.read import Reader, read_live
-from flexplan.engine.remote_check import check_remotely
 from flexplan.engine.targeting import plan_targets
 from flexplan.resources import KINDS
 from flexplan.resources.base import AnyKind
@@ -40,6 +43,7 @@ def compute_plan(
     by the account (Studio's Validate, one read-only request per changed flow, all
     concurrently); its problems fail the plan at the place they point to.
     """
+    from flexplan.engine.read import read_live
 
     def plan_of(scoped: Any, kinds: Sequence[AnyKind]) -> tuple[Plan, LiveSnapshot]:
         with _no_cycle_collection():
@@ -56,6 +60,9 @@ def compute_plan(
 
 
 def _validate_remotely(client: Any, plan: Plan, manifest: Any) -> None:
+    from flexplan.engine.read import Reader
+    from flexplan.engine.remote_check import check_remotely
+
     reader = Reader(client)
     try:
         warnings = check_remotely(client, plan, manifest, KINDS, reader)
@@ -120,5 +127,4 @@ __all__ = [
     "build_plan",
     "compute_plan",
     "compute_settled_plan",
-    "read_live",
 ]

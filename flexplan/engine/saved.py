@@ -6,6 +6,13 @@ format version and an integrity digest so that a hand-edited, truncated or
 foreign file is refused rather than applied. The digest is a plain SHA-256
 with no key: it catches accidents, not tampering (anyone can recompute it);
 apply re-plans and compares anyway.
+
+Each change also carries a ``view``: what the text and markdown renderings
+need that the JSON document folds away (the kind's title, the unchanged-field
+count, units, claims for the migration section, which masked or looked-up
+values stood where, and each rich diff whole), so that ``flexplan show``
+renders the plan exactly as ``plan`` did without reading the account
+(``restored_plan``). Nothing in it is a value the document masks.
 """
 
 from __future__ import annotations
@@ -18,13 +25,21 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from flexplan import __version__
 from flexplan.engine.document import plan_document
 from flexplan.engine.model import Plan, ResourceChange
+from flexplan.engine.saved_view import change_view, restored_plan
 from flexplan.errors import FlexplanError
+from flexplan.flowdiff import SavedFormError
 from flexplan.redact import redact
 from flexplan.sensitive import secret_variable
 
-SAVED_FORMAT = "flexplan-saved-plan/1"
+SAVED_PREFIX = "flexplan-saved-plan/"
+SAVED_VERSION = 2  # 2: each change's ``view`` (flexplan show)
+SAVED_FORMAT = f"{SAVED_PREFIX}{SAVED_VERSION}"
+# what a saved plan adds to the plan document; ``printed_document`` leaves it out again
+SAVED_ONLY_CHANGE_KEYS = ("fingerprint", "live_version", "view")
+SAVED_ONLY_PLAN_KEYS = ("directory", "variables", "withheld_variables")
 
 
 def _digest(body: dict[str, Any]) -> str:
@@ -54,6 +69,7 @@ def saved_plan_document(
         change = by_address[item["address"]]
         item["fingerprint"] = change.fingerprint
         item["live_version"] = live_version(change)
+        item["view"] = change_view(change)
     body["directory"] = directory
     given = dict(variables or {})
     # --var values are needed to plan again at apply time; secret ones are not written:
@@ -151,28 +167,23 @@ def saved_variables(saved: dict[str, Any], given: dict[str, str]) -> dict[str, s
 
 
 def read_saved_plan(path: Path) -> dict[str, Any]:
-    """The plan body of a saved plan; refuses malformed, foreign or edited files."""
+    """The plan body of a saved plan; refuses malformed, foreign, old, newer or edited files."""
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise FlexplanError(f"cannot read the plan file {path}: {exc.strerror}") from None
+        raise FlexplanError(
+            f"cannot read the plan file {path}: {exc.strerror}",
+            hint="give the path of a file written by `flexplan plan DIR --out FILE`",
+        ) from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise FlexplanError(
-            f"{path} is not a flexplan plan file (not JSON: {exc})",
-            hint="write one with `flexplan plan --out FILE`",
+            f"{path} is not a flexplan plan file (not JSON: {exc})", hint=WRITE_ONE
         ) from None
     except RecursionError:
         raise FlexplanError(
-            f"{path} is not a flexplan plan file (its JSON is nested too deeply)",
-            hint="write one with `flexplan plan --out FILE`",
+            f"{path} is not a flexplan plan file (its JSON is nested too deeply)", hint=WRITE_ONE
         ) from None
-    if not isinstance(document, dict) or document.get("format") != SAVED_FORMAT:
-        found = document.get("format") if isinstance(document, dict) else None
-        raise FlexplanError(
-            f"{path} is not a plan file this flexplan can apply (format {found!r}, "
-            f"expected {SAVED_FORMAT!r})",
-            hint="run `flexplan plan --out FILE` again with this version of flexplan",
-        )
+    _check_format(path, document)
     body = document.get("plan")
     if not isinstance(body, dict) or document.get("integrity") != _safe_digest(body):
         raise FlexplanError(
@@ -180,3 +191,52 @@ def read_saved_plan(path: Path) -> dict[str, Any]:
             hint="never edit a saved plan; run `flexplan plan --out FILE` again",
         )
     return body
+
+
+WRITE_ONE = "write one with `flexplan plan DIR --out FILE`"
+
+
+def _check_format(path: Path, document: Any) -> None:
+    found = document.get("format") if isinstance(document, dict) else None
+    if found == SAVED_FORMAT:
+        return
+    version = found.removeprefix(SAVED_PREFIX) if isinstance(found, str) else ""
+    if not (isinstance(found, str) and found.startswith(SAVED_PREFIX) and version.isdigit()):
+        raise FlexplanError(
+            f"{path} is not a flexplan plan file (format {found!r:.60}, expected {SAVED_FORMAT!r})",
+            hint=WRITE_ONE,
+        )
+    if int(version) > SAVED_VERSION:
+        raise FlexplanError(
+            f"{path} was written by a newer flexplan (saved-plan format {version}; this "
+            f"flexplan {__version__} reads format {SAVED_VERSION})",
+            hint="use the flexplan version that made the plan, or plan again with this one",
+        )
+    raise FlexplanError(
+        f"{path} was written by an older flexplan (saved-plan format {version}; this "
+        f"flexplan {__version__} reads format {SAVED_VERSION} only)",
+        hint="run `flexplan plan DIR --out FILE` again with this version of flexplan",
+    )
+
+
+def load_saved_plan(path: Path) -> tuple[dict[str, Any], Plan]:
+    """A saved plan's body and the plan it describes, for showing (``flexplan show``)."""
+    body = read_saved_plan(path)
+    try:
+        return body, restored_plan(body)
+    except SavedFormError as exc:
+        raise FlexplanError(
+            f"{path} is not a well-formed flexplan plan file ({exc})",
+            hint="never edit a saved plan; run `flexplan plan DIR --out FILE` again",
+        ) from None
+
+
+def printed_document(body: dict[str, Any]) -> dict[str, Any]:
+    """The plan document exactly as ``plan --format json`` printed it: the saved-only keys
+    left out, everything else in its order."""
+    document = {k: v for k, v in body.items() if k not in SAVED_ONLY_PLAN_KEYS}
+    document["resource_changes"] = [
+        {k: v for k, v in item.items() if k not in SAVED_ONLY_CHANGE_KEYS}
+        for item in body["resource_changes"]
+    ]
+    return document

@@ -129,13 +129,13 @@ def _other_version(document: dict) -> dict:
         (lambda text: text[: len(text) // 2], "is not a flexplan plan file (not JSON"),
         (
             lambda text: json.dumps(_other_version(json.loads(text))),
-            "is not a plan file this flexplan can apply (format 'flexplan-saved-plan/99'",
+            "was written by a newer flexplan (saved-plan format 99;",
         ),
         (
             lambda text: json.dumps(_edited(json.loads(text))),
             "was changed after flexplan wrote it (integrity check failed)",
         ),
-        (lambda text: "[1, 2]", "is not a plan file this flexplan can apply (format None"),
+        (lambda text: "[1, 2]", "is not a flexplan plan file (format None"),
     ],
     ids=["malformed", "other-version", "hand-edited", "not-a-plan"],
 )
