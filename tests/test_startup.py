@@ -132,7 +132,7 @@ def test_show_reads_a_saved_plan_without_the_sdk_or_the_sandbox(tmp_path: Path, 
     from flexplan.engine.saved import write_saved_plan
 
     change = ResourceChange(
-        section="flex_flows", address_kind="flex_flow", title="Flex Flow", name="web",
+        section="flex_flows", type_name="flex_flow", title="Flex Flow", name="web",
         action="create", after={"friendly_name": "Web"},
     )  # fmt: skip
     saved = tmp_path / "plan.tfplan"

@@ -149,7 +149,7 @@ def _restored_change(item: Mapping[str, Any]) -> ResourceChange:
         raise SavedFormError("the view's look-up names do not match the diff")
     return ResourceChange(
         section=_text(item["section"]),
-        address_kind=_text(item["kind"]),
+        type_name=_text(item["kind"]),
         title=_text(view["title"]),
         name=_text(item["name"]),
         action=_ACTIONS[actions],

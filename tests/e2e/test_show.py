@@ -186,7 +186,9 @@ PLACEMENTS: dict[str, Callable[[str], str]] = {
 SECRETS = st.text(alphabet="ghjkmnpqrstvwxyzGHJKMNPQRSTVWXYZ", min_size=10, max_size=24)
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(secret=SECRETS, placement=st.sampled_from(sorted(PLACEMENTS)))
 def test_show_never_prints_a_secret_placed_in_a_live_value(
     tmp_path_factory: pytest.TempPathFactory,
@@ -201,7 +203,8 @@ def test_show_never_prints_a_secret_placed_in_a_live_value(
     sandbox.store.add_address(type="chat", address=f"hyp-{tag}", friendly_name=f"Hyp {tag}",
                               auto_creation={"enabled": True, "type": "webhook",
                                              "webhook_method": "POST",
-                                             "webhook_url": PLACEMENTS[placement](secret)})  # fmt: skip
+                                             "webhook_url": PLACEMENTS[placement](secret),
+                                             })  # fmt: skip
     manifest = (
         f"conversations_addresses:\n  hyp:\n    type: chat\n    address: hyp-{tag}\n"
         f"    friendly_name: Hyp {tag}\n    auto_creation:\n      enabled: true\n"
@@ -276,9 +279,11 @@ def _format(value: Any) -> Callable[[dict[str, Any]], None]:
 BAD_FILES: list[tuple[str, Callable[[Path], None], str]] = [
     ("missing", lambda p: p.unlink(), "cannot read the plan file {path}: No such file"),
     ("a directory", lambda p: (p.unlink(), p.mkdir()), "cannot read the plan file {path}"),
-    ("not JSON", lambda p: p.write_text("plan: yes\n"), "{path} is not a flexplan plan file (not JSON"),
+    ("not JSON", lambda p: p.write_text("plan: yes\n"),
+     "{path} is not a flexplan plan file (not JSON"),
     ("binary", lambda p: p.write_bytes(b"\xff\xfe\x00"), "{path} is not a flexplan plan file"),
-    ("JSON, not a plan", lambda p: p.write_text('{"a": 1}'), "{path} is not a flexplan plan file (format None"),
+    ("JSON, not a plan", lambda p: p.write_text('{"a": 1}'),
+     "{path} is not a flexplan plan file (format None"),
     ("a JSON list", lambda p: p.write_text("[]"), "{path} is not a flexplan plan file"),
     ("another format", lambda p: _rewritten(p, _format("terraform-plan/1"), digest=False),
      "{path} is not a flexplan plan file (format 'terraform-plan/1'"),
@@ -288,7 +293,8 @@ BAD_FILES: list[tuple[str, Callable[[Path], None], str]] = [
      "{path} was written by a newer flexplan (saved-plan format 9"),
     ("edited", lambda p: _rewritten(p, _edit_label, digest=False),
      "{path} was changed after flexplan wrote it (integrity check failed)"),
-    ("truncated", lambda p: p.write_text(p.read_text()[:-40]), "{path} is not a flexplan plan file (not JSON"),
+    ("truncated", lambda p: p.write_text(p.read_text()[:-40]),
+     "{path} is not a flexplan plan file (not JSON"),
     ("tampered: no view", lambda p: _rewritten(p, _drop_view, digest=True),
      "{path} is not a well-formed flexplan plan file (KeyError: 'view')"),
     ("tampered: an unknown action", lambda p: _rewritten(p, _bad_action, digest=True),
