@@ -125,6 +125,7 @@ def restored_plan(body: Mapping[str, Any]) -> Plan:
                 Unreadable(_text(u["section"]), _text(u["title"]), _text(u["answer"]))
                 for u in _list(body["unreadable"])
             ],
+            targets=[_text(t) for t in _list(body["targets"])],
         )
     except (KeyError, TypeError, AttributeError) as exc:
         raise SavedFormError(f"{type(exc).__name__}: {exc}") from None

@@ -31,6 +31,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from plankit import assert_clean_failure, moved, reformatted, studio_flow, write_config
 from test_secrets_live import assert_no_secret, seeded  # noqa: F401 (a fixture)
+from test_targeting import _config as _targeting_config
 
 from flexplan.redact import forget_secrets
 from flexplan.sandbox import SandboxServer
@@ -156,6 +157,18 @@ def test_show_of_a_plan_without_changes(
     for fmt, (planned, shown) in outputs.items():
         assert shown == planned, fmt
     assert "No changes." in outputs["text"][1]
+
+
+def test_show_of_a_targeted_plan_keeps_its_warning(
+    tmp_path: Path, sandbox_env: dict[str, str], run_flexplan: Any
+) -> None:
+    config = _targeting_config(tmp_path / "config")
+    outputs = _plan_and_show(run_flexplan, config, sandbox_env, tmp_path, "--target",
+                             "flex_flow.web")  # fmt: skip
+    for fmt, (planned, shown) in outputs.items():
+        assert shown == planned, fmt
+    assert "Warning: Resource targeting is in effect (flex_flow.web)" in outputs["text"][1]
+    assert json.loads(outputs["json"][1])["targets"] == ["flex_flow.web"]
 
 
 # -- secrets -------------------------------------------------------------------------------
