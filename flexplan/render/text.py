@@ -51,7 +51,8 @@ def warning_lines(paragraphs: list[str], width: int = 78) -> list[str]:
     for i, paragraph in enumerate(paragraphs):
         if i:
             lines.append("│")
-        lines += [f"│ {line}" for line in textwrap.wrap(paragraph, width - 2)]
+        wrapped = textwrap.wrap(paragraph, width - 2, break_on_hyphens=False)
+        lines += [f"│ {line}" for line in wrapped]
     return [*lines, "╵", ""]
 
 

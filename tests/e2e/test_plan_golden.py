@@ -238,3 +238,28 @@ def _comment(tmp_path: Path, staging: str, run_flexplan: Any) -> str:
     result = run_flexplan("comment", *dirs, env=github)
     assert result.exit_code == 0, result
     return result.stdout
+
+
+@pytest.mark.sandbox_knobs(seed=2024)
+def test_a_targeted_plan_matches_the_golden_files(
+    tmp_path: Path, sandbox: SandboxServer, sandbox_env: dict[str, str], run_flexplan: Any
+) -> None:
+    """The same account and manifest, planned with ``--target`` for a Flex Flow (and the flow
+    it refers to, created) and a pruned flow: Terraform's targeting warning, in text and
+    markdown, and only those three resources."""
+    values = _seed(sandbox)
+    config = write_config(
+        tmp_path / "config",
+        MANIFEST % values,
+        {
+            "studio/support.json": json.dumps(studio_flow("Welcome to support!"), indent=2),
+            "studio/sales.json": json.dumps(moved(studio_flow("Sales here!")), indent=2),
+            "studio/survey.json": reformatted(studio_flow("How did we do?")),
+        },
+    )
+    targets = ("--target", "flex_flow.web", "--target", "studio_flow.stray-flow")
+    env = {**sandbox_env, "HOOK_TOKEN": HOOK_TOKEN}
+    for fmt, name in (("text", "targeted.txt"), ("markdown", "targeted.md")):
+        result = run_flexplan("plan", str(config), *targets, "--format", fmt, env=env)
+        assert result.exit_code == 0, result
+        _check(name, _normalise(result.stdout, tmp_path))
