@@ -3,11 +3,12 @@
 Only what the manifest writes is managed. ``ui_attributes`` is deep-merged
 into the live ``ui_attributes``: objects merge key by key, any other value (a
 list included) replaces the live one whole, keys the manifest leaves out are
-kept. ``taskrouter_skills`` is written by skill name and merged by name: a
-skill the manifest names replaces the live skill of that name, others are
-kept. A write sends ``account_sid`` and the keys it changes, nothing else
-(read-only keys such as ``flex_instance_sid`` break an update), through the
-same read-modify-write and lock as ``channel_configs``.
+kept. ``taskrouter_skills`` is written by skill name and merged by name: the
+fields of a skill the manifest names are merged into the live skill of that
+name (the others, and the skills it does not name, are kept). A write sends
+``account_sid`` and the keys it changes, nothing else (read-only keys such as
+``flex_instance_sid`` break an update), through the same read-modify-write and
+lock as ``channel_configs``.
 """
 
 from __future__ import annotations
@@ -112,10 +113,22 @@ def merged_keys(live: Mapping[str, Any], desired: Mapping[str, Any]) -> dict[str
             live.get("ui_attributes") or {}, desired["ui_attributes"]
         )
     if "taskrouter_skills" in desired:
-        wanted = desired["taskrouter_skills"]
-        kept = [s for s in live.get("taskrouter_skills") or [] if s.get("name") not in wanted]
-        body["taskrouter_skills"] = kept + list(wanted.values())
+        body["taskrouter_skills"] = merged_skills(
+            live.get("taskrouter_skills") or [], desired["taskrouter_skills"]
+        )
     return body
+
+
+def merged_skills(live: list[Any], wanted: Mapping[str, Any]) -> list[Any]:
+    """Each named skill merged into the live skill of its name, in its place (a field the
+    manifest leaves out, a skill's minimum, is kept: the plan never shows it changing);
+    new skills after them; skills the manifest does not name as they are."""
+    merged = [
+        {**s, **wanted[s["name"]]} if isinstance(s, dict) and s.get("name") in wanted else s
+        for s in live
+    ]
+    present = {s.get("name") for s in live if isinstance(s, dict)}
+    return merged + [skill for name, skill in wanted.items() if name not in present]
 
 
 def deep_merge(live: Any, desired: Any) -> Any:

@@ -28,6 +28,7 @@ from flexplan.engine.export import build_export, read_export
 from flexplan.engine.model import Plan
 from flexplan.engine.plan import build_plan
 from flexplan.engine.read import Reader, read_live
+from flexplan.errors import DiagnosticsError, FlexplanError
 from flexplan.manifest import MANIFEST_FILE, load_manifest
 from flexplan.plantypes import FieldChange, LiveObject, Named, Unknown
 from flexplan.resources import BY_SECTION, KINDS
@@ -41,7 +42,7 @@ COMMIT_MESSAGE = "flexplan apply"
 CASE_KEYS = frozenset({"description", "name", "spec", "manifest", "prune", "files", "env",
                        "live_raw", "lookups", "expect"})  # fmt: skip
 PLAN_KEYS = frozenset({"desired", "action", "diff", "details", "sensitive", "replace_paths",
-                       "notes", "plan", "sdk_calls"})  # fmt: skip
+                       "notes", "plan", "sdk_calls", "error"})  # fmt: skip
 READ_KEYS = frozenset({"read"})
 EXPORT_KEYS = frozenset({"exported", "files", "secrets", "warnings"})
 READ_ITEM_KEYS = frozenset({"key", "sid", "label", "state", "is_default", "claims",
@@ -155,10 +156,24 @@ def write_manifest(case: Case, root: Path) -> None:
 
 def run_plan(case: Case, root: Path) -> dict[str, Any]:
     """What a plan case's ``expect`` compares: the plan of the entry, then the SDK calls of
-    applying the whole plan (every change, in the plan's order)."""
+    applying the whole plan (every change, in the plan's order). A case that expects an
+    ``error`` gets the messages of the one that stopped it, and the SDK calls made
+    until then."""
+    client = case.client()
+    try:
+        return _plan_and_apply(case, root, client)
+    except (FlexplanError, DiagnosticsError) as exc:
+        if "error" not in case.expect:
+            raise
+        messages = [d.message for d in exc.diagnostics] if isinstance(exc, DiagnosticsError) \
+            else [exc.message]  # fmt: skip
+        calls = client.calls if client.applying else []  # the reads run concurrently
+        return {"error": messages, "sdk_calls": [c.as_data() for c in calls]}
+
+
+def _plan_and_apply(case: Case, root: Path, client: FakeTwilio) -> dict[str, Any]:
     write_manifest(case, root)
     manifest = load_manifest(root, environ=case.data.get("env") or {})
-    client = case.client()
     snapshot = read_live(client, manifest, KINDS, account_sid=ACCOUNT_SID)
     plan = build_plan(manifest, snapshot, KINDS)
     change = next(c for c in plan.changes if (c.section, c.name) == (case.section, case.name))
@@ -174,6 +189,7 @@ def run_plan(case: Case, root: Path) -> dict[str, Any]:
     }
     read_calls = list(client.calls)
     client.calls.clear()
+    client.applying = True
     apply_all(client, plan)
     got["sdk_calls"] = [c.as_data() for c in client.calls]
     _refuse_unknown_keywords(case, read_calls + client.calls)
@@ -319,9 +335,17 @@ def check(case: Case, got: Mapping[str, Any]) -> None:
     """Fail naming the case file and each differing key, with what was got for it."""
     problems: list[str] = []
     for key, expected in case.expect.items():
-        if key == "notes":  # each expected note is a part of one of the plan's notes
-            missing = [n for n in expected if not any(n in note for note in got["notes"])]
-            problems += [f"expect.notes: no note holds {n!r}; got {got['notes']}" for n in missing]
+        if key in ("notes", "error"):  # each expected text is a part of one got
+            texts = got.get(key)
+            if texts is None:
+                problems.append(f"expect.{key}: none, the case ran through: {_show(got)}")
+                continue
+            wanted = expected if isinstance(expected, list) else [expected]
+            missing = [n for n in wanted if not any(n in text for text in texts)]
+            problems += [f"expect.{key}: none holds {n!r}; got {texts}" for n in missing]
+            continue
+        if key not in got:
+            problems.append(f"expect.{key}: the case stopped first: {_show(got.get('error'))}")
             continue
         if key == "read":
             found = _read_differences(case, expected, got["read"])

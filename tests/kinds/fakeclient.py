@@ -100,6 +100,7 @@ class FakeTwilio:
         self.data: dict[str, Any] = copy.deepcopy(dict(data))
         self.calls: list[Call] = []
         self._created = 0
+        self.applying = False  # set by the runner once the plan is read and built
         # flexplan sizes its thread pools by the client's request gate; no request is sent
         self.http_client = FlexplanHttpClient(parallelism=2)
 
