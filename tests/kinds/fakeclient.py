@@ -24,6 +24,7 @@ it never sends a request.
 from __future__ import annotations
 
 import copy
+import functools
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -252,15 +253,19 @@ def unknown_keywords(call: Call) -> list[str]:
     """The keyword arguments of ``call`` that the twilio SDK's own method does not take
     (walked on a real, offline ``twilio.rest.Client``): the fake accepts anything, the
     SDK would raise."""
+    return sorted(set(call.kwargs) - _sdk_parameters(call.path, call.method))
+
+
+@functools.cache
+def _sdk_parameters(path: str, method: str) -> frozenset[str]:
     import inspect
 
     from twilio.rest import Client
 
     node: Any = Client("AC" + "0" * 32, "offline")
-    for segment in call.path.split("."):
+    for segment in path.split("."):
         name, bracket, rest = segment.partition("(")
         node = getattr(node, name)
         if bracket:
             node = node(rest[:-1]) if rest[:-1] else node()
-    parameters = inspect.signature(getattr(node, call.method)).parameters
-    return sorted(set(call.kwargs) - set(parameters))
+    return frozenset(inspect.signature(getattr(node, method)).parameters)
