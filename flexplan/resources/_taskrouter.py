@@ -11,13 +11,16 @@ TaskRouter entries (and not pruning them) does not read TaskRouter at all.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from pydantic import Field
 
 from flexplan.errors import FlexplanError
-from flexplan.resources.base import ReadContext, ResourceSpec, State
+from flexplan.plantypes import LiveObject
+from flexplan.resources._sdk import to_dict
+from flexplan.resources.base import ReadContext, ResourceSpec, State, WriteContext
 from flexplan.resources.fields import Lookup, WorkspaceLookup
+from flexplan.resources.table import Attr, TableKind
 
 if TYPE_CHECKING:
     from twilio.rest import Client  # a type only: kinds load without the SDK (validate)
@@ -34,6 +37,51 @@ class TaskRouterSpec(ResourceSpec):
         description="the TaskRouter workspace (friendly name or WS… SID); default: the "
         "account's only workspace",
     )
+
+
+# an entry's workspace: resolved and compared, never sent (it is in the URL) nor exported
+WORKSPACE = Attr("workspace", "workspace_sid", "lookup", "workspace", placement=True)
+Spec = TypeVar("Spec", bound=TaskRouterSpec)
+
+
+class TaskRouterKind(TableKind[Spec]):
+    """A kind whose resources are one list of the workspace (``listing``: ``task_queues``)."""
+
+    listing: ClassVar[str]
+
+    def read(self, ctx: ReadContext, specs: Sequence[tuple[str, Spec]]) -> list[LiveObject]:
+        if not wanted(ctx, specs):
+            return []  # nothing managed here: TaskRouter is not read
+        items = getattr(in_workspace(ctx, specs), self.listing).stream(page_size=1000)
+        return [self.to_live(to_dict(item)) for item in items]
+
+    def read_for_export(self, ctx: ReadContext) -> list[LiveObject]:
+        return self.read(Completely(ctx), [])
+
+    def create(self, client: Client, desired: State, ctx: WriteContext) -> LiveObject:
+        workspace = workspace_of(client, desired)
+        args = self.write_arguments(workspace, desired, create=True)
+        return self.to_live(to_dict(getattr(workspace, self.listing).create(**args)))
+
+    def update(
+        self, client: Client, live: LiveObject, desired: State, ctx: WriteContext
+    ) -> LiveObject:
+        workspace = workspace_of(client, live.state)
+        args = self.write_arguments(workspace, desired, create=False)
+        return self.to_live(to_dict(getattr(workspace, self.listing)(live.sid).update(**args)))
+
+    def delete(self, client: Client, live: LiveObject, ctx: WriteContext) -> None:
+        getattr(workspace_of(client, live.state), self.listing)(live.sid).delete()
+
+    def write_arguments(self, workspace: Any, desired: State, *, create: bool) -> dict[str, Any]:
+        """The SDK's keyword arguments; ``workspace`` is the twilio workspace context."""
+        return self.arguments(desired, create=create)
+
+    def to_live(self, raw: dict[str, Any]) -> LiveObject:
+        return self.live(raw, is_default=str(raw.get("friendly_name") or "").strip().casefold()
+                         in self.defaults)  # fmt: skip
+
+    defaults: ClassVar[frozenset[str]] = frozenset()  # a fresh account's, by folded name
 
 
 def named_workspace(specs: Sequence[tuple[str, TaskRouterSpec]]) -> Lookup | None:

@@ -20,13 +20,12 @@ from flexplan.resources.base import (
     Exported,
     ExportNames,
     ReadContext,
-    Resolver,
     ResourceSpec,
     State,
     WriteContext,
 )
 from flexplan.resources.fields import Size, format_size
-from flexplan.resources.table import Attr, Block, Table, TableKind, export_spec, live_state
+from flexplan.resources.table import Attr, Block, Table, TableKind
 
 if TYPE_CHECKING:
     from twilio.rest import Client  # a type only: kinds load without the SDK (validate)
@@ -96,7 +95,7 @@ def address_type_of(name: str, spec: ChannelConfigSpec) -> str:
 
 
 FIELDS: Table = (
-    Attr("address_type", always=True),
+    Attr("address_type", always=True, from_name=True, key=True),
     Block("attachments", "cbm_attachments", fields=(
         Attr("enabled"),
         Attr("number_of_attachments"),
@@ -130,22 +129,11 @@ class ChannelConfigKind(TableKind[ChannelConfigSpec]):
             return []
         return list(_check_attachments(address_type, spec.attachments))
 
-    def natural_key(self, name: str, spec: ChannelConfigSpec) -> tuple[Any, ...]:
-        return (address_type_of(name, spec),)
-
-    def display(self, spec: ChannelConfigSpec, name: str) -> str:
-        return address_type_of(name, spec)
-
     def read(
         self, ctx: ReadContext, specs: Sequence[tuple[str, ChannelConfigSpec]]
     ) -> list[LiveObject]:
         config = read_configuration(ctx.client)
         return [to_live(entry) for entry in config.get("channel_configs") or []]
-
-    def desired_state(self, name: str, spec: ChannelConfigSpec, resolver: Resolver) -> State:
-        state = super().desired_state(name, spec, resolver)
-        state.pop("address_type", None)  # the local name when the entry does not say
-        return {"address_type": address_type_of(name, spec), **state}
 
     def create(self, client: Client, desired: State, ctx: WriteContext) -> LiveObject | None:
         return _write(client, desired["address_type"], desired)
@@ -165,10 +153,7 @@ class ChannelConfigKind(TableKind[ChannelConfigSpec]):
         address_type = live.key[0]
         if address_type not in LIMITS:
             return None  # not an address type the manifest knows
-        spec = export_spec(FIELDS, live.raw, f"channel_configs.{name}", names)
-        if name == address_type:
-            del spec["address_type"]
-        return Exported(spec)
+        return super().export(name, live, names)
 
 
 def _write(client: Client, address_type: str, desired: State | None) -> LiveObject | None:
@@ -277,15 +262,7 @@ def _merged(current: dict[str, Any], desired: dict[str, Any]) -> dict[str, Any]:
 
 
 def to_live(entry: dict[str, Any]) -> LiveObject:
-    address_type = entry.get("address_type")
-    return LiveObject(
-        key=(address_type,),
-        sid=None,
-        label=str(address_type),
-        raw=entry,
-        state=live_state(FIELDS, entry),
-        is_default=True,
-    )
+    return KIND.live(entry, is_default=True)
 
 
 KIND = ChannelConfigKind()

@@ -17,8 +17,6 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from flexplan.plantypes import Claim, LiveObject, Problem, Requirement
 from flexplan.resources._sdk import http_status, to_dict
 from flexplan.resources.base import (
-    Exported,
-    ExportNames,
     ReadContext,
     ResourceSpec,
     State,
@@ -37,9 +35,6 @@ from flexplan.resources.table import (
     Block,
     Table,
     TableKind,
-    export_spec,
-    live_state,
-    referenced_sids,
 )
 
 if TYPE_CHECKING:
@@ -141,8 +136,8 @@ PAGE_SIZE = 50  # the Addresses list's maximum page size
 DEFAULT_ADDRESSES = frozenset({("chat", "flex web chat")})  # (type, friendly name), any case
 _WEBHOOK, _STUDIO = frozenset({"webhook"}), frozenset({"studio"})
 FIELDS: Table = (
-    Attr("type", create_only=True, always=True),
-    Attr("address", create_only=True, always=True),
+    Attr("type", create_only=True, always=True, key=True),
+    Attr("address", create_only=True, always=True, key=True),
     Attr("friendly_name"),
     Attr("address_country", create_only=True),
     Block("auto_creation", "auto_creation", types=("webhook", "studio", "default"),
@@ -196,12 +191,6 @@ class ConversationsAddressKind(TableKind[ConversationsAddressSpec]):
                 )
             )
         return problems + list(super().check(name, spec))
-
-    def natural_key(self, name: str, spec: ConversationsAddressSpec) -> tuple[Any, ...]:
-        return (spec.type, spec.address)
-
-    def display(self, spec: ConversationsAddressSpec, name: str) -> str:
-        return f"{spec.type} {spec.address}"
 
     def replace_note(self, before: Mapping[str, Any], after: Mapping[str, Any]) -> str | None:
         """A Webchat 3 deployment key is linked to a chat address's SID; the replacement has
@@ -259,9 +248,6 @@ class ConversationsAddressKind(TableKind[ConversationsAddressSpec]):
         plain = str(live.raw.get("address")).removeprefix(f"{address_type}:")
         return str(live.raw.get("friendly_name") or f"{address_type} {plain}")
 
-    def export(self, name: str, live: LiveObject, names: ExportNames) -> Exported | None:
-        return Exported(export_spec(FIELDS, live.raw, f"conversations_addresses.{name}", names))
-
 
 def _claims(channel_address: str, address_type: str, name: str | None) -> tuple[Claim, ...]:
     """What an address occupies, the same for a spec and a live address: its number or
@@ -279,19 +265,12 @@ def _claims(channel_address: str, address_type: str, name: str | None) -> tuple[
 
 
 def to_live(raw: dict[str, Any]) -> LiveObject:
-    state = live_state(FIELDS, raw)
-    channel_address = str(raw.get("address"))
-    return LiveObject(
-        key=(raw.get("type"), raw.get("address")),
-        sid=raw.get("sid"),
-        label=str(raw.get("friendly_name") or f"{raw.get('type')} {channel_address}"),
-        raw=raw,
-        state=state,
-        claims=_claims(channel_address, str(raw.get("type")), raw.get("friendly_name")),
-        referenced_sids=referenced_sids(FIELDS, state),
-        is_default=(raw.get("type"), str(raw.get("friendly_name") or "").strip().casefold())
-        in DEFAULT_ADDRESSES,
-    )
+    address_type, channel_address = raw.get("type"), str(raw.get("address"))
+    name = raw.get("friendly_name")
+    return KIND.live(raw, str(name or f"{address_type} {channel_address}"),
+                     claims=_claims(channel_address, str(address_type), name),
+                     is_default=(address_type, str(name or "").strip().casefold())
+                     in DEFAULT_ADDRESSES)  # fmt: skip
 
 
 KIND = ConversationsAddressKind()

@@ -361,6 +361,8 @@ MANAGED_REFS: dict[str, Ref] = {
     "workflows": Ref("workflows", "WW", "workflow"),
     "task_channels": Ref("task_channels", "TC", "task channel"),
 }
+# the look-up type a managed resource of a section may stand for
+MANAGED_SECTION = {"workflow": "workflows", "task_channel": "task_channels"}
 _VAR_REFS: dict[str, Ref] = {FLOW_VAR_REF: Ref("studio_flows", "FW", "Studio flow"), **MANAGED_REFS}
 REF_VAR_KEY = {ref.section: key for key, ref in _VAR_REFS.items()}  # section -> vars key
 

@@ -16,8 +16,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from flexplan.plantypes import Claim, LiveObject, Problem
 from flexplan.resources._sdk import to_dict
 from flexplan.resources.base import (
-    Exported,
-    ExportNames,
     ReadContext,
     ResourceSpec,
     State,
@@ -39,9 +37,6 @@ from flexplan.resources.table import (
     Block,
     Table,
     TableKind,
-    export_spec,
-    live_state,
-    referenced_sids,
 )
 
 if TYPE_CHECKING:
@@ -143,7 +138,7 @@ _REDIRECTS = frozenset({"studio", "external"})
 
 
 FIELDS: Table = (
-    Attr("friendly_name", always=True),
+    Attr("friendly_name", always=True, key=True),
     Attr("chat_service", "chat_service_sid", "lookup", "chat_service", always=True),
     Attr("channel_type", always=True),
     Attr("contact_identity"),
@@ -200,12 +195,6 @@ class FlexFlowKind(TableKind[FlexFlowSpec]):
         ]
         return missing + list(super().check(name, spec))
 
-    def natural_key(self, name: str, spec: FlexFlowSpec) -> tuple[Any, ...]:
-        return (spec.friendly_name,)
-
-    def display(self, spec: FlexFlowSpec, name: str) -> str:
-        return spec.friendly_name
-
     def read(
         self, ctx: ReadContext, specs: Sequence[tuple[str, FlexFlowSpec]]
     ) -> list[LiveObject]:
@@ -229,32 +218,17 @@ class FlexFlowKind(TableKind[FlexFlowSpec]):
         """A disabled flow handles nothing: it claims no contact identity or number."""
         return {"enabled": False}
 
-    def export(self, name: str, live: LiveObject, names: ExportNames) -> Exported | None:
-        return Exported(export_spec(FIELDS, live.raw, f"flex_flows.{name}", names))
 
 
 def to_live(raw: dict[str, Any]) -> LiveObject:
-    state = live_state(FIELDS, raw)
+    name = raw.get("friendly_name")
+    claims = _claims(raw.get("channel_type"), raw.get("contact_identity"), raw.get("enabled"), name)
+    live = KIND.live(raw, claims=claims,
+                     is_default=str(name or "").strip().casefold() in DEFAULT_FLEX_FLOWS)
     # the order plans have always shown a live flow in: chat_service after the flags
-    state["chat_service"] = state.pop("chat_service")
-    state["integration"] = state.pop("integration")
-    return LiveObject(
-        key=(raw.get("friendly_name"),),
-        sid=raw.get("sid"),
-        label=str(raw.get("friendly_name")),
-        raw=raw,
-        state=state,
-        claims=tuple(
-            _claims(
-                state.get("channel_type"),
-                state.get("contact_identity"),
-                state.get("enabled"),
-                state.get("friendly_name"),
-            )
-        ),
-        referenced_sids=referenced_sids(FIELDS, state),
-        is_default=str(raw.get("friendly_name") or "").strip().casefold() in DEFAULT_FLEX_FLOWS,
-    )
+    live.state["chat_service"] = live.state.pop("chat_service")
+    live.state["integration"] = live.state.pop("integration")
+    return live
 
 
 def _claims(

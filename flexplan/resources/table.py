@@ -20,8 +20,9 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel
 
-from flexplan.plantypes import Problem, Reference, Requirement
+from flexplan.plantypes import Claim, LiveObject, Named, Problem, Reference, Requirement
 from flexplan.resources.base import (
+    Exported,
     ExportNames,
     Resolver,
     ResourceKind,
@@ -29,10 +30,17 @@ from flexplan.resources.base import (
     State,
     problems_by_type,
 )
-from flexplan.resources.fields import LOOKUP_PREFIX, Lookup, ResourceRef, is_sid, size_text
+from flexplan.resources.fields import (
+    LOOKUP_PREFIX,
+    MANAGED_SECTION,
+    Lookup,
+    ResourceRef,
+    is_sid,
+    size_text,
+)
 from flexplan.sensitive import looks_secret
 
-Role = Literal["plain", "ref", "lookup", "secret", "sorted", "size"]
+Role = Literal["plain", "ref", "lookup", "secret", "sorted", "size", "named", "keyed", "merged"]
 BYTES = "bytes"  # the unit of a ``size`` field's values
 
 
@@ -53,7 +61,12 @@ class Attr:
     ``target``, searched in the look-up of the sibling field ``scope`` when it has
     none of its own; ``secret``, a value that may carry a credential (an export
     writes ``${env:…}`` for it); ``sorted``, a list whose order means nothing;
-    ``size``, a number of bytes.
+    ``size``, a number of bytes; ``named``, an account object written by name (or
+    SID) that the API answers as a SID (``api``) beside its name (``label_api``),
+    the kind turning a name into the SID when it writes; ``keyed``, a list of
+    objects the manifest writes as a mapping by their field ``target``;
+    ``merged``, an object merged key by key into the live one (only the keys
+    written are managed; absent live: ``{}``).
     """
 
     name: str
@@ -68,6 +81,11 @@ class Attr:
     always: bool = False  # exported even when it is the default (or empty)
     sdk: str = ""  # SDK keyword; default: the API path with "_" for "."
     needs: Requirement | None = None  # ref: what the target must provide
+    label_api: str = ""  # named: where the API answers the object's name
+    from_name: bool = False  # unset: the entry's local name (exported only when it differs)
+    blank: bool = False  # "" clears it: compared as None, sent as ""
+    placement: bool = False  # where the resource lives (a workspace): never sent or exported
+    key: bool = False  # part of the natural key: what identifies the resource in the account
 
     @property
     def path(self) -> str:
@@ -181,13 +199,19 @@ def _resolved(holder: BaseModel, field: Attr, value: Any, resolver: Resolver) ->
     if field.role == "lookup":  # a Named SID: equal to the name Twilio may echo
         return resolver.lookup(_scoped(holder, field, value))
     if field.role == "sorted":
-        return sorted(value)
-    if isinstance(value, BaseModel):
-        return value.model_dump(exclude_none=True)
-    return value
+        return sorted(set(value))
+    if field.role == "keyed":
+        return {k: {field.target: k, **_dumped(v)} for k, v in value.items()}
+    if field.blank and value == "":
+        return None  # cleared: nothing is left to compare
+    return _dumped(value)
 
 
-def desired_state(table: Table, spec: BaseModel, resolver: Resolver) -> State:
+def _dumped(value: Any) -> Any:
+    return value.model_dump(exclude_none=True) if isinstance(value, BaseModel) else value
+
+
+def desired_state(table: Table, spec: BaseModel, resolver: Resolver, name: str) -> State:
     """The fields ``spec`` sets, in manifest terms, references and look-ups resolved."""
     state: State = {}
     for element in table:
@@ -201,11 +225,22 @@ def desired_state(table: Table, spec: BaseModel, resolver: Resolver) -> State:
                 }
         elif (value := getattr(spec, element.name)) is not None:
             state[element.name] = _resolved(spec, element, value, resolver)
+        elif element.from_name:
+            state[element.name] = name
     return state
 
 
-def _normal(field: Attr, value: Any) -> Any:
-    return sorted(value) if field.role == "sorted" and isinstance(value, list) else value
+def _normal(field: Attr, value: Any, raw: Mapping[str, Any]) -> Any:
+    if field.role == "sorted" and isinstance(value, list):
+        return sorted(set(value))
+    if field.role == "named":  # compared by name or SID, shown as "Break (WA…)"
+        return Named(value, get_path(raw, field.label_api) or "") if value else None
+    if field.role == "keyed":
+        items = value if isinstance(value, list) else []
+        return {i.get(field.target): i for i in items if isinstance(i, Mapping)}
+    if field.role == "merged":
+        return value or {}
+    return value
 
 
 def live_state(table: Table, raw: Mapping[str, Any]) -> State:
@@ -214,10 +249,10 @@ def live_state(table: Table, raw: Mapping[str, Any]) -> State:
     for element in table:
         if isinstance(element, Block):
             state[element.name] = {
-                f.name: _normal(f, get_path(raw, f.path)) for f in element.fields
+                f.name: _normal(f, get_path(raw, f.path), raw) for f in element.fields
             }
         else:
-            state[element.name] = _normal(element, get_path(raw, element.path))
+            state[element.name] = _normal(element, get_path(raw, element.path), raw)
     return state
 
 
@@ -240,12 +275,14 @@ def sdk_arguments(table: Table, desired: Mapping[str, Any], *, create: bool) -> 
     """Keyword arguments of the SDK's create (or update) for the desired state."""
     args: dict[str, Any] = {}
     for block, field in _fields(table):
-        if field.create_only and not create:
+        if field.placement or (field.create_only and not create):
             continue
         holder = (desired.get(block.name) or {}) if block else desired
         value = holder.get(field.name)
-        if value is not None:
-            args[field.keyword()] = value
+        if field.blank and field.name in holder:
+            args[field.keyword()] = value or ""
+        elif value is not None:
+            args[field.keyword()] = list(value.values()) if field.role == "keyed" else value
     return args
 
 
@@ -274,6 +311,10 @@ def _exported(
     if field.role == "lookup":
         if not isinstance(value, str) or not is_sid(value, LOOKUP_PREFIX[field.target]):
             return value  # an account may answer a name (a task channel's unique name)
+        section = MANAGED_SECTION.get(field.target)  # exported too: by its local name
+        managed = names.ref_var(section, section, value) if section else None
+        if managed is not None:
+            return managed
         scope = next((f for f in siblings if f.name == field.scope), None)
         scope_sid = get_path(raw, scope.path) if scope else None
         return names.lookup(field.target, value, workspace_sid=scope_sid)
@@ -281,6 +322,9 @@ def _exported(
         return size_text(value)
     if field.role == "secret" and isinstance(value, str) and looks_secret(value, key=field.name):
         return names.secret(f"{where}.{field.name}", value)
+    if field.role == "keyed" and isinstance(value, list):
+        return {i.get(field.target): {k: v for k, v in i.items() if k != field.target}
+                for i in value if isinstance(i, Mapping)}  # fmt: skip
     return value
 
 
@@ -319,8 +363,15 @@ def _export_block(block: Block, raw: Mapping[str, Any], where: str, names: Expor
     }
 
 
-def export_spec(table: Table, raw: Mapping[str, Any], where: str, names: ExportNames) -> State:
-    """The manifest entry for the API object ``raw``: what differs from Twilio's defaults."""
+def _live_value(field: Attr, raw: Mapping[str, Any]) -> Any:
+    return get_path(raw, field.label_api if field.role == "named" else field.path)
+
+
+def export_spec(
+    table: Table, raw: Mapping[str, Any], name: str, where: str, names: ExportNames
+) -> State:
+    """The manifest entry ``name`` for the API object ``raw``: what differs from Twilio's
+    defaults; ``where`` names the entry in secret notes (``flex_flows.NAME``)."""
     spec: State = {}
     top = [e for e in table if isinstance(e, Attr)]
     for element in table:
@@ -329,7 +380,9 @@ def export_spec(table: Table, raw: Mapping[str, Any], where: str, names: ExportN
             if block is not None:
                 spec[element.name] = block
             continue
-        value = get_path(raw, element.path)
+        value = _live_value(element, raw)
+        if element.placement or (element.from_name and value == name):
+            continue
         if _export_field(element, value):
             spec[element.name] = _exported(element, value, where, names, raw, top)
     return spec
@@ -350,6 +403,13 @@ class TableKind(ResourceKind[SpecT]):
     def references(self, spec: SpecT) -> Sequence[Reference]:
         return references(self.fields, spec)
 
+    def natural_key(self, name: str, spec: SpecT) -> tuple[Any, ...]:
+        keys = [f for f in self.fields if isinstance(f, Attr) and f.key]
+        return tuple(getattr(spec, f.name) or (name if f.from_name else None) for f in keys)
+
+    def display(self, spec: SpecT, name: str) -> str:
+        return " ".join(str(part) for part in self.natural_key(name, spec))
+
     def lookups(self, spec: SpecT) -> Sequence[Lookup]:
         return lookups(self.fields, spec)
 
@@ -357,7 +417,26 @@ class TableKind(ResourceKind[SpecT]):
         return [] if spec.state == "absent" else list(block_problems(self.fields, spec))
 
     def desired_state(self, name: str, spec: SpecT, resolver: Resolver) -> State:
-        return desired_state(self.fields, spec, resolver)
+        return desired_state(self.fields, spec, resolver, name)
 
     def arguments(self, desired: Mapping[str, Any], *, create: bool) -> dict[str, Any]:
         return sdk_arguments(self.fields, desired, create=create)
+
+    def live(
+        self, raw: dict[str, Any], label: str | None = None, *,
+        claims: Iterable[Claim] = (), is_default: bool = False,
+    ) -> LiveObject:  # fmt: skip
+        """The live object of ``raw``: its key, state and referenced SIDs from the table;
+        ``label`` by default the key."""
+        state = live_state(self.fields, raw)
+        key = tuple(get_path(raw, f.path) for f in self.fields if isinstance(f, Attr) and f.key)
+        return LiveObject(
+            key=key, sid=raw.get("sid"), label=" ".join(map(str, key)) if label is None else label,
+            raw=raw, state=state,
+            claims=tuple(claims), referenced_sids=referenced_sids(self.fields, state),
+            is_default=is_default,
+        )  # fmt: skip
+
+    def export(self, name: str, live: LiveObject, names: ExportNames) -> Exported | None:
+        where = f"{self.section}.{name}"
+        return Exported(export_spec(self.fields, live.raw, name, where, names))

@@ -8,41 +8,15 @@ looks the names up in the workspace's activities. The fresh account's queue
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field
 
 from flexplan.errors import FlexplanError
-from flexplan.plantypes import LiveObject, Named
-from flexplan.resources._sdk import drop_none, to_dict
-from flexplan.resources._taskrouter import (
-    Completely,
-    TaskRouterSpec,
-    in_workspace,
-    wanted,
-    workspace_of,
-)
-from flexplan.resources.base import (
-    Exported,
-    ExportNames,
-    ReadContext,
-    Resolver,
-    ResourceKind,
-    State,
-    WriteContext,
-)
-from flexplan.resources.fields import Lookup, is_sid
-
-if TYPE_CHECKING:
-    from twilio.rest import Client  # a type only: kinds load without the SDK (validate)
-
-DEFAULT_QUEUES = frozenset({"everyone"})
-_PLAIN = ("friendly_name", "target_workers", "max_reserved_workers", "task_order")
-_ACTIVITIES = ("reservation_activity", "assignment_activity")
-# Twilio's defaults (the spec): left out of an export
-_DEFAULTS: dict[str, Any] = {"target_workers": "1==1", "max_reserved_workers": 1,
-                             "task_order": "FIFO"}  # fmt: skip
+from flexplan.resources._taskrouter import WORKSPACE, TaskRouterKind, TaskRouterSpec
+from flexplan.resources.base import State
+from flexplan.resources.fields import is_sid
+from flexplan.resources.table import Attr, Table
 
 
 class TaskQueueSpec(TaskRouterSpec):
@@ -66,81 +40,40 @@ class TaskQueueSpec(TaskRouterSpec):
     )
 
 
-class TaskQueueKind(ResourceKind[TaskQueueSpec]):
+def _activity(name: str) -> Attr:
+    return Attr(name, f"{name}_sid", "named", label_api=f"{name}_name")
+
+
+class TaskQueueKind(TaskRouterKind[TaskQueueSpec]):
     section: ClassVar[str] = "task_queues"
     type_name: ClassVar[str] = "task_queue"
     title: ClassVar[str] = "task queue"
     spec_model = TaskQueueSpec
     rank: ClassVar[int] = 45
+    listing: ClassVar[str] = "task_queues"
+    fields: ClassVar[Table] = (
+        Attr("friendly_name", key=True, always=True),
+        Attr("target_workers", default="1==1"),
+        Attr("max_reserved_workers", default=1),
+        Attr("task_order", default="FIFO"),
+        WORKSPACE,
+        _activity("reservation_activity"),
+        _activity("assignment_activity"),
+    )
+    defaults: ClassVar[frozenset[str]] = frozenset({"everyone"})
 
-    def natural_key(self, name: str, spec: TaskQueueSpec) -> tuple[Any, ...]:
-        return (spec.friendly_name,)
-
-    def display(self, spec: TaskQueueSpec, name: str) -> str:
-        return str(spec.friendly_name)
-
-    def lookups(self, spec: TaskQueueSpec) -> Sequence[Lookup]:
-        workspace = spec.workspace
-        return [workspace] if workspace is not None else []
-
-    def read(
-        self, ctx: ReadContext, specs: Sequence[tuple[str, TaskQueueSpec]]
-    ) -> list[LiveObject]:
-        if not wanted(ctx, specs):
-            return []  # nothing managed here: TaskRouter is not read
-        queues = in_workspace(ctx, specs).task_queues.stream(page_size=1000)
-        return [to_live(to_dict(q)) for q in queues]
-
-    def desired_state(self, name: str, spec: TaskQueueSpec, resolver: Resolver) -> State:
-        fields = (*_PLAIN, *_ACTIVITIES)
-        state = drop_none({f: getattr(spec, f) for f in fields})
-        workspace = spec.workspace
-        if workspace is not None:
-            state["workspace"] = resolver.lookup(workspace)
-        return state
-
-    def create(self, client: Client, desired: State, ctx: WriteContext) -> LiveObject:
-        workspace = workspace_of(client, desired)
-        made = workspace.task_queues.create(**_arguments(workspace, desired))
-        return to_live(to_dict(made))
-
-    def update(
-        self, client: Client, live: LiveObject, desired: State, ctx: WriteContext
-    ) -> LiveObject:
-        workspace = workspace_of(client, live.state)
-        queue = workspace.task_queues(live.sid)
-        return to_live(to_dict(queue.update(**_arguments(workspace, desired))))
-
-    def delete(self, client: Client, live: LiveObject, ctx: WriteContext) -> None:
-        workspace_of(client, live.state).task_queues(live.sid).delete()
-
-    def read_for_export(self, ctx: ReadContext) -> list[LiveObject]:
-        return self.read(Completely(ctx), [])
-
-    def export(self, name: str, live: LiveObject, names: ExportNames) -> Exported | None:
-        spec = {f: live.raw.get(f) for f in _PLAIN}
-        spec = {f: v for f, v in spec.items() if v is not None and _DEFAULTS.get(f) != v}
-        for field in _ACTIVITIES:
-            if live.raw.get(f"{field}_name"):
-                spec[field] = live.raw[f"{field}_name"]
-        return Exported(spec)
+    def write_arguments(self, workspace: Any, desired: State, *, create: bool) -> dict[str, Any]:
+        """The activities the entry names by name as the workspace's SIDs."""
+        args = self.arguments(desired, create=create)
+        wanted = [f for f in ("reservation_activity", "assignment_activity") if f in desired]
+        if wanted:
+            sids = {a.friendly_name: a.sid for a in workspace.activities.stream(page_size=1000)}
+            for field in wanted:
+                args[f"{field}_sid"] = _activity_sid(sids, str(desired[field]), field)
+        return args
 
 
-def _arguments(workspace: Any, desired: dict[str, Any]) -> dict[str, Any]:
-    args = {f: desired.get(f) for f in _PLAIN}
-    wanted = [f for f in _ACTIVITIES if desired.get(f)]
-    if wanted:
-        sids = _activity_sids(workspace)
-        for field in wanted:
-            args[f"{field}_sid"] = _activity(sids, str(desired[field]), field)
-    return drop_none(args)
-
-
-def _activity_sids(workspace: Any) -> dict[str, str]:
-    return {a.friendly_name: a.sid for a in workspace.activities.stream(page_size=1000)}
-
-
-def _activity(sids: dict[str, str], value: str, field: str) -> str:
+def _activity_sid(sids: dict[str, str], value: str, field: str) -> str:
     if is_sid(value, "WA"):
         return value
     if value in sids:
@@ -149,23 +82,6 @@ def _activity(sids: dict[str, str], value: str, field: str) -> str:
     raise FlexplanError(
         f"task queue {field}: activity {value!r} is not in the workspace; it has: {listing}",
         hint="use one of the activity names above, or its WA… SID",
-    )
-
-
-def to_live(raw: dict[str, Any]) -> LiveObject:
-    state = {f: raw.get(f) for f in _PLAIN}
-    state["workspace"] = raw.get("workspace_sid")
-    for field in _ACTIVITIES:
-        sid = raw.get(f"{field}_sid")  # compared by name (or SID), shown as "Break (WA…)"
-        state[field] = Named(sid, raw.get(f"{field}_name") or "") if sid else None
-    name = str(raw.get("friendly_name"))
-    return LiveObject(
-        key=(raw.get("friendly_name"),),
-        sid=raw.get("sid"),
-        label=name,
-        raw=raw,
-        state=state,
-        is_default=name.strip().casefold() in DEFAULT_QUEUES,
     )
 
 

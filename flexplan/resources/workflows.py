@@ -12,38 +12,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar
+from dataclasses import replace
+from typing import Any, ClassVar
 
 from pydantic import Field
 
 from flexplan.plantypes import FieldPath, LiveObject, Problem, Reference
-from flexplan.resources._sdk import drop_none, to_dict
-from flexplan.resources._taskrouter import (
-    Completely,
-    TaskRouterSpec,
-    in_workspace,
-    wanted,
-    workspace_of,
-)
+from flexplan.resources._taskrouter import WORKSPACE, TaskRouterKind, TaskRouterSpec
 from flexplan.resources._workflow_diff import diff_configurations, parsed_configuration
-from flexplan.resources.base import (
-    Exported,
-    ExportNames,
-    ReadContext,
-    Resolver,
-    ResourceKind,
-    State,
-    WriteContext,
-)
-from flexplan.resources.fields import Lookup, ResourceRef, Url, is_sid
-
-if TYPE_CHECKING:
-    from twilio.rest import Client  # a type only: kinds load without the SDK (validate)
+from flexplan.resources.base import Exported, ExportNames, Resolver, State
+from flexplan.resources.fields import ResourceRef, Url, is_sid
+from flexplan.resources.table import Attr, Table
 
 QUEUE_REF = "task_queues"  # ``queue: {task_queues: NAME}``
-DEFAULT_WORKFLOWS = frozenset({"assign to anyone"})
-_PLAIN = ("friendly_name", "assignment_callback_url", "fallback_assignment_callback_url",
-          "task_reservation_timeout")  # fmt: skip
 
 
 class WorkflowSpec(TaskRouterSpec):
@@ -69,14 +50,23 @@ class WorkflowSpec(TaskRouterSpec):
     )
 
 
-class WorkflowKind(ResourceKind[WorkflowSpec]):
+class WorkflowKind(TaskRouterKind[WorkflowSpec]):
     section: ClassVar[str] = "workflows"
     type_name: ClassVar[str] = "workflow"
     title: ClassVar[str] = "workflow"
     spec_model = WorkflowSpec
     rank: ClassVar[int] = 46
+    listing: ClassVar[str] = "workflows"
     rich_paths: ClassVar[frozenset[str]] = frozenset({"configuration"})
     file_fields: ClassVar[dict[str, str]] = {"configuration_file": "configuration"}
+    fields: ClassVar[Table] = (
+        Attr("friendly_name", key=True, always=True),
+        Attr("assignment_callback_url", role="secret"),
+        Attr("fallback_assignment_callback_url", role="secret"),
+        Attr("task_reservation_timeout", default=120),
+        WORKSPACE,
+    )  # and configuration, the routing document: its own normal form, diff and references
+    defaults: ClassVar[frozenset[str]] = frozenset({"assign to anyone"})
 
     def references(self, spec: WorkflowSpec) -> Sequence[Reference]:
         config = spec.configuration
@@ -90,59 +80,33 @@ class WorkflowKind(ResourceKind[WorkflowSpec]):
             return []  # the file could not be loaded; that is reported already
         return [Problem("a workflow needs a configuration", (), "add configuration:")]
 
-    def natural_key(self, name: str, spec: WorkflowSpec) -> tuple[Any, ...]:
-        return (spec.friendly_name,)
-
-    def display(self, spec: WorkflowSpec, name: str) -> str:
-        return str(spec.friendly_name)
-
-    def lookups(self, spec: WorkflowSpec) -> Sequence[Lookup]:
-        workspace = spec.workspace
-        return [workspace] if workspace is not None else []
-
-    def read(self, ctx: ReadContext, specs: Sequence[tuple[str, WorkflowSpec]]) -> list[LiveObject]:
-        if not wanted(ctx, specs):
-            return []  # nothing managed here: TaskRouter is not read
-        flows = in_workspace(ctx, specs).workflows.stream(page_size=1000)
-        return [to_live(to_dict(f)) for f in flows]
-
     def desired_state(self, name: str, spec: WorkflowSpec, resolver: Resolver) -> State:
-        state = drop_none({f: getattr(spec, f) for f in _PLAIN})
-        workspace = spec.workspace
-        if workspace is not None:
-            state["workspace"] = resolver.lookup(workspace)
-        config = spec.configuration
-        if config is not None:
-            state["configuration"] = _resolved(config, resolver)
+        state = super().desired_state(name, spec, resolver)
+        if spec.configuration is not None:
+            state["configuration"] = _resolved(spec.configuration, resolver)
         return state
 
     def rich_diff(self, path: str, before: Any, after: Any) -> Any:
         return diff_configurations(before, after)
 
-    def create(self, client: Client, desired: State, ctx: WriteContext) -> LiveObject:
-        made = workspace_of(client, desired).workflows.create(**_arguments(desired))
-        return to_live(to_dict(made))
+    def write_arguments(self, workspace: Any, desired: State, *, create: bool) -> dict[str, Any]:
+        args = self.arguments(desired, create=create)
+        if desired.get("configuration") is not None:
+            args["configuration"] = json.dumps(desired["configuration"])
+        return args
 
-    def update(
-        self, client: Client, live: LiveObject, desired: State, ctx: WriteContext
-    ) -> LiveObject:
-        flow = workspace_of(client, live.state).workflows(live.sid)
-        return to_live(to_dict(flow.update(**_arguments(desired))))
-
-    def delete(self, client: Client, live: LiveObject, ctx: WriteContext) -> None:
-        workspace_of(client, live.state).workflows(live.sid).delete()
-
-    def read_for_export(self, ctx: ReadContext) -> list[LiveObject]:
-        return self.read(Completely(ctx), [])
+    def to_live(self, raw: dict[str, Any]) -> LiveObject:
+        live = super().to_live(raw)
+        config = live.state["configuration"] = parsed_configuration(raw.get("configuration"))
+        queues = {v for _, v in _queue_places(config) if isinstance(v, str)}
+        return replace(live, referenced_sids=frozenset(queues))
 
     def export(self, name: str, live: LiveObject, names: ExportNames) -> Exported | None:
-        spec = drop_none({f: live.raw.get(f) for f in _PLAIN})
-        if spec.get("task_reservation_timeout") == 120:  # Twilio's default
-            del spec["task_reservation_timeout"]
+        exported = super().export(name, live, names)
         config = live.state.get("configuration")
-        if isinstance(config, dict):
-            spec["configuration"] = _exported(config, names)
-        return Exported(spec)
+        if exported is not None and isinstance(config, dict):
+            exported.spec["configuration"] = _exported(config, names)
+        return exported
 
 
 def _queue_places(config: Any) -> Iterator[tuple[FieldPath, Any]]:
@@ -206,30 +170,6 @@ def _exported(config: dict[str, Any], names: ExportNames) -> dict[str, Any]:
                 node = node[part]
             node[path[-1]] = {QUEUE_REF: local}
     return out
-
-
-def _arguments(desired: dict[str, Any]) -> dict[str, Any]:
-    args = {f: desired.get(f) for f in _PLAIN}
-    if desired.get("configuration") is not None:
-        args["configuration"] = json.dumps(desired["configuration"])
-    return drop_none(args)
-
-
-def to_live(raw: dict[str, Any]) -> LiveObject:
-    state = {f: raw.get(f) for f in _PLAIN}
-    state["workspace"] = raw.get("workspace_sid")
-    state["configuration"] = parsed_configuration(raw.get("configuration"))
-    queues = {v for _, v in _queue_places(state["configuration"]) if isinstance(v, str)}
-    name = str(raw.get("friendly_name"))
-    return LiveObject(
-        key=(raw.get("friendly_name"),),
-        sid=raw.get("sid"),
-        label=name,
-        raw=raw,
-        state=state,
-        referenced_sids=frozenset(queues),
-        is_default=name.strip().casefold() in DEFAULT_WORKFLOWS,
-    )
 
 
 KIND = WorkflowKind()
