@@ -9,16 +9,16 @@ durations, the inactive one at least one minute, the closed one at least ten
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
 from pydantic import Field
 
-from flexplan.plantypes import LiveObject, Problem
-from flexplan.resources._sdk import drop_none, to_dict
+from flexplan.plantypes import Problem
 from flexplan.resources._singleton import SettingsKind
-from flexplan.resources.base import Exported, ExportNames, Resolver, ResourceSpec, State
-from flexplan.resources.fields import ConversationServiceLookup, Lookup, Sid
+from flexplan.resources.base import ResourceSpec
+from flexplan.resources.fields import ConversationServiceLookup, Sid
+from flexplan.resources.table import Attr, Table
 
 if TYPE_CHECKING:
     from twilio.rest import Client  # a type only: kinds load without the SDK (validate)
@@ -67,54 +67,19 @@ class ConversationsConfigurationKind(SettingsKind[ConversationsConfigurationSpec
     title: ClassVar[str] = "Conversations configuration"
     spec_model = ConversationsConfigurationSpec
     rank: ClassVar[int] = 60
+    fields: ClassVar[Table] = (
+        Attr("default_inactive_timer"),
+        Attr("default_closed_timer"),
+        Attr("default_conversation_service", "default_chat_service_sid", "lookup",
+             "conversation_service"),
+        Attr("default_messaging_service", "default_messaging_service_sid"),
+    )  # fmt: skip
 
     def check_settings(self, name: str, spec: ConversationsConfigurationSpec) -> Iterable[Problem]:
         return list(duration_problems(spec, _TIMERS))
 
-    def lookups(self, spec: ConversationsConfigurationSpec) -> Sequence[Lookup]:
-        service = spec.default_conversation_service
-        return [service] if service is not None else []
-
-    def read_settings(self, client: Client) -> LiveObject:
-        return self.to_live(to_dict(client.conversations.v1.configuration().fetch()))
-
-    def desired_state(
-        self, name: str, spec: ConversationsConfigurationSpec, resolver: Resolver
-    ) -> State:
-        state = drop_none(
-            {f: getattr(spec, f, None) for f in (*_TIMERS, "default_messaging_service")}
-        )
-        service = spec.default_conversation_service
-        if service is not None:
-            state["default_conversation_service"] = resolver.lookup(service)
-        return state
-
-    def write(self, client: Client, desired: State) -> LiveObject:
-        args = drop_none(
-            {
-                "default_chat_service_sid": desired.get("default_conversation_service"),
-                "default_messaging_service_sid": desired.get("default_messaging_service"),
-                **{f: desired.get(f) for f in _TIMERS},
-            }
-        )
-        return self.to_live(to_dict(client.conversations.v1.configuration().update(**args)))
-
-    def export(self, name: str, live: LiveObject, names: ExportNames) -> Exported | None:
-        raw = live.raw
-        spec = drop_none({f: raw.get(f) for f in _TIMERS})
-        if raw.get("default_chat_service_sid"):
-            spec["default_conversation_service"] = names.lookup(
-                "conversation_service", raw["default_chat_service_sid"]
-            )
-        if raw.get("default_messaging_service_sid"):
-            spec["default_messaging_service"] = raw["default_messaging_service_sid"]
-        return Exported(spec)
-
-    def to_live(self, raw: dict[str, Any]) -> LiveObject:
-        state = {f: raw.get(f) for f in _TIMERS}
-        state["default_conversation_service"] = raw.get("default_chat_service_sid")
-        state["default_messaging_service"] = raw.get("default_messaging_service_sid")
-        return self.live(raw, state)
+    def settings(self, client: Client) -> Any:
+        return client.conversations.v1.configuration()
 
 
 KIND = ConversationsConfigurationKind()

@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 from pydantic import Field
 
 from flexplan.plantypes import LiveObject
-from flexplan.resources._sdk import drop_none, to_dict
 from flexplan.resources._singleton import SettingsKind
-from flexplan.resources.base import Exported, ExportNames, Resolver, ResourceSpec, State
+from flexplan.resources.base import ResourceSpec
 from flexplan.resources.fields import Url
+from flexplan.resources.table import Attr, Table
 
 if TYPE_CHECKING:
     from twilio.rest import Client  # a type only: kinds load without the SDK (validate)
@@ -28,9 +28,6 @@ WebhookFilter = Literal[
     "onParticipantRemoved", "onParticipantAdd", "onParticipantRemove", "onParticipantUpdate",
     "onDeliveryUpdated", "onUserAdded", "onUserUpdate", "onUserUpdated",
 ]  # fmt: skip
-_URLS = ("pre_webhook_url", "post_webhook_url")
-# Twilio's defaults on a fresh account: left out of an export
-_DEFAULTS: dict[str, Any] = {"method": "POST", "filters": [], "target": "webhook"}
 
 
 class ConversationsWebhooksSpec(ResourceSpec):
@@ -57,33 +54,21 @@ class ConversationsWebhooksKind(SettingsKind[ConversationsWebhooksSpec]):
     title: ClassVar[str] = "Conversations webhooks"
     spec_model = ConversationsWebhooksSpec
     rank: ClassVar[int] = 61
+    fields: ClassVar[Table] = (  # the defaults: a fresh account's
+        Attr("pre_webhook_url", role="secret", blank=True),
+        Attr("post_webhook_url", role="secret", blank=True),
+        Attr("method", default="POST"),
+        Attr("filters", role="sorted", default=[]),
+        Attr("target", default="webhook"),
+    )
 
-    def read_settings(self, client: Client) -> LiveObject:
-        return self.to_live(to_dict(client.conversations.v1.configuration.webhooks().fetch()))
-
-    def desired_state(
-        self, name: str, spec: ConversationsWebhooksSpec, resolver: Resolver
-    ) -> State:
-        state = drop_none({f: getattr(spec, f, None) for f in (*_URLS, "method", "target")})
-        state.update({f: None for f in _URLS if state.get(f) == ""})  # "" clears: none is left
-        if spec.filters is not None:
-            state["filters"] = sorted(set(getattr(spec, "filters", [])))
-        return state
-
-    def write(self, client: Client, desired: State) -> LiveObject:
-        args = drop_none({f: desired.get(f) for f in ("method", "filters", "target")})
-        args.update({f: desired[f] or "" for f in _URLS if f in desired})
-        hooks = client.conversations.v1.configuration.webhooks().update(**args)
-        return self.to_live(to_dict(hooks))
-
-    def export(self, name: str, live: LiveObject, names: ExportNames) -> Exported | None:
-        spec = {f: live.raw.get(f) for f in (*_URLS, "method", "filters", "target")}
-        return Exported({f: v for f, v in spec.items() if v is not None and _DEFAULTS.get(f) != v})
+    def settings(self, client: Client) -> Any:
+        return client.conversations.v1.configuration.webhooks()
 
     def to_live(self, raw: dict[str, Any]) -> LiveObject:
-        state = {f: raw.get(f) for f in (*_URLS, "method", "target")}
-        state["filters"] = sorted(raw.get("filters") or [])
-        return self.live(raw, state)
+        live = super().to_live(raw)
+        live.state["filters"] = live.state["filters"] or []  # Twilio may answer null: none
+        return live
 
 
 KIND = ConversationsWebhooksKind()

@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from flexplan.plantypes import LiveObject
-from flexplan.resources._flex_document import write_configuration
-from flexplan.resources._sdk import to_dict
+from flexplan.resources._flex_document import read_configuration, write_configuration
 from flexplan.resources._singleton import SettingsKind
-from flexplan.resources.base import Exported, ExportNames, Resolver, ResourceSpec, State
+from flexplan.resources.base import ResourceSpec, State
+from flexplan.resources.table import Attr, Table
 
 if TYPE_CHECKING:
     from twilio.rest import Client  # a type only: kinds load without the SDK (validate)
@@ -55,21 +55,13 @@ class FlexConfigurationKind(SettingsKind[FlexConfigurationSpec]):
     title: ClassVar[str] = "Flex UI configuration"
     spec_model = FlexConfigurationSpec
     rank: ClassVar[int] = 41
+    fields: ClassVar[Table] = (
+        Attr("ui_attributes", role="merged", default={}),
+        Attr("taskrouter_skills", role="keyed", target="name", default=[]),
+    )
 
     def read_settings(self, client: Client) -> LiveObject:
-        return self.to_live(to_dict(client.flex_api.v1.configuration().fetch()))
-
-    def desired_state(self, name: str, spec: FlexConfigurationSpec, resolver: Resolver) -> State:
-        state: dict[str, Any] = {}
-        ui_attributes = spec.ui_attributes
-        if ui_attributes is not None:
-            state["ui_attributes"] = ui_attributes
-        skills: Mapping[str, Skill] | None = spec.taskrouter_skills
-        if skills is not None:
-            state["taskrouter_skills"] = {
-                n: {"name": n, **s.model_dump(exclude_none=True)} for n, s in skills.items()
-            }
-        return state
+        return self.to_live(read_configuration(client))
 
     def write(self, client: Client, desired: State) -> LiveObject:
         """Re-read, merge, send only the merged keys, read back; again if another writer
@@ -87,22 +79,8 @@ class FlexConfigurationKind(SettingsKind[FlexConfigurationSpec]):
 
         return self.to_live(write_configuration(client, "its UI settings", change, settled))
 
-    def export(self, name: str, live: LiveObject, names: ExportNames) -> Exported | None:
-        spec: dict[str, Any] = {}
-        if live.raw.get("ui_attributes"):
-            spec["ui_attributes"] = live.raw["ui_attributes"]
-        skills = live.state["taskrouter_skills"]
-        if skills:
-            spec["taskrouter_skills"] = {n: {k: v for k, v in s.items() if k != "name"}
-                                         for n, s in skills.items()}  # fmt: skip
-        return Exported(spec)
-
     def to_live(self, raw: dict[str, Any]) -> LiveObject:
-        skills = {
-            s.get("name"): s for s in raw.get("taskrouter_skills") or [] if isinstance(s, dict)
-        }
-        state = {"ui_attributes": raw.get("ui_attributes") or {}, "taskrouter_skills": skills}
-        return self.live({k: raw.get(k) for k in ("ui_attributes", "taskrouter_skills")}, state)
+        return super().to_live({k: raw.get(k) for k in ("ui_attributes", "taskrouter_skills")})
 
 
 def merged_keys(live: Mapping[str, Any], desired: Mapping[str, Any]) -> dict[str, Any]:
