@@ -7,9 +7,11 @@ an unchanged account twice gives identical bytes:
 
 * local names are slugs of what a person calls the resource (friendly names),
   made unique with the tail of the SID; the oldest resource keeps the bare slug;
-* references name the target's local name when the target is exported too,
-  look-ups name services, workspaces, workflows and task channels by their
-  (unique) names, and SIDs are only written when no name is unambiguous;
+* references name the target's local name when the target is exported too (so
+  does a workflow or task channel a Flex Flow or a Studio flow names by SID:
+  ``{workflows: NAME}``), look-ups name services, workspaces, workflows and task
+  channels by their (unique) names, and SIDs are only written when no name is
+  unambiguous;
 * each kind writes only the fields that differ from Twilio's defaults;
 * a value holding credentials (a URL with ``user:password@``) is written as
   ``${env:NAME}``, with a note naming the variable to set, and so is every other
@@ -275,16 +277,30 @@ class _Names:
 
 
 def build_export(account: AccountExport, kinds: Sequence[AnyKind]) -> ExportResult:
-    """The manifest files for ``account``; identical input gives identical bytes."""
-    result = ExportResult()
-    names = _Names(account, result)
-    sections: list[tuple[AnyKind, dict[str, Any]]] = []
-    files: dict[str, _DataFile] = {}
-    for kind in sorted(kinds, key=lambda k: k.rank):  # referenced kinds first
-        entries = _export_kind(kind, account.objects.get(kind.section, []), names, result, files)
-        if entries:
-            sections.append((kind, entries))
-            result.counts[kind.section] = len(entries)
+    """The manifest files for ``account``; identical input gives identical bytes.
+
+    Every kind's local names are known before any kind exports, so a reference names
+    a resource exported later (a Flex Flow's managed workflow); an object its kind does
+    not export takes no name, and the export is made again without it when one did.
+    """
+    ordered = sorted(kinds, key=lambda k: k.rank)
+    unexported: set[int] = set()  # ids of the live objects their kinds did not export
+    while True:
+        result = ExportResult()
+        names = _Names(account, result)
+        named = [(k, _name_kind(k, account.objects.get(k.section, []), names, unexported))
+                 for k in ordered]  # fmt: skip
+        sections: list[tuple[AnyKind, dict[str, Any]]] = []
+        files: dict[str, _DataFile] = {}
+        dropped: set[int] = set()
+        for kind, objects in named:
+            entries = _export_kind(kind, objects, names, files, dropped)
+            if entries:
+                sections.append((kind, entries))
+                result.counts[kind.section] = len(entries)
+        if not dropped:
+            break
+        unexported |= dropped
     _hide_secret_copies(sections, files, names)
     for kind, entries in sections:
         result.files[f"{kind.section}.yaml"] = _kind_file(kind, _escaped(entries), account, result)
@@ -303,36 +319,45 @@ class _DataFile:
     where: tuple[str, ...]  # ("studio_flows", "greeting", "definition")
 
 
-def _export_kind(
-    kind: AnyKind,
-    objects: Sequence[LiveObject],
-    names: _Names,
-    result: ExportResult,
-    files: dict[str, _DataFile],
-) -> dict[str, Any]:
-    kept, pinned = _unique_by_key(kind, objects, result.warnings)
+def _name_kind(
+    kind: AnyKind, objects: Sequence[LiveObject], names: _Names, unexported: set[int]
+) -> list[tuple[str, LiveObject, bool]]:
+    """The objects of ``kind`` to export, by local name (registered in ``names``), and
+    whether each is pinned by its SID."""
+    warnings = names.result.warnings
+    kept, pinned = _unique_by_key(kind, objects, warnings)
+    for obj in (o for o in kept if id(o) in unexported):
+        warnings.append(f"{kind.title} {obj.shown()} was not exported")
+    kept = [o for o in kept if id(o) not in unexported]
     for obj in kept:  # the strings holding them (a friendly name) become ${env:…} below
         for secret in secrets_in_text(kind.export_name(obj)):
             register_secret(secret)
             names.secret_values.add(secret)
     local = assign_names(kind, kept)
-    for obj in kept:  # known before any is exported: resources of one kind refer to each other
+    for obj in kept:
         if obj.sid:
             names.local[(kind.section, obj.sid)] = local[id(obj)]
+    ordered = sorted(kept, key=lambda o: local[id(o)])
+    return [(local[id(o)], o, id(o) in pinned) for o in ordered]
+
+
+def _export_kind(
+    kind: AnyKind,
+    objects: Sequence[tuple[str, LiveObject, bool]],
+    names: _Names,
+    files: dict[str, _DataFile],
+    dropped: set[int],
+) -> dict[str, Any]:
     entries: dict[str, Any] = {}
-    for obj in sorted(kept, key=lambda o: local[id(o)]):
-        name = local[id(obj)]
+    for name, obj, pinned in objects:
         exported = kind.export(name, obj, names)
         if exported is None:
-            result.warnings.append(f"{kind.title} {obj.shown()} was not exported")
-            names.local.pop((kind.section, obj.sid or ""), None)
+            dropped.add(id(obj))
             continue
         spec = dict(exported.spec)
-        if id(obj) in pinned and obj.sid:
+        if pinned and obj.sid:
             spec["sid"] = obj.sid
         entries[name] = spec
-        if obj.sid:
-            names.local[(kind.section, obj.sid)] = name
         for path, data in exported.files.items():
             files[path] = _DataFile(data, (kind.section, name, _file_field(spec, path)))
     return entries

@@ -72,9 +72,9 @@ def test_seeded_account_exports_validates_and_plans_clean(
         "integration": {"type": "studio", "studio_flow": "webchat-flow"},  # retry_count 3: default
     }
     studio = yaml.safe_load((out / "studio_flows.yaml").read_text())["studio_flows"]
-    assert studio["webchat-flow"]["vars"] == {
-        "CHANNEL_SID": {"task_channel": "chat"},
-        "WORKFLOW_SID": {"workflow": "Assign to Anyone"},
+    assert studio["webchat-flow"]["vars"] == {  # exported too: by local name, not a look-up
+        "CHANNEL_SID": {"task_channels": "chat"},
+        "WORKFLOW_SID": {"workflows": "assign-to-anyone"},
     }
     assert WORKFLOW not in (out / "studio" / "webchat-flow.json").read_text()
 
@@ -146,8 +146,9 @@ def test_awkward_account_round_trip_identical_bytes_and_no_secret(
 
     flows = yaml.safe_load((first / "flex_flows.yaml").read_text())["flex_flows"]
     assert flows["task-line"]["integration"] == {
-        "type": "task", "workspace": "Flex Task Assignment", "workflow": "Assign to Anyone",
-        "channel": "sms", "timeout": 600, "priority": 5,
+        "type": "task", "workspace": "Flex Task Assignment",
+        "workflow": {"workflows": "assign-to-anyone"}, "channel": "sms", "timeout": 600,
+        "priority": 5,
     }  # fmt: skip
     assert flows["duplicate-handler"]["sid"].startswith("FO")
     addresses = yaml.safe_load((first / "conversations_addresses.yaml").read_text())
@@ -155,9 +156,7 @@ def test_awkward_account_round_trip_identical_bytes_and_no_secret(
         "enabled": True, "type": "studio", "studio_flow": "cafe-flow", "studio_retry_count": 1,
     }  # fmt: skip
     studio = yaml.safe_load((first / "studio_flows.yaml").read_text())["studio_flows"]
-    assert studio["messaging-flow"]["vars"]["WORKFLOW_SID"] == {
-        "workflow": "Assign to Anyone", "workspace": "Flex Task Assignment",
-    }  # fmt: skip
+    assert studio["messaging-flow"]["vars"]["WORKFLOW_SID"] == {"workflows": "assign-to-anyone"}
 
     secrets = {v: HOOK for v in variables}
     plan = _plan_clean(run_flexplan, first, {**sandbox_env, **secrets})

@@ -39,7 +39,17 @@ from flexplan.resources.base import (
     State,
     WriteContext,
 )
-from flexplan.resources.fields import FLOW_VAR_REF, SID_HEX, FlowVar, Lookup, ResourceRef, Sid
+from flexplan.resources.fields import (
+    FLOW_VAR_REF,
+    LOOKUP_PREFIX,
+    MANAGED_SECTION,
+    REF_VAR_KEY,
+    SID_HEX,
+    FlowVar,
+    Lookup,
+    ResourceRef,
+    Sid,
+)
 from flexplan.resources.studio.definition import (
     check_definition,
     fill_placeholders,
@@ -378,10 +388,11 @@ def _export_definition(
     def collect(text: str, _path: FieldPath) -> str:
         if text in found:
             return text
-        if _LOOKUP_SID.match(text):
-            lookup = names.lookup_var(text)
-            if lookup is not None:
-                found[text] = lookup
+        if _LOOKUP_SID.match(text):  # a managed workflow or channel by local name, else a look-up
+            section = _MANAGED_BY_PREFIX[text[:2]]
+            var = names.ref_var(REF_VAR_KEY[section], section, text) or names.lookup_var(text)
+            if var is not None:
+                found[text] = var
         elif _FLOW_SID.match(text) and text != own_sid:  # a run-subflow's flow, when exported
             ref = names.ref_var(FLOW_VAR_REF, "studio_flows", text)
             if ref is not None:
@@ -408,26 +419,28 @@ def _export_definition(
 
 _VAR_PREFIX = {
     "workflow": "WORKFLOW_SID",
+    "workflows": "WORKFLOW_SID",
     "task_channel": "CHANNEL_SID",
+    "task_channels": "CHANNEL_SID",
     FLOW_VAR_REF: "SUBFLOW_SID",
 }
+_MANAGED_BY_PREFIX = {LOOKUP_PREFIX[t]: section for t, section in MANAGED_SECTION.items()}
 _LOOKUP_SID = re.compile(rf"^(WW|TC){SID_HEX}$")  # what a send-to-flex widget names
 _FLOW_SID = re.compile(rf"^FW{SID_HEX}$")  # what a run-subflow widget names
 
 
 def _var_names(found: Mapping[str, Any], taken: set[str]) -> dict[str, str]:
     """``WORKFLOW_SID`` when a flow uses one workflow, ``WORKFLOW_SID_<NAME>`` for several."""
-    by_target: dict[str, list[str]] = {}
-    for sid, lookup in found.items():
-        target_type = next(k for k in _VAR_PREFIX if k in lookup)
-        by_target.setdefault(target_type, []).append(sid)
+    by_prefix: dict[str, list[tuple[str, str]]] = {}  # WORKFLOW_SID -> [(its name, SID)]
+    for sid, var in found.items():
+        key = next(k for k in _VAR_PREFIX if k in var)
+        by_prefix.setdefault(_VAR_PREFIX[key], []).append((str(var[key]), sid))
     names: dict[str, str] = {}
-    for target_type, sids in sorted(by_target.items()):
-        for sid in sorted(sids, key=lambda s: (str(found[s][target_type]), s)):
-            base = _VAR_PREFIX[target_type]
-            if len(sids) > 1:
-                named = str(found[sid][target_type])
-                base += "_" + re.sub(r"[^A-Za-z0-9]+", "_", named).strip("_")
+    for prefix, named in sorted(by_prefix.items()):
+        for label, sid in sorted(named):
+            base = prefix
+            if len(named) > 1:
+                base += "_" + re.sub(r"[^A-Za-z0-9]+", "_", label).strip("_")
             name = base.upper()
             while name in taken:
                 name += "_"
