@@ -19,8 +19,6 @@ from flexplan.resources._sdk import http_status, to_dict
 from flexplan.resources.base import (
     ReadContext,
     ResourceSpec,
-    State,
-    WriteContext,
 )
 from flexplan.resources.fields import (
     ConversationServiceLookup,
@@ -204,30 +202,26 @@ class ConversationsAddressKind(TableKind[ConversationsAddressSpec]):
             "after apply, link the key to the new address (Console: Flex > Manage > Webchat)"
         )
 
+    def api(self, client: Client) -> Any:
+        return client.conversations.v1.address_configurations
+
     def read(
         self, ctx: ReadContext, specs: Sequence[tuple[str, ConversationsAddressSpec]]
     ) -> list[LiveObject]:
-
-        def chain(address_type: str) -> list[LiveObject]:
-            api = ctx.client.conversations.v1.address_configurations
-            listed = api.stream(type=address_type, page_size=PAGE_SIZE)
-            return [to_live(to_dict(a)) for a in listed]
+        def chain(address_type: str) -> list[LiveObject]:  # the list is read by type
+            listed = self.api(ctx.client).stream(type=address_type, page_size=PAGE_SIZE)
+            return [self.to_live(to_dict(a)) for a in listed]
 
         chains = ctx.map(chain, list(get_args(AddressType)))
         return [obj for objects in chains for obj in objects]
 
-    def create(self, client: Client, desired: State, ctx: WriteContext) -> LiveObject:
-        api = client.conversations.v1.address_configurations
-        return to_live(to_dict(api.create(**self.arguments(desired, create=True))))
-
-    def update(
-        self, client: Client, live: LiveObject, desired: State, ctx: WriteContext
-    ) -> LiveObject:
-        api = client.conversations.v1.address_configurations(live.sid)
-        return to_live(to_dict(api.update(**self.arguments(desired, create=False))))
-
-    def delete(self, client: Client, live: LiveObject, ctx: WriteContext) -> None:
-        client.conversations.v1.address_configurations(live.sid).delete()
+    def to_live(self, raw: dict[str, Any]) -> LiveObject:
+        address_type, channel_address = raw.get("type"), str(raw.get("address"))
+        name = raw.get("friendly_name")
+        return self.live(raw, str(name or f"{address_type} {channel_address}"),
+                         claims=_claims(channel_address, str(address_type), name),
+                         is_default=(address_type, str(name or "").strip().casefold())
+                         in DEFAULT_ADDRESSES)  # fmt: skip
 
     def find(self, client: Client, key: tuple[Any, ...]) -> LiveObject | None:
         """By the address itself: the API fetches an Address Configuration by SID or address."""
@@ -241,7 +235,7 @@ class ConversationsAddressKind(TableKind[ConversationsAddressSpec]):
             if http_status(exc) == 404:
                 return None
             raise
-        return to_live(found) if found.get("type") == address_type else None
+        return self.to_live(found) if found.get("type") == address_type else None
 
     def export_name(self, live: LiveObject) -> str:
         address_type = str(live.raw.get("type"))
@@ -263,14 +257,6 @@ def _claims(channel_address: str, address_type: str, name: str | None) -> tuple[
         return ()
     return (Claim(number, f"routes {channel_address} through Conversations", ("address",)),)
 
-
-def to_live(raw: dict[str, Any]) -> LiveObject:
-    address_type, channel_address = raw.get("type"), str(raw.get("address"))
-    name = raw.get("friendly_name")
-    return KIND.live(raw, str(name or f"{address_type} {channel_address}"),
-                     claims=_claims(channel_address, str(address_type), name),
-                     is_default=(address_type, str(name or "").strip().casefold())
-                     in DEFAULT_ADDRESSES)  # fmt: skip
 
 
 KIND = ConversationsAddressKind()

@@ -8,18 +8,15 @@ Conversations address: both are expressed as claims.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from flexplan.plantypes import Claim, LiveObject, Problem
-from flexplan.resources._sdk import to_dict
+from flexplan.plantypes import Claim, LiveObject
 from flexplan.resources.base import (
-    ReadContext,
     ResourceSpec,
     State,
-    WriteContext,
 )
 from flexplan.resources.fields import (
     ChatServiceLookup,
@@ -139,8 +136,9 @@ _REDIRECTS = frozenset({"studio", "external"})
 
 FIELDS: Table = (
     Attr("friendly_name", always=True, key=True),
-    Attr("chat_service", "chat_service_sid", "lookup", "chat_service", always=True),
-    Attr("channel_type", always=True),
+    Attr("chat_service", "chat_service_sid", "lookup", "chat_service", always=True,
+         required=True),
+    Attr("channel_type", always=True, required=True),
     Attr("contact_identity"),
     Attr("enabled", always=True),  # always: it decides what the flow claims
     Attr("long_lived", default=False),
@@ -185,50 +183,25 @@ class FlexFlowKind(TableKind[FlexFlowSpec]):
             return ()
         return _claims(spec.channel_type, spec.contact_identity, spec.enabled, spec.friendly_name)
 
-    def check(self, name: str, spec: FlexFlowSpec) -> Iterable[Problem]:
-        if spec.state == "absent":
-            return []
-        missing = [
-            Problem(f"a Flex Flow needs {field}", (), f"add {field}: to '{name}'")
-            for field in ("chat_service", "channel_type")
-            if getattr(spec, field) is None
-        ]
-        return missing + list(super().check(name, spec))
+    def api(self, client: Client) -> Any:
+        return client.flex_api.v1.flex_flow
 
-    def read(
-        self, ctx: ReadContext, specs: Sequence[tuple[str, FlexFlowSpec]]
-    ) -> list[LiveObject]:
-        flows = ctx.client.flex_api.v1.flex_flow.stream(page_size=1000)
-        return [to_live(to_dict(f)) for f in flows]
-
-    def create(self, client: Client, desired: State, ctx: WriteContext) -> LiveObject:
-        args = self.arguments(desired, create=True)
-        return to_live(to_dict(client.flex_api.v1.flex_flow.create(**args)))
-
-    def update(
-        self, client: Client, live: LiveObject, desired: State, ctx: WriteContext
-    ) -> LiveObject:
-        args = self.arguments(desired, create=False)
-        return to_live(to_dict(client.flex_api.v1.flex_flow(live.sid).update(**args)))
-
-    def delete(self, client: Client, live: LiveObject, ctx: WriteContext) -> None:
-        client.flex_api.v1.flex_flow(live.sid).delete()
+    def to_live(self, raw: dict[str, Any]) -> LiveObject:
+        name = raw.get("friendly_name")
+        claims = _claims(raw.get("channel_type"), raw.get("contact_identity"),
+                         raw.get("enabled"), name)  # fmt: skip
+        live = self.live(raw, claims=claims,
+                         is_default=str(name or "").strip().casefold() in DEFAULT_FLEX_FLOWS)
+        # the order plans have always shown a live flow in: chat_service after the flags
+        live.state["chat_service"] = live.state.pop("chat_service")
+        live.state["integration"] = live.state.pop("integration")
+        return live
 
     def release_state(self, live: LiveObject) -> State | None:
         """A disabled flow handles nothing: it claims no contact identity or number."""
         return {"enabled": False}
 
 
-
-def to_live(raw: dict[str, Any]) -> LiveObject:
-    name = raw.get("friendly_name")
-    claims = _claims(raw.get("channel_type"), raw.get("contact_identity"), raw.get("enabled"), name)
-    live = KIND.live(raw, claims=claims,
-                     is_default=str(name or "").strip().casefold() in DEFAULT_FLEX_FLOWS)
-    # the order plans have always shown a live flow in: chat_service after the flags
-    live.state["chat_service"] = live.state.pop("chat_service")
-    live.state["integration"] = live.state.pop("integration")
-    return live
 
 
 def _claims(

@@ -16,18 +16,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import BaseModel
 
 from flexplan.plantypes import Claim, LiveObject, Named, Problem, Reference, Requirement
+from flexplan.resources._sdk import to_dict
 from flexplan.resources.base import (
     Exported,
     ExportNames,
+    ReadContext,
     Resolver,
     ResourceKind,
     SpecT,
     State,
+    WriteContext,
     problems_by_type,
 )
 from flexplan.resources.fields import (
@@ -39,6 +42,9 @@ from flexplan.resources.fields import (
     size_text,
 )
 from flexplan.sensitive import looks_secret
+
+if TYPE_CHECKING:
+    from twilio.rest import Client  # a type only: kinds load without the SDK (validate)
 
 Role = Literal["plain", "ref", "lookup", "secret", "sorted", "size", "named", "keyed", "merged"]
 BYTES = "bytes"  # the unit of a ``size`` field's values
@@ -86,6 +92,7 @@ class Attr:
     blank: bool = False  # "" clears it: compared as None, sent as ""
     placement: bool = False  # where the resource lives (a workspace): never sent or exported
     key: bool = False  # part of the natural key: what identifies the resource in the account
+    required: bool = False  # an entry that is present must set it (Twilio needs it to create)
 
     @property
     def path(self) -> str:
@@ -414,7 +421,14 @@ class TableKind(ResourceKind[SpecT]):
         return lookups(self.fields, spec)
 
     def check(self, name: str, spec: SpecT) -> Iterable[Problem]:
-        return [] if spec.state == "absent" else list(block_problems(self.fields, spec))
+        if spec.state == "absent":
+            return []
+        missing = [
+            Problem(f"a {self.title} needs {f.name}", (), f"add {f.name}: to '{name}'")
+            for f in self.fields
+            if isinstance(f, Attr) and f.required and getattr(spec, f.name) is None
+        ]
+        return missing + list(block_problems(self.fields, spec))
 
     def desired_state(self, name: str, spec: SpecT, resolver: Resolver) -> State:
         return desired_state(self.fields, spec, resolver, name)
@@ -436,6 +450,33 @@ class TableKind(ResourceKind[SpecT]):
             claims=tuple(claims), referenced_sids=referenced_sids(self.fields, state),
             is_default=is_default,
         )  # fmt: skip
+
+    # -- reading and writing through one SDK list (kinds with another API override) --------
+    page_size: ClassVar[int] = 1000
+
+    def api(self, client: Client) -> Any:
+        """The SDK list of the kind's resources (``client.flex_api.v1.flex_flow``)."""
+        raise NotImplementedError
+
+    def to_live(self, raw: dict[str, Any]) -> LiveObject:
+        return self.live(raw)
+
+    def read(self, ctx: ReadContext, specs: Sequence[tuple[str, SpecT]]) -> list[LiveObject]:
+        listed = self.api(ctx.client).stream(page_size=self.page_size)
+        return [self.to_live(to_dict(item)) for item in listed]
+
+    def create(self, client: Client, desired: State, ctx: WriteContext) -> LiveObject | None:
+        made = self.api(client).create(**self.arguments(desired, create=True))
+        return self.to_live(to_dict(made))
+
+    def update(
+        self, client: Client, live: LiveObject, desired: State, ctx: WriteContext
+    ) -> LiveObject | None:
+        args = self.arguments(desired, create=False)
+        return self.to_live(to_dict(self.api(client)(live.sid).update(**args)))
+
+    def delete(self, client: Client, live: LiveObject, ctx: WriteContext) -> None:
+        self.api(client)(live.sid).delete()
 
     def export(self, name: str, live: LiveObject, names: ExportNames) -> Exported | None:
         where = f"{self.section}.{name}"
