@@ -12,7 +12,7 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 FieldPath = tuple[str | int, ...]
 
@@ -141,11 +141,27 @@ class Named(str):
         return (Named, (str.__str__(self), self.name, self.candidates))
 
 
+# What identifies a resource in the account: (friendly name,), (type, address)…; a live
+# object's parts are as the API answers them (None when it leaves one out).
+NaturalKey = tuple[str | None, ...]
+
+
+class RichDetail(Protocol):
+    """A kind's own diff of one field (a Studio definition's, per widget), carried as data."""
+
+    @property
+    def empty(self) -> bool:
+        """True when the two sides do not differ: the plan shows no change."""
+        ...
+
+    def to_json(self) -> dict[str, Any]: ...
+
+
 @dataclass
 class LiveObject:
     """One live resource as read from the account."""
 
-    key: tuple[Any, ...]  # natural key, comparable with ResourceKind.natural_key
+    key: NaturalKey  # comparable with ResourceKind.natural_key
     sid: str | None  # None for entries inside a singleton (channel_configs)
     label: str  # how a person names it, e.g. the friendly name
     raw: dict[str, Any]  # the API object (JSON-ready)

@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -215,13 +215,13 @@ class _Names:
             return None
         return self.local.get((section, sid), sid)
 
-    def ref_var(self, key: str, section: str, sid: str) -> Any | None:
+    def ref_var(self, key: str, section: str, sid: str) -> Mapping[str, str] | None:
         name = self.local.get((section, sid))
         return FlowMapping({key: name}) if name is not None else None
 
     def lookup(
         self, target_type: str, sid: str | None, *, workspace_sid: str | None = None
-    ) -> Any:
+    ) -> str | None:
         if not sid:
             return sid
         scope = (workspace_sid or "") if target_type in SCOPED else ""
@@ -234,7 +234,7 @@ class _Names:
             )
         return found or sid
 
-    def lookup_var(self, sid: str) -> Any | None:
+    def lookup_var(self, sid: str) -> Mapping[str, str | None] | None:
         target_type = next((k for k in SCOPED if LOOKUP_TYPES[k].prefix == sid[:2]), None)
         if target_type is None:
             return None

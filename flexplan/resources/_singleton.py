@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from flexplan.plantypes import LiveObject, Problem
+from flexplan.plantypes import LiveObject, NaturalKey, Problem
 from flexplan.resources._sdk import to_dict
 from flexplan.resources.base import ReadContext, ResourceSpec, State, WriteContext
 from flexplan.resources.table import TableKind, live_state
@@ -45,7 +45,7 @@ class SettingsKind(TableKind[SettingsSpec]):
     def check_settings(self, name: str, spec: SettingsSpec) -> Iterable[Problem]:
         return ()
 
-    def natural_key(self, name: str, spec: SettingsSpec) -> tuple[Any, ...]:
+    def natural_key(self, name: str, spec: SettingsSpec) -> NaturalKey:
         return (self.section,)
 
     def display(self, spec: SettingsSpec, name: str) -> str:

@@ -25,14 +25,17 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
+from typing_extensions import TypeVar as TypingTypeVar
 
 from flexplan.plantypes import (
     Claim,
     FieldPath,
     LiveObject,
+    NaturalKey,
     Placeholder,
     Problem,
     Reference,
+    RichDetail,
     Unknown,
 )
 from flexplan.resources.fields import Lookup, ResourceRef
@@ -70,7 +73,7 @@ class ReadContext(Protocol):
         """The look-up's SID once the plan's look-ups are read (waits); None if unresolved."""
         ...
 
-    def cached(self, sid: str, version: str, candidate: Callable[[], Any]) -> bool:
+    def cached(self, sid: str, version: str, candidate: Callable[[], object]) -> bool:
         """True when the warm-plan cache knows that version ``version`` of ``sid`` holds
         exactly ``candidate()`` (made only when the version is the cached one; None: no
         candidate), so the reader need not fetch it. Always False without a cache."""
@@ -104,18 +107,18 @@ class ExportNames(Protocol):
         """The local name of an exported resource with ``sid``, else the SID itself."""
         ...
 
-    def ref_var(self, key: str, section: str, sid: str) -> Any | None:
+    def ref_var(self, key: str, section: str, sid: str) -> Mapping[str, str] | None:
         """``{key: local name}`` for an exported resource of ``section`` with ``sid``, else
         ``None`` (a Studio var ``{studio_flow: NAME}``)."""
         ...
 
     def lookup(
         self, target_type: str, sid: str | None, *, workspace_sid: str | None = None
-    ) -> Any:
+    ) -> str | None:
         """The unique friendly (or unique) name of a look-up object, else the SID itself."""
         ...
 
-    def lookup_var(self, sid: str) -> Any | None:
+    def lookup_var(self, sid: str) -> Mapping[str, str | None] | None:
         """A Studio ``vars`` look-up (``{workflow: NAME}``) that resolves to ``sid``, if any."""
         ...
 
@@ -125,7 +128,7 @@ class ExportNames(Protocol):
 
 
 def problems_by_type(
-    value: Any,
+    value: BaseModel,
     block_type: str,
     *,
     required: Mapping[str, Sequence[str]],
@@ -170,10 +173,13 @@ class ResourceSpec(BaseModel):
 
 
 SpecT = TypeVar("SpecT", bound=ResourceSpec)
+# a kind's own diff of its ``rich_paths`` (Studio: DefinitionDiff)
+DetailT = TypingTypeVar("DetailT", bound=RichDetail, default=RichDetail)
 
 
-class ResourceKind(Generic[SpecT]):
-    """Base class of a resource kind over its spec model; subclasses set the attributes."""
+class ResourceKind(Generic[SpecT, DetailT]):
+    """Base class of a resource kind over its spec model (and the type of its rich diffs);
+    subclasses set the attributes."""
 
     section: ClassVar[str]  # manifest section, e.g. "studio_flows"
     type_name: ClassVar[str]  # singular name used in plan addresses, e.g. "studio_flow"
@@ -219,7 +225,7 @@ class ResourceKind(Generic[SpecT]):
     # the manifest manages it: an API Twilio may retire (Flex Flows).
     unreadable_hint: ClassVar[str | None] = None
 
-    def natural_key(self, name: str, spec: SpecT) -> tuple[Any, ...]:
+    def natural_key(self, name: str, spec: SpecT) -> NaturalKey:
         raise NotImplementedError
 
     def lookups(self, spec: SpecT) -> Sequence[Lookup]:
@@ -235,8 +241,8 @@ class ResourceKind(Generic[SpecT]):
         raise NotImplementedError
 
     def mask_rich(
-        self, path: str, detail: Any, sensitive: Sequence[FieldPath], desired: Any
-    ) -> Any:
+        self, path: str, detail: DetailT, sensitive: Sequence[FieldPath], desired: object
+    ) -> DetailT | None:
         """``detail`` with the values at ``sensitive`` (relative to ``path``) masked.
 
         ``None`` (the default) makes the engine hide the whole rich diff.
@@ -252,11 +258,11 @@ class ResourceKind(Generic[SpecT]):
         """Settings for this resource's writes that are never compared (a commit message)."""
         return {}
 
-    def rich_diff(self, path: str, before: Any, after: Any) -> Any:
+    def rich_diff(self, path: str, before: object, after: object) -> DetailT | None:
         """A readable diff of one of ``rich_paths`` (``None`` / ``.empty`` when equal)."""
         return None
 
-    def versioned_content(self, live: LiveObject) -> tuple[str, Any] | None:
+    def versioned_content(self, live: LiveObject) -> tuple[str, object] | None:
         """``(version, content)`` when the account bumps ``version`` on every change of
         ``content`` (a Studio flow's revision and definition): warm plans then skip
         fetching content they know (flexplan.engine.defcache). ``None``: not versioned."""
@@ -275,7 +281,7 @@ class ResourceKind(Generic[SpecT]):
 
     finds_by_key: ClassVar[bool] = False  # True: ``find`` reads one resource by its key
 
-    def find(self, client: Client, key: tuple[Any, ...]) -> LiveObject | None:
+    def find(self, client: Client, key: NaturalKey) -> LiveObject | None:
         """The live resource with natural ``key``, read directly (``None`` when there is
         none), for kinds that ``finds_by_key``; the others are searched by reading them
         whole. Apply asks right before each create."""
@@ -318,4 +324,4 @@ class ResourceKind(Generic[SpecT]):
 
 # The engine and the registry hold kinds of every spec model side by side; each entry
 # pairs a kind with a spec its own ``spec_model`` parsed, so the spec type is erased here.
-AnyKind = ResourceKind[Any]
+AnyKind = ResourceKind[Any, Any]

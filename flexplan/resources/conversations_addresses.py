@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, get_args
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from flexplan.plantypes import Claim, LiveObject, Problem, Requirement
+from flexplan.plantypes import Claim, LiveObject, NaturalKey, Problem, Requirement
 from flexplan.resources._sdk import http_status, to_dict
 from flexplan.resources.base import (
     ReadContext,
@@ -223,7 +223,7 @@ class ConversationsAddressKind(TableKind[ConversationsAddressSpec]):
                          is_default=(address_type, str(name or "").strip().casefold())
                          in DEFAULT_ADDRESSES)  # fmt: skip
 
-    def find(self, client: Client, key: tuple[Any, ...]) -> LiveObject | None:
+    def find(self, client: Client, key: NaturalKey) -> LiveObject | None:
         """By the address itself: the API fetches an Address Configuration by SID or address."""
         address_type, channel_address = key
         if not channel_address:

@@ -20,7 +20,15 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import BaseModel
 
-from flexplan.plantypes import Claim, LiveObject, Named, Problem, Reference, Requirement
+from flexplan.plantypes import (
+    Claim,
+    LiveObject,
+    Named,
+    NaturalKey,
+    Problem,
+    Reference,
+    Requirement,
+)
 from flexplan.resources._sdk import to_dict
 from flexplan.resources.base import (
     Exported,
@@ -410,7 +418,7 @@ class TableKind(ResourceKind[SpecT]):
     def references(self, spec: SpecT) -> Sequence[Reference]:
         return references(self.fields, spec)
 
-    def natural_key(self, name: str, spec: SpecT) -> tuple[Any, ...]:
+    def natural_key(self, name: str, spec: SpecT) -> NaturalKey:
         keys = [f for f in self.fields if isinstance(f, Attr) and f.key]
         return tuple(getattr(spec, f.name) or (name if f.from_name else None) for f in keys)
 

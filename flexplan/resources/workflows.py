@@ -19,7 +19,11 @@ from pydantic import Field
 
 from flexplan.plantypes import FieldPath, LiveObject, Problem, Reference
 from flexplan.resources._taskrouter import WORKSPACE, TaskRouterKind, TaskRouterSpec
-from flexplan.resources._workflow_diff import diff_configurations, parsed_configuration
+from flexplan.resources._workflow_diff import (
+    WorkflowDiff,
+    diff_configurations,
+    parsed_configuration,
+)
 from flexplan.resources.base import Exported, ExportNames, Resolver, State
 from flexplan.resources.fields import ResourceRef, Url, is_sid
 from flexplan.resources.table import Attr, Table
@@ -86,7 +90,7 @@ class WorkflowKind(TaskRouterKind[WorkflowSpec]):
             state["configuration"] = _resolved(spec.configuration, resolver)
         return state
 
-    def rich_diff(self, path: str, before: Any, after: Any) -> Any:
+    def rich_diff(self, path: str, before: object, after: object) -> WorkflowDiff:
         return diff_configurations(before, after)
 
     def write_arguments(self, workspace: Any, desired: State, *, create: bool) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from flexplan.errors import FlexplanError
 from flexplan.plantypes import (
     FieldPath,
     LiveObject,
+    NaturalKey,
     Placeholder,
     Problem,
     Reference,
@@ -58,7 +59,7 @@ from flexplan.resources.studio.definition import (
     placeholders,
     trigger_events,
 )
-from flexplan.resources.studio.diff import diff_definitions, dotted_path
+from flexplan.resources.studio.diff import DefinitionDiff, diff_definitions, dotted_path
 from flexplan.resources.studio.warm import known_definitions
 from flexplan.sensitive import secret_paths
 
@@ -162,7 +163,7 @@ DEFAULT_FLOWS = frozenset(
 _NOT_FINGERPRINTED = ("url", "links", "definition", "valid", "errors", "warnings", "webhook_url")
 
 
-class StudioFlowKind(ResourceKind[StudioFlowSpec]):
+class StudioFlowKind(ResourceKind[StudioFlowSpec, DefinitionDiff]):
     section: ClassVar[str] = "studio_flows"
     type_name: ClassVar[str] = "studio_flow"
     title: ClassVar[str] = "Studio flow"
@@ -212,7 +213,7 @@ class StudioFlowKind(ResourceKind[StudioFlowSpec]):
             if isinstance(value, ResourceRef) and value.name is not None
         ]
 
-    def natural_key(self, name: str, spec: StudioFlowSpec) -> tuple[Any, ...]:
+    def natural_key(self, name: str, spec: StudioFlowSpec) -> NaturalKey:
         return (spec.friendly_name,)
 
     def display(self, spec: StudioFlowSpec, name: str) -> str:
@@ -244,7 +245,7 @@ class StudioFlowKind(ResourceKind[StudioFlowSpec]):
                 fetched[flow["sid"]] = {**flow, "definition": known[flow["sid"]]}
         return [to_live(fetched.get(f["sid"], f)) for f in flows]
 
-    def versioned_content(self, live: LiveObject) -> tuple[str, Any] | None:
+    def versioned_content(self, live: LiveObject) -> tuple[str, object] | None:
         revision, definition = live.raw.get("revision"), live.state.get("definition")
         return None if revision is None or definition is None else (str(revision), definition)
 
@@ -267,10 +268,10 @@ class StudioFlowKind(ResourceKind[StudioFlowSpec]):
         return {"commit_message": spec.commit_message} if spec.commit_message else {}
 
     def mask_rich(
-        self, path: str, detail: Any, sensitive: Sequence[FieldPath], desired: Any
-    ) -> Any:
+        self, path: str, detail: DefinitionDiff, sensitive: Sequence[FieldPath], desired: object
+    ) -> DefinitionDiff | None:
         """Mask the widget properties (or flow fields) that hold ``${env:…}`` values."""
-        states = (desired or {}).get("states") or []
+        states = (_document(desired) or {}).get("states") or []
         widget_paths: set[tuple[str, str]] = set()
         flow_paths: set[str] = set()
         for rel in sensitive:
@@ -285,8 +286,8 @@ class StudioFlowKind(ResourceKind[StudioFlowSpec]):
                 return None
         return detail.masked(widget_paths, flow_paths)
 
-    def rich_diff(self, path: str, before: Any, after: Any) -> Any:
-        return diff_definitions(before, after)
+    def rich_diff(self, path: str, before: object, after: object) -> DefinitionDiff:
+        return diff_definitions(_document(before), _document(after) or {})
 
     remote_checked: ClassVar[bool] = True
 
@@ -376,6 +377,11 @@ class StudioFlowKind(ResourceKind[StudioFlowSpec]):
         if flow_vars:
             spec["vars"] = flow_vars
         return Exported(spec, {path: definition})
+
+
+def _document(value: object) -> Mapping[str, Any] | None:
+    """A definition as the plan holds it (``None``: there is none on this side)."""
+    return value if isinstance(value, Mapping) else None
 
 
 def _export_definition(
