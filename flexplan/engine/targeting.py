@@ -32,8 +32,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from flexplan.engine.model import RELEASE_STEP, Plan, ResourceChange
+from flexplan.engine.model import RELEASE_STEP, Plan, ResourceChange, Unmanaged
 from flexplan.engine.plan import LiveSnapshot
+from flexplan.engine.plan import _slug as slug
 from flexplan.errors import FlexplanError
 from flexplan.resources.base import AnyKind, ResourceKind
 
@@ -217,6 +218,7 @@ def _refuse_unknown(plan: Plan, missing: Sequence[Target]) -> None:
         return
     known = sorted(c.address for c in plan.changes)
     first = missing[0].address
+    _refuse_kept(plan, first)
     raise FlexplanError(
         f"--target {first}: neither the manifest nor the account has a resource with this "
         "address (a target that is not in the manifest must be a live resource the plan "
@@ -225,6 +227,29 @@ def _refuse_unknown(plan: Plan, missing: Sequence[Target]) -> None:
             first, known, fallback="run `flexplan plan` without --target to see every address"
         ),
     )
+
+
+def _refuse_kept(plan: Plan, address: str) -> None:
+    """A target that is a live resource the plan keeps rather than prunes (in use, an
+    account default): it is in the account, so the refusal says why it stays."""
+    for item in plan.unmanaged:
+        if f"{item.type_name}.{slug(item.label)}" != address:
+            continue
+        shown = _shown(item)
+        note = next((n for n in plan.notes if n.startswith("kept ") and f" {shown}: " in n), None)
+        if note is None:
+            continue
+        title, _, reason = note.removeprefix("kept ").partition(f" {shown}: ")
+        raise FlexplanError(
+            f"--target {address}: the account's {title} {shown} is not pruned, so a plan has "
+            f"nothing to do with it: {reason}",
+            hint="run `flexplan plan` without --target to see every address",
+        )
+
+
+def _shown(item: Unmanaged) -> str:
+    """As ``LiveObject.shown`` writes it in the plan's notes."""
+    return f"{item.label!r} ({item.sid})" if item.sid else repr(item.label)
 
 
 def _refuse_untargeted_deletes(needed: Sequence[ResourceChange], targeted: set[str]) -> None:

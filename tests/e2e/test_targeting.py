@@ -16,6 +16,8 @@ from plankit import assert_clean_failure, headings, studio_flow, write_config
 
 from flexplan.sandbox import SandboxServer
 
+CHAT_SERVICE = "IS1fae2e3b8437981223864903fa91d4a9"  # the fresh account's "Flex Chat Service"
+
 MANIFEST = """
 version: 1
 {prune}
@@ -320,3 +322,34 @@ def test_a_target_that_needs_an_untargeted_delete_is_refused_naming_it(
         "# flex_flow.legacy-sms will be destroyed",
         "# conversations_address.sms will be created",
     ], both
+
+
+def test_targeting_a_resource_that_prune_keeps_says_why_it_is_kept(
+    tmp_path: Path,
+    sandbox: SandboxServer,
+    sandbox_env: dict[str, str],
+    sandbox_client: Any,
+    run_flexplan: Any,
+) -> None:
+    """A live resource prune keeps (something that stays points at it) is in the account:
+    the refusal names it and why it is kept, not "neither the manifest nor the account"."""
+    config = _config(tmp_path / "c", prune="prune: [studio_flows]")
+    sid = _orphan(sandbox_client, "Old Flow")
+    sandbox.store.add_flex_flow(
+        friendly_name="Custom Handler", chat_service_sid=CHAT_SERVICE, channel_type="custom",
+        contact_identity="custom-1", enabled=True, integration_type="studio",
+        integration={"flow_sid": sid},
+    )  # fmt: skip
+    before = len(writes(sandbox))
+    for command in ("plan", "apply"):
+        result = run_flexplan(command, str(config), "--target", "studio_flow.old-flow",
+                              env=sandbox_env)  # fmt: skip
+        message = assert_clean_failure(result, sandbox_env)
+        assert "neither the manifest nor the account" not in message, message
+        assert (
+            f"error: --target studio_flow.old-flow: the account's Studio flow 'Old Flow' ({sid}) "
+            "is not pruned, so a plan has nothing to do with it: 'Custom Handler' ("
+        ) in message, message
+        assert "which stays, still points at it" in message, message
+    assert len(writes(sandbox)) == before
+    assert sid in {f["sid"] for f in sandbox.store.items("studio_flows")}
