@@ -549,12 +549,13 @@ class FlexplanHttpClient(TwilioHttpClient):  # type: ignore[misc]
                 self.gate.release(generation, throttled=attempt.throttled, succeeded=succeeded)
             tries += 1
             telling = telling if attempt.cut else attempt
-            retry = self._worth_retrying(method, attempt)
-            delay = self._delay(tries - 1, attempt.headers) if retry else 0.0
-            retry = retry and delay < deadline.remaining
+            worth = self._worth_retrying(method, attempt)
+            delay = self._delay(tries - 1, attempt.headers) if worth else 0.0
+            retry = worth and delay < deadline.remaining
             self.stats.record(call, attempt.status, retry=retry)
             if not retry:
-                return self._outcome(method, call, attempt, tries, deadline, telling)
+                asked = _retry_after(attempt.headers) if worth and attempt.headers else None
+                return self._outcome(method, call, attempt, tries, deadline, telling, asked)
             if attempt.headers is not None and _retry_after(attempt.headers) is not None:
                 self.stats.waited(delay)
             time.sleep(delay)
@@ -606,13 +607,16 @@ class FlexplanHttpClient(TwilioHttpClient):  # type: ignore[misc]
         tries: int,
         deadline: Deadline,
         telling: _Attempt | None,
+        asked: float | None = None,
     ) -> Response:
+        """The answer, or the error that says what the tries got; ``asked``: a Retry-After
+        that was not waited for because it lies past the deadline."""
         cut_after_answer = attempt.cut and telling is not None and telling.response is not None
         if cut_after_answer and telling is not None and (method == "GET" or attempt.unsent):
             attempt = telling  # the deadline cut a retry short: the last answer is the news
         if attempt.problem is None and attempt.response is not None:
-            if tries > 1 and attempt.response.status_code >= 400:
-                note = _retried(tries, deadline, cut=cut_after_answer)
+            if (tries > 1 or asked is not None) and attempt.response.status_code >= 400:
+                note = _retried(tries, deadline, cut=cut_after_answer, asked=asked)
                 raise RetriedAnswer(method, call, attempt.response, note)
             return attempt.response
         tried = f"{tries} {'try' if tries == 1 else 'tries'} in {deadline.elapsed:.1f} s"
@@ -669,12 +673,18 @@ class FlexplanHttpClient(TwilioHttpClient):  # type: ignore[misc]
         )
 
 
-def _retried(tries: int, deadline: Deadline, *, cut: bool) -> str:
+def _retried(tries: int, deadline: Deadline, *, cut: bool, asked: float | None = None) -> str:
     """``retried 3 times for 1.0 s; …`` -- what the retry layer did before giving up."""
     again = tries - 1
     note = f"retried {again} {'time' if again == 1 else 'times'} for {deadline.elapsed:.1f} s"
     if cut:
         note += f"; the request deadline ({deadline.seconds:g} s) cut the last try short"
+    if asked is not None:
+        waiting = (
+            f"Twilio asked to wait {asked:g} s (Retry-After), past the request deadline "
+            f"({deadline.seconds:g} s)"
+        )
+        note = f"{note}; then {waiting}" if again else f"not retried: {waiting}"
     return note
 
 

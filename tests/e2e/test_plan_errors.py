@@ -16,6 +16,7 @@ import pytest
 from plankit import assert_clean_failure, write_config
 
 from flexplan.sandbox import SandboxServer
+from flexplan.sandbox.faults import AnswerFault
 
 FLEX_FLOW = """
 flex_flows:
@@ -175,3 +176,19 @@ def test_unwritable_out_and_blocked_sandbox_dir_are_one_message(
     assert blocked.exit_code == 1
     assert "error: cannot keep the sandbox account in " in blocked.stderr
     assert "internal error" not in blocked.output
+
+
+@pytest.mark.sandbox_knobs(answer_faults=[AnswerFault("throttled")], retry_after=10)
+def test_a_retry_after_past_the_deadline_is_named_not_reported_as_a_429_storm(
+    tmp_path: Path, sandbox_env: dict[str, str], run_flexplan: Any
+) -> None:
+    """Twilio asks to wait 10 s and 2 s are left: flexplan gives up at once, and says why
+    (its hint on 429 speaks of 429s until the deadline, which did not happen)."""
+    env = {**sandbox_env, "FLEXPLAN_REQUEST_DEADLINE": "2"}
+    result = run_flexplan("plan", str(_config(tmp_path)), env=env)
+    first = assert_clean_failure(result, env).splitlines()[0]
+    assert re.search(
+        r"Twilio error 20429 \(HTTP 429\): Too Many Requests \(not retried: Twilio asked to wait "
+        r"10 s \(Retry-After\), past the request deadline \(2 s\)\)$",
+        first,
+    ), first
