@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import threading
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, TypeVar
+
+T = TypeVar("T")
 
 FieldPath = tuple[str | int, ...]
 
@@ -200,3 +203,24 @@ def map_strings(value: Any, fn: Callable[[str, FieldPath], Any], path: FieldPath
     if isinstance(value, list):
         return [map_strings(v, fn, (*path, i)) for i, v in enumerate(value)]
     return value
+
+
+class Memo:
+    """Values built once per plan run, by key: what a kind's reader builds to decide
+    whether to fetch (a Studio flow's desired definition) is what its planner needs
+    again. Thread-safe (readers run in threads); two threads building one key at
+    once both build, and the first value kept is the one every caller gets."""
+
+    def __init__(self) -> None:
+        self._values: dict[Hashable, Any] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, build: Callable[[], T]) -> T:
+        with self._lock:
+            if key in self._values:
+                found: T = self._values[key]
+                return found
+        value = build()
+        with self._lock:
+            kept: T = self._values.setdefault(key, value)
+            return kept

@@ -49,6 +49,9 @@ class DigestCache:
         self._entries = entries or {}
         self._lock = threading.Lock()
         self._changed = False
+        # (account, sid, version) whose content a reader's candidate just matched: putting
+        # that content back needs no second digest
+        self._confirmed: set[tuple[str, str, str]] = set()
 
     @classmethod
     def load(cls, directory: Path) -> DigestCache:
@@ -77,9 +80,16 @@ class DigestCache:
         if known is None or known[0] != version:
             return False
         content = candidate()
-        return content is not None and known[1] == digest(content)
+        matched = content is not None and known[1] == digest(content)
+        if matched:
+            with self._lock:
+                self._confirmed.add((account, sid, version))
+        return matched
 
     def put(self, account: str, sid: str, version: str, content: Any) -> None:
+        with self._lock:
+            if (account, sid, version) in self._confirmed:
+                return  # the cached digest of this very version was just matched
         entry = [version, digest(content)]
         with self._lock:
             objects = self._entries.setdefault(account, {})

@@ -17,17 +17,19 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from flexplan.engine.diff import diff_states, get_path, leaves, project
 from flexplan.engine.masking import mark_detected_secrets
 from flexplan.engine.model import Plan, ResourceChange, Unmanaged, Unreadable
 from flexplan.engine.order import order_changes
 from flexplan.errors import Diagnostic, DiagnosticsError
-from flexplan.plantypes import LiveObject, Unknown
+from flexplan.plantypes import LiveObject, Memo, Unknown
 from flexplan.resources.base import AnyKind
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -38,6 +40,7 @@ class LiveSnapshot:
     objects: dict[str, list[LiveObject]] = field(default_factory=dict)  # section -> objects
     lookups: dict[Any, str] = field(default_factory=dict)  # Lookup -> SID
     unreadable: list[Unreadable] = field(default_factory=list)  # unmanaged kinds skipped
+    memo: Memo = field(default_factory=Memo)  # what the readers built, for the planner
 
 
 def build_plan(manifest: Any, snapshot: LiveSnapshot, kinds: Sequence[AnyKind]) -> Plan:
@@ -610,6 +613,9 @@ class _Resolver:
                 "point the reference at another resource, or keep the target",
             )
         return str(live.sid)
+
+    def memo(self, key: Hashable, build: Callable[[], T]) -> T:
+        return self.planner.snapshot.memo.get(key, build)
 
     def lookup(self, lookup: Any) -> str:
         sid = self.planner.snapshot.lookups.get(lookup)

@@ -9,7 +9,7 @@ enough threads to keep it full.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
@@ -18,6 +18,7 @@ from flexplan.engine.model import Unreadable
 from flexplan.engine.plan import LiveSnapshot
 from flexplan.errors import Diagnostic, DiagnosticsError, FlexplanError
 from flexplan.lookups import LookupError_, resolve_lookups
+from flexplan.plantypes import Memo
 from flexplan.resources._sdk import api_failure, http_status
 from flexplan.resources.base import AnyKind
 from flexplan.twilio_client import TransportError, request_slots
@@ -42,6 +43,7 @@ class Reader:
         self.client = client
         self.cache, self.account_sid = cache, account_sid
         self.lookups: Future[dict[Any, str]] | None = None  # set while a plan reads
+        self.memo_store = Memo()  # handed on to the planner with the snapshot
         # twice the client's request slots: a worker busy parsing an answer does not hold
         # a request slot idle (the client's gate still bounds the requests in flight)
         self.workers = max(1, workers if workers is not None else 2 * request_slots(client))
@@ -65,6 +67,9 @@ class Reader:
             return False
         return self.cache.matches_lazily(self.account_sid, sid, version, candidate)
 
+    def memo(self, key: Hashable, build: Callable[[], T]) -> T:
+        return self.memo_store.get(key, build)
+
     def close(self) -> None:
         self._pool.shutdown(wait=True)
 
@@ -80,6 +85,7 @@ class _Complete:
         self.map = reader.map
         self.lookup = reader.lookup
         self.cached = reader.cached
+        self.memo = reader.memo
 
 
 def read_live(
@@ -114,7 +120,7 @@ def _read_all(
             )
             for kind in kinds
         }
-        snapshot = LiveSnapshot(account_sid=account_sid)
+        snapshot = LiveSnapshot(account_sid=account_sid, memo=reader.memo_store)
         errors: list[BaseException] = []
         by_section = {kind.section: kind for kind in kinds}
         titles = {kind.section: kind.title for kind in kinds}

@@ -10,7 +10,7 @@ TaskRouter entries (and not pruning them) does not read TaskRouter at all.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from pydantic import Field
@@ -163,3 +163,6 @@ class Completely:
 
     def cached(self, sid: str, version: str, candidate: Callable[[], Any]) -> bool:
         return self._ctx.cached(sid, version, candidate)
+
+    def memo(self, key: Hashable, build: Callable[[], T]) -> T:
+        return self._ctx.memo(key, build)

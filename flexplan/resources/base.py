@@ -20,7 +20,7 @@ Three phases use a kind:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, Protocol, TypeVar
 
@@ -55,6 +55,11 @@ class Resolver(Protocol):
 
     def lookup(self, lookup: Lookup) -> str: ...
 
+    def memo(self, key: Hashable, build: Callable[[], T]) -> T:
+        """``build()``, made once per plan run for ``key`` (the reader's resolver shares
+        it): a kind keys what it builds by everything the result depends on."""
+        ...
+
 
 class ReadContext(Protocol):
     """What a kind's reader gets: the twilio client and bounded concurrency."""
@@ -77,6 +82,11 @@ class ReadContext(Protocol):
         """True when the warm-plan cache knows that version ``version`` of ``sid`` holds
         exactly ``candidate()`` (made only when the version is the cached one; None: no
         candidate), so the reader need not fetch it. Always False without a cache."""
+        ...
+
+    def memo(self, key: Hashable, build: Callable[[], T]) -> T:
+        """``build()``, made once per plan run for ``key``; the planner's ``Resolver.memo``
+        returns the same value for the same key."""
         ...
 
 

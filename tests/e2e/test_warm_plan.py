@@ -114,3 +114,35 @@ def test_apply_fills_the_cache_and_no_cache_ignores_it(
     uncached = _planned(run_flexplan, config, sandbox_env, "--no-cache")
     assert uncached.exit_code == 0, uncached
     assert _gets(sandbox) == before + 2
+
+
+def test_a_warm_plan_builds_each_desired_definition_once(
+    tmp_path: Path,
+    sandbox: SandboxServer,
+    sandbox_env: dict[str, str],
+    run_flexplan: Any,
+    monkeypatch: Any,
+) -> None:
+    """The reader's candidate (to skip the GET) is the planner's desired definition: one
+    fill and one normal form per flow, not one in the reader and one in the planner."""
+    from flexplan.resources.studio import kind
+
+    config, _ = _account(sandbox, tmp_path)
+    assert _planned(run_flexplan, config, sandbox_env).exit_code == 0
+    calls: dict[str, int] = {"fill": 0, "normalize": 0}
+
+    def counted(name: str, real: Any) -> Any:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            calls[name] += 1
+            return real(*args, **kwargs)
+
+        return call
+
+    monkeypatch.setattr(kind, "fill_placeholders", counted("fill", kind.fill_placeholders))
+    monkeypatch.setattr(
+        kind, "normalize_definition", counted("normalize", kind.normalize_definition)
+    )
+    warm = _planned(run_flexplan, config, sandbox_env)
+    assert warm.exit_code == 0, warm
+    assert _gets(sandbox) == 2  # the cold plan's only
+    assert calls == {"fill": 2, "normalize": 2}

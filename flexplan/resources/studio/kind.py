@@ -243,7 +243,7 @@ class StudioFlowKind(ResourceKind[StudioFlowSpec, DefinitionDiff]):
         for flow in flows:  # the list item is the flow but for its definition
             if flow["sid"] in known:
                 fetched[flow["sid"]] = {**flow, "definition": known[flow["sid"]]}
-        return [to_live(fetched.get(f["sid"], f)) for f in flows]
+        return [to_live(fetched.get(f["sid"], f), normalized=f["sid"] in known) for f in flows]
 
     def versioned_content(self, live: LiveObject) -> tuple[str, object] | None:
         revision, definition = live.raw.get("revision"), live.state.get("definition")
@@ -261,7 +261,11 @@ class StudioFlowKind(ResourceKind[StudioFlowSpec, DefinitionDiff]):
         if spec.status is not None:
             state["status"] = spec.status
         if definition is not None:
-            state["definition"] = normalize_definition(fill_placeholders(definition, values))
+            # built once per plan: the reader's warm-cache candidate is this very value
+            state["definition"] = resolver.memo(
+                (self.section, name, _values_key(values)),
+                lambda: normalize_definition(fill_placeholders(definition, values)),
+            )
         return state
 
     def write_options(self, spec: StudioFlowSpec) -> dict[str, str]:
@@ -536,10 +540,21 @@ def _subflows(definition: Any) -> frozenset[str]:
     return frozenset(found)
 
 
-def to_live(raw: dict[str, Any]) -> LiveObject:
+def _values_key(values: Mapping[str, str | Unknown]) -> tuple[Any, ...]:
+    """The filled values as a key: a ``Named`` SID equals its name as text, so the key
+    spells each value's type, text and name."""
+    return tuple(
+        (k, type(v), str.__str__(v) if isinstance(v, str) else v, getattr(v, "name", None))
+        for k, v in sorted(values.items())
+    )
+
+
+def to_live(raw: dict[str, Any], *, normalized: bool = False) -> LiveObject:
+    """``normalized``: ``raw``'s definition is in normal form already (a known candidate)."""
     state: dict[str, Any] = {"friendly_name": raw.get("friendly_name"), "status": raw.get("status")}
     if raw.get("definition") is not None:
-        state["definition"] = normalize_definition(raw["definition"])
+        definition = raw["definition"]
+        state["definition"] = definition if normalized else normalize_definition(definition)
     return LiveObject(
         key=(raw.get("friendly_name"),),
         sid=raw.get("sid"),

@@ -10,14 +10,15 @@ flow not in the account, another digest) means a fetch, as without a cache.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from typing import Any, TypeVar
 
 from flexplan.plantypes import Unknown
 from flexplan.resources.base import ReadContext
 from flexplan.resources.fields import Lookup, ResourceRef
 
 Desired = Callable[[str, Any, Any], dict[str, Any]]
+T = TypeVar("T")
 
 
 class _Unresolved(Exception):
@@ -37,6 +38,9 @@ class _ReadResolver:
         if sid is None:
             raise _Unresolved
         return sid
+
+    def memo(self, key: Hashable, build: Callable[[], T]) -> T:
+        return self.ctx.memo(key, build)
 
     def ref(self, ref: ResourceRef) -> str | Unknown:
         if ref.sid:
