@@ -287,3 +287,15 @@ def test_the_sandbox_imports_one_way_handlers_over_records_over_state() -> None:
         for t in targets & handlers
     )
     assert reaching_up == []
+
+
+def test_the_kind_registry_names_each_kind_where_it_lives_in_reading_order() -> None:
+    """``KIND_MODULES`` and ``UNPRUNABLE`` are written down so that a manifest loads only
+    its own kinds: they must say what the kinds themselves say."""
+    from flexplan import resources
+
+    by_rank = sorted(KINDS, key=lambda k: (k.rank, k.section))
+    assert list(resources.KIND_MODULES) == [k.section for k in by_rank]
+    assert resources.KIND_MODULES == {k.section: type(k).__module__ for k in KINDS}
+    assert resources.UNPRUNABLE == {k.section for k in KINDS if not k.prunable}
+    assert [resources.BY_SECTION[s] for s in resources.SECTIONS] == by_rank

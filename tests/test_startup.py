@@ -73,6 +73,41 @@ def test_help_and_version_import_no_pydantic_and_no_yaml(args: list[str]) -> Non
     assert _heavy(modules, ("pydantic", "yaml", "flexplan.manifest", "flexplan.resources")) == []
 
 
+MODELS_BUILT = """
+import sys
+from pydantic import BaseModel
+from flexplan.cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit:
+    pass
+def subclasses(cls):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from subclasses(sub)
+print(sorted({c.__name__ for c in subclasses(BaseModel) if c.__module__.startswith("flexplan")}))
+"""
+
+
+def test_validate_loads_only_the_kinds_the_manifest_uses() -> None:
+    """The quickstart has Studio flows and Conversations addresses: no other kind's
+    module is imported and none of their models is built."""
+    from flexplan.resources import KINDS
+
+    used = {"studio_flows", "conversations_addresses"}
+    others = [k for k in KINDS if k.section not in used]
+    _, modules = _imported(["validate", str(QUICKSTART)])
+    assert sorted(modules & {type(k).__module__ for k in others}) == []
+    assert {type(k).__module__ for k in KINDS if k.section in used} <= modules
+    done = subprocess.run(
+        [sys.executable, "-c", MODELS_BUILT, "validate", str(QUICKSTART)],
+        capture_output=True, text=True, timeout=60, env=_clean_env(), check=True,
+    )  # fmt: skip
+    built = set(json.loads(done.stdout.strip().splitlines()[-1].replace("'", '"')))
+    assert "StudioFlowSpec" in built and "ConversationsAddressSpec" in built
+    assert sorted(built & {k.spec_model.__name__ for k in others}) == []
+
+
 def test_completing_a_command_name_imports_no_command() -> None:
     out, modules = _imported([], COMPLETION_ENV)
     assert out.splitlines() == [f"plain,{name}" for name in sorted(_command_table())]

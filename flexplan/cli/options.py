@@ -12,7 +12,6 @@ import click
 
 from flexplan.redact import register_secret
 from flexplan.sensitive import secret_variable
-from flexplan.throttle import PARALLELISM
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -89,6 +88,8 @@ def account_options(func: F) -> F:
         "even when TWILIO_* variables are set. Default: the variables, else the twilio "
         "CLI's active profile.",
     )(func)
+    from flexplan.throttle import PARALLELISM  # commands that talk to Twilio only
+
     func = click.option(
         "--parallelism",
         type=click.IntRange(PARALLELISM.low, PARALLELISM.high),

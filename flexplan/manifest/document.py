@@ -13,15 +13,14 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from flexplan.resources import KINDS
+from flexplan.resources import SECTIONS, UNPRUNABLE
 from flexplan.resources.fields import LOCAL_NAME_PATTERN, AccountSid, VarValue
 
-SECTIONS: tuple[str, ...] = tuple(k.section for k in KINDS)
 SETTINGS_KEYS = ("version", "include", "vars", "environments", "prune", "account_sid")
 # Derived from the discovered kinds, so that adding a kind touches only its module.
 SectionName = Literal[SECTIONS]  # type: ignore[valid-type]
 # Account settings (one entry, never deleted) cannot be pruned.
-PRUNABLE: tuple[str, ...] = tuple(k.section for k in KINDS if k.prunable)
+PRUNABLE: tuple[str, ...] = tuple(s for s in SECTIONS if s not in UNPRUNABLE)
 PrunableSection = Literal[PRUNABLE]  # type: ignore[valid-type]
 LocalName = Annotated[str, Field(pattern=LOCAL_NAME_PATTERN)]
 
@@ -66,6 +65,8 @@ class Settings(BaseModel):
 
 
 def _section_fields() -> dict[str, Any]:
+    from flexplan.resources import KINDS  # every kind: the published schema has them all
+
     return {
         kind.section: (
             dict[LocalName, kind.spec_model] | None,  # type: ignore[name-defined]

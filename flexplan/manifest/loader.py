@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from flexplan.errors import Diagnostic, Location
 from flexplan.manifest import limits
-from flexplan.manifest.document import SECTIONS, SETTINGS_KEYS, Settings
+from flexplan.manifest.document import SETTINGS_KEYS, Settings
 from flexplan.manifest.files import AccessError, FileAccess, expand_include
 from flexplan.manifest.model import Entry, Manifest
 from flexplan.manifest.rules import cross_check
@@ -27,7 +27,7 @@ from flexplan.manifest.source import Budget, SourceMap, json_source_map, parse_j
 from flexplan.manifest.translate import translate
 from flexplan.manifest.variables import Substituter, Variables
 from flexplan.plantypes import FieldPath, map_strings
-from flexplan.resources import BY_SECTION
+from flexplan.resources import BY_SECTION, SECTIONS
 from flexplan.resources.base import AnyKind
 from flexplan.resources.fields import LOCAL_NAME
 
