@@ -296,6 +296,6 @@ def test_the_kind_registry_names_each_kind_where_it_lives_in_reading_order() -> 
 
     by_rank = sorted(KINDS, key=lambda k: (k.rank, k.section))
     assert list(resources.KIND_MODULES) == [k.section for k in by_rank]
-    assert resources.KIND_MODULES == {k.section: type(k).__module__ for k in KINDS}
-    assert resources.UNPRUNABLE == {k.section for k in KINDS if not k.prunable}
+    assert {k.section: type(k).__module__ for k in KINDS} == resources.KIND_MODULES
+    assert {k.section for k in KINDS if not k.prunable} == resources.UNPRUNABLE
     assert [resources.BY_SECTION[s] for s in resources.SECTIONS] == by_rank
