@@ -11,16 +11,21 @@ One retry layer (``flexplan.twilio_client``) uses what is here:
 - ``RequestGate``: the number of requests in flight, shared by every thread of
   one client. ``--parallelism`` is its ceiling (``PARALLELISM``). With
   ``adaptive`` on (the default) the window starts at ``FIRST_WINDOW`` and
-  finds the account's limit by itself, as TCP does: it doubles every window of
-  successes while requests wait for it (slow start) until the first 429 or the
-  ceiling, and from the
+  finds the account's limit by itself, as TCP does: while requests wait for it
+  (slow start) it grows to ``SLOW_START_GROWTH`` times the most requests in flight
+  that the account has answered (a request refused above the limit costs its
+  server's ``Retry-After``, so at most a third of the window is ever untried:
+  TCP doubles, which refuses as many requests as the limit at once), until the
+  first 429 or the ceiling, and from the
   first 429 on it is additive-increase / multiplicative-decrease, as the AWS
   SDKs' adaptive retry mode: a 429 cuts the window to 0.7 of itself (at most
   once per window: requests sent before the last cut do not cut again), every
   success grows it by 1 / window (so by one request per window of successes),
   back up to the ceiling; but below the number of requests in flight that a
   refused one was sent with (the account's limit, as its 429s tell it), where
-  it stays for ``PATIENCE`` windows of successes before it tries one more.
+  it stays for ``PATIENCE`` windows of successes before it tries one more; each
+  such try the account refuses doubles that patience (a limit confirmed again is
+  the account's: probing it every few windows cost one refused request each).
   Twilio answers 429 (error 20429) when an account exceeds its concurrency
   limit and asks clients to throttle the number of concurrent requests
   (https://www.twilio.com/docs/api/errors/20429). A
@@ -67,6 +72,8 @@ class Parallelism:
 PARALLELISM = Parallelism()
 FIRST_WINDOW = 10  # where slow start begins: what most accounts allow at once, safely
 PATIENCE = 3  # windows of successes at the account's limit before trying one request more
+MAX_PATIENCE = 96  # the most windows between tries, after refused tries doubled it
+SLOW_START_GROWTH = 1.5  # slow start's window: this times the most requests answered at once
 LIST_PAGE = 0  # the priority of a list page: before any waiting single request
 SINGLE = 1
 
@@ -109,6 +116,9 @@ class RequestGate:
         self.slow_start = adaptive and self.window < self.ceiling
         self.limit = self.ceiling  # what the account allows, as far as its 429s have told
         self._at_limit = 0  # successes since the window reached ``limit``
+        self.patience = PATIENCE  # windows at ``limit`` before one more is tried
+        self._probing = False  # ``limit`` was raised by a try the account has not refused
+        self.answered_at_once = 0  # the most requests in flight with which one succeeded
         self.in_flight = 0
         self._sent = threading.local()  # per request thread: in flight when it was sent
         self.cuts = 0
@@ -153,31 +163,46 @@ class RequestGate:
                 self.slow_start = False
                 self._generation += 1
                 self.cuts += 1
+            sent_with = getattr(self._sent, "with_in_flight", self.ceiling)
             if self.adaptive and throttled:
-                self._learn_limit(getattr(self._sent, "with_in_flight", self.ceiling))
+                self._learn_limit(sent_with)
                 self.lowest = min(self.lowest, self.window)
-            elif self.adaptive and succeeded and self.window < self.ceiling:
-                self._grow()
+            elif self.adaptive and succeeded:
+                self.answered_at_once = max(self.answered_at_once, sent_with)
+                if self.window < self.ceiling:
+                    self._grow()
             self._admit()
 
     def _learn_limit(self, sent_with: int) -> None:
         """A request refused while ``sent_with`` were in flight (itself included): the
         account allows fewer, so the window never grows that far again in this run."""
+        if self._probing and sent_with > self.limit - 1:
+            self.patience = min(MAX_PATIENCE, 2 * self.patience)  # the try was refused
+        self._probing = False
         self.limit = max(1, min(self.limit, sent_with - 1))
         self.window = min(self.window, float(self.limit))
         self._at_limit = 0
 
     def _grow(self) -> None:
-        if self.slow_start and not self._waiting:
-            return  # a window no request waits for says nothing about the account's limit
+        if self.slow_start:
+            if self._waiting:  # a window no request waits for says nothing of the limit
+                self._slow_start_step()
+            return
         if self.window >= self.limit:
             self._at_limit += 1
-            if self._at_limit < PATIENCE * self.limit:
+            if self._at_limit < self.patience * self.limit:
                 return
             self.limit, self._at_limit = min(self.ceiling, self.limit + 1), 0
-        growth = 1.0 if self.slow_start else 1.0 / self.window
-        self.window = min(float(self.limit), self.window + growth)
+            self._probing = True
+        self.window = min(float(self.limit), self.window + 1.0 / self.window)
         self.highest = max(self.highest, self.window)
+
+    def _slow_start_step(self) -> None:
+        """A third of the window past what the account has answered at once, at least one."""
+        target = max(self.answered_at_once * SLOW_START_GROWTH, self.answered_at_once + 1.0)
+        if target > self.window:
+            self.window = min(float(self.limit), math.floor(target))
+            self.highest = max(self.highest, self.window)
 
 
 class Deadline:

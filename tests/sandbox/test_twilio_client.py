@@ -217,6 +217,67 @@ def test_the_gate_learns_the_accounts_limit_from_a_refusal_and_probes_it_rarely(
     assert gate.limit == 11 and gate.window > 10.0, "then one more is tried"
 
 
+def _holding_waiters(gate: Any, count: int) -> tuple[list[threading.Thread], threading.Event]:
+    """``count`` threads blocked in ``gate.acquire``; once let in, each holds its slot
+    until the event is set, then releases it as a success."""
+    done = threading.Event()
+
+    def one_request() -> None:
+        generation = gate.acquire()
+        done.wait(timeout=10)
+        gate.release(generation, throttled=False, succeeded=True)
+
+    threads = [threading.Thread(target=one_request) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    while len(gate._waiting) < count:
+        time.sleep(0.001)
+    return threads, done
+
+
+def test_slow_start_tries_at_most_half_again_what_the_account_answered_at_once() -> None:
+    """Each request refused above the account's limit waits the server's Retry-After:
+    slow start lets in half again the most requests answered at once, not twice."""
+    from flexplan.throttle import FIRST_WINDOW, RequestGate
+
+    gate = RequestGate(64)
+    first = [gate.acquire() for _ in range(FIRST_WINDOW)]
+    threads, done = _holding_waiters(gate, 100)
+    for generation in first:  # the first window answered: ten at once are fine
+        gate.release(generation, throttled=False, succeeded=True)
+    assert (gate.window, gate.in_flight) == (15, 15), "half again the ten answered, not 20"
+    done.set()
+    for thread in threads:
+        thread.join(timeout=10)
+
+
+def test_a_refused_try_above_the_learned_limit_doubles_the_patience() -> None:
+    """Each try of one request more than the account's limit costs a refusal (and its
+    Retry-After): after a refused try, the gate waits twice as many windows to try again."""
+    from flexplan.throttle import PATIENCE, RequestGate
+
+    gate = RequestGate(64, first_window=20)
+    held = [gate.acquire() for _ in range(10)]
+    gate.release(gate.acquire(), throttled=True, succeeded=False)  # the eleventh: refused
+    for generation in held:
+        gate.release(generation, throttled=False, succeeded=True)
+    waits = []
+    for _ in range(2):
+        successes = 0
+        while gate.limit == 10 and successes < 1000:  # at the limit, then one more is tried
+            gate.release(gate.acquire(), throttled=False, succeeded=True)
+            successes += 1
+        waits.append(successes)
+        while gate.window < 11:
+            gate.release(gate.acquire(), throttled=False, succeeded=True)
+        eleven = [gate.acquire() for _ in range(11)]
+        gate.release(eleven.pop(), throttled=True, succeeded=False)  # the try: refused
+        for generation in eleven:
+            gate.release(generation, throttled=False, succeeded=True)
+        assert gate.limit == 10
+    assert waits[1] >= 2 * PATIENCE * 10, "the second try waits twice as many windows"
+
+
 def test_a_waiting_list_page_goes_before_waiting_single_requests() -> None:
     from flexplan.throttle import LIST_PAGE, SINGLE, RequestGate
 
