@@ -152,6 +152,8 @@ _SIMPLE: dict[str, str] = {
     "greater_than_equal": "{field} must be at least {ge}, got {got}",
     "less_than_equal": "{field} must be at most {le}, got {got}",
     "string_too_short": "{field} must not be empty",
+    "too_short": "{field} must list at least one item: an empty list reaches Twilio as no "
+    "list at all, which changes nothing (leave {field} out to leave it unmanaged)",
     "string_too_long": "{field} is longer than {max_length} characters",
     "string_pattern_mismatch": "{got} is not a valid {field}",
 }

@@ -80,6 +80,7 @@ class AutoCreation(BaseModel):
     )
     webhook_filters: list[WebhookFilter] | None = Field(
         default=None,
+        min_length=1,  # an empty list reaches Twilio as no WebhookFilters at all
         description="the conversation events that fire the webhook (type webhook), e.g. "
         "onMessageAdded",
     )

@@ -41,7 +41,9 @@ class ConversationsWebhooksSpec(ResourceSpec):
     )
     method: Literal["GET", "POST"] | None = Field(default=None, description="GET or POST")
     filters: list[WebhookFilter] | None = Field(
-        default=None, description="the events that call the webhooks: onMessageAdded…"
+        default=None,
+        min_length=1,  # an empty list reaches Twilio as no Filters at all: nothing cleared
+        description="the events that call the webhooks: onMessageAdded…",
     )
     target: Literal["webhook", "flex"] | None = Field(
         default=None, description="webhook (your URLs) or flex"
