@@ -222,6 +222,14 @@ def looks_secret(value: Any, *, key: str | None = None) -> bool:
     return bool(secrets_in(value, key=key))
 
 
+def masked_text(text: str) -> str:
+    """``text`` for a message, with every secret it holds shown as ``(sensitive)``
+    (a token pasted into a Studio widget's name is quoted by many a message)."""
+    for secret in sorted(secrets_in_text(text), key=len, reverse=True):
+        text = text.replace(secret, _MASK)
+    return text
+
+
 def _walk(
     value: Any, inherited: bool, key: str | None, path: FieldPath, found: dict[FieldPath, set[str]]
 ) -> None:

@@ -88,6 +88,7 @@ def github_annotation(diagnostic: Diagnostic) -> str:
         if loc.column:
             props.append(f"col={loc.column}")
     text = diagnostic.message + (f"\nhint: {diagnostic.hint}" if diagnostic.hint else "")
+    text = visible(text, keep="\n")  # names from the manifest: no escape reaches the CI log
     head = f"::{diagnostic.severity}"
     return f"{head} {','.join(props)}::{_escape(text)}" if props else f"{head}::{_escape(text)}"
 

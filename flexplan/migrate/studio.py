@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from flexplan.sensitive import masked_text
+
 LEGACY_EVENT = "incomingMessage"
 CONVERSATION_EVENT = "incomingConversationMessage"
 SEND_TO_FLEX = "send-to-flex"
@@ -140,14 +142,19 @@ def _rename_variables(state: dict[str, Any], result: Rewired) -> None:
         properties[key] = new
         for left in sorted(set(_LEFT.findall(new))):
             result.problems.append(
-                f"widget '{state.get('name')}' reads {left}, which the Incoming Conversation "
+                f"widget {_name(state)} reads {left}, which the Incoming Conversation "
                 "trigger does not set: replace it by hand (trigger.conversation.* variables)"
             )
     if renamed:
         result.changes.append(
-            f"widget '{state.get('name')}': {renamed} trigger.message variable(s) -> "
+            f"widget {_name(state)}: {renamed} trigger.message variable(s) -> "
             "trigger.conversation"
         )
+
+
+def _name(state: Mapping[str, Any]) -> str:
+    """A widget's name as a note quotes it (what looks secret in it is masked)."""
+    return f"'{masked_text(str(state.get('name')))}'"
 
 
 def _chat_channel(state: dict[str, Any], result: Rewired) -> None:
@@ -164,7 +171,7 @@ def _chat_channel(state: dict[str, Any], result: Rewired) -> None:
     properties["channel"] = "${" + TASK_CHANNEL_VAR + "}"
     shown = _shown_value(old, result.vars)
     result.changes.append(
-        f"Send to Flex '{state.get('name')}': task channel {shown} -> {CHAT_TASK_CHANNEL} "
+        f"Send to Flex {_name(state)}: task channel {shown} -> {CHAT_TASK_CHANNEL} "
         "(Programmable Chat)"
     )
 

@@ -51,6 +51,12 @@ def test_a_property_path_is_named_by_widget_and_property() -> None:
     assert widget_message(DEFINITION, "#", "m") == "definition: m"
 
 
+def test_a_widget_name_that_looks_secret_is_masked() -> None:
+    definition = {"states": [{"name": "Bearer pastedToken0001"}]}
+    message = widget_message(definition, "#/states/0/name", "m")
+    assert message == 'widget "Bearer (sensitive)" name: m'
+
+
 @given(
     path=st.text(alphabet="#/states0123456789propertiesxyz_.-", max_size=40),
     states=st.lists(

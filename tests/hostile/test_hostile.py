@@ -257,6 +257,39 @@ def invisible_and_html_key(root: Path) -> list[str]:
     return validate(config(root, manifest))
 
 
+WIDGET_TOKEN = "Bearer hostileWidget0003"
+TARGET_TOKEN = "Bearer hostileTarget0004"
+TERMINAL_NAME = "x\x1b[2J\x1b]0;pwned\x07**bold** <img src=x>"
+
+
+def studio_states(*states: dict[str, object]) -> str:
+    """A definition (one state a line: the N-th state is on line N + 2) of ``states``."""
+    trigger = {"name": "Trigger", "type": "trigger", "transitions": [], "properties": {}}
+    lines = ",\n".join(json.dumps(state) for state in (trigger, *states))
+    return '{"initial_state": "Trigger", "states": [\n' + lines + "\n]}\n"
+
+
+def widget(name: str, target: str | None = None) -> dict[str, object]:
+    transitions = [{"event": "sent", "next": target}] if target else []
+    return {"name": name, "type": "send-message", "transitions": transitions,
+            "properties": {"body": "hi"}}  # fmt: skip
+
+
+def token_as_widget_name(root: Path) -> list[str]:
+    text = studio_states(widget(WIDGET_TOKEN), widget(WIDGET_TOKEN))
+    return validate(config(root, flow_manifest("flow.json"), **{"flow.json": text}))
+
+
+def token_as_transition_target(root: Path) -> list[str]:
+    text = studio_states(widget("greet", TARGET_TOKEN), widget("Bearer hostileTarget0005"))
+    return validate(config(root, flow_manifest("flow.json"), **{"flow.json": text}))
+
+
+def terminal_escapes_as_target(root: Path) -> list[str]:
+    text = studio_states(widget("greet", TERMINAL_NAME))
+    return validate(config(root, flow_manifest("flow.json"), **{"flow.json": text}))
+
+
 # -- item 6: the smaller ones ----------------------------------------------------------------
 
 
@@ -368,6 +401,17 @@ CASES = [
     Case("HTML and a bidi override in a key", "4", invisible_and_html_key,
          "config/flexplan.yaml:4:5",
          "unknown field '<img src=x onerror=alert(1)>\\u202efield'", never=("\u202e",)),
+    Case("a token as a Studio widget's name", "4", token_as_widget_name,
+         "config/flow.json:4:10", "duplicate state name 'Bearer (sensitive)' (also states[1])",
+         never=("hostileWidget0003",)),
+    Case("a token as a Studio transition's target", "4", token_as_transition_target,
+         "config/flow.json:3:85",
+         "transition target 'Bearer (sensitive)' is not a state of this flow",
+         never=("hostileTarget000",)),
+    Case("terminal escapes and markdown as a transition's target", "4",
+         terminal_escapes_as_target, "config/flow.json:3:85",
+         "transition target 'x\\u001b[2J\\u001b]0;pwned\\u0007**bold** <img src=x>' is not a "
+         "state of this flow", never=("\x1b", "\x07")),
     Case("max_file_size: 0x10", "6", hex_number, "config/flexplan.yaml:3:49",
          "YAML reads 0x10 as the number 16"),
     Case("max_file_size: 010", "6", octal_number, "config/flexplan.yaml:3:49",
@@ -397,3 +441,15 @@ def test_a_flood_of_problems_in_one_definition_is_capped(tmp_path: Path) -> None
     lines = outcome.stdout.splitlines()
     assert sum(line.startswith("config/flow.json:1:") for line in lines) == 100
     assert "config/flexplan.yaml:2:3: error: Studio flow 'hostile' has 9,900 more problems" in lines
+
+
+def test_github_annotations_carry_no_terminal_escape(tmp_path: Path) -> None:
+    """A CI log is a terminal too: the workflow command shows escapes as ``\\u001b``."""
+    outcome = run_flexplan(*terminal_escapes_as_target(tmp_path), "--format", "github",
+                           cwd=tmp_path)  # fmt: skip
+    assert outcome.code == 1 and "Traceback" not in outcome.output
+    assert "\x1b" not in outcome.stdout and "\x07" not in outcome.stdout
+    assert (
+        "::error file=config/flow.json,line=3,col=85::transition target "
+        "'x\\u001b[2J\\u001b]0;pwned\\u0007**bold** <img src=x>' is not a state of this flow"
+    ) in outcome.stdout

@@ -17,6 +17,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from flexplan.plantypes import FieldPath, Problem, map_strings
+from flexplan.sensitive import masked_text
 from flexplan.studio_widgets import REQUIRED_PROPERTIES, WIDGET_TYPES
 
 KNOWN_WIDGET_TYPES: frozenset[str] = WIDGET_TYPES  # Studio's widget library (shared)
@@ -30,6 +31,13 @@ PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 def _problem(message: str, path: FieldPath, hint: str | None = None) -> Problem:
     return Problem(message, path, hint)
+
+
+def quoted(name: object, quote: str = "'") -> str:
+    """A widget's name, type or target as a message quotes it: a definition is written by
+    whoever opens the pull request, so what looks secret in it is shown as ``(sensitive)``
+    (control characters are escaped where messages are printed)."""
+    return f"{quote}{masked_text(str(name))}{quote}"
 
 
 def check_definition(defn: Any) -> list[Problem]:
@@ -67,7 +75,7 @@ def _check_states(states: list[Any], problems: list[Problem]) -> dict[str, int]:
             first = names[name]
             problems.append(
                 _problem(
-                    f"duplicate state name '{name}' (also states[{first}])",
+                    f"duplicate state name {quoted(name)} (also states[{first}])",
                     (*path, "name"),
                     "state names must be unique within a flow: rename one",
                 )
@@ -91,9 +99,9 @@ def _check_widget_type(kind: Any, path: FieldPath, hinted: bool = True) -> list[
         return []
     close = difflib.get_close_matches(kind, sorted(KNOWN_WIDGET_TYPES), n=1) if hinted else []
     hint = (
-        f"did you mean '{close[0]}'? " if close else ""
+        f"did you mean {quoted(close[0])}? " if close else ""
     ) + "Studio adds widgets over time: `flexplan plan` asks Studio's Validate, which decides"
-    return [Problem(f"unknown Studio widget type '{kind}'", path, hint, severity="warning")]
+    return [Problem(f"unknown Studio widget type {quoted(kind)}", path, hint, severity="warning")]
 
 
 SEND_TO_FLEX = "send-to-flex"
@@ -105,7 +113,7 @@ def _send_to_flex_problems(state: Mapping[str, Any], path: FieldPath) -> list[Pr
     given = properties if isinstance(properties, Mapping) else {}
     return [
         _problem(
-            f"Send to Flex widget '{state.get('name')}' has no {name}",
+            f"Send to Flex widget {quoted(state.get('name'))} has no {name}",
             (*path, "properties") if isinstance(properties, Mapping) else path,
             f"set properties.{name} (a ${{VAR}} with a look-up such as "
             + ("{workflow: Assign to Anyone}" if name == "workflow" else "{task_channel: chat}")
@@ -144,8 +152,8 @@ def _missing_state(
     what: str, target: str, names: Mapping[str, int], path: FieldPath, hinted: bool = True
 ) -> Problem:
     close = difflib.get_close_matches(target, list(names), n=1) if hinted else []
-    hint = f"did you mean '{close[0]}'?" if close else "name one of the flow's states"
-    return _problem(f"{what} '{target}' is not a state of this flow", path, hint)
+    hint = f"did you mean {quoted(close[0])}?" if close else "name one of the flow's states"
+    return _problem(f"{what} {quoted(target)} is not a state of this flow", path, hint)
 
 
 # -- placeholders ------------------------------------------------------------------------

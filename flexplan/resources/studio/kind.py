@@ -57,6 +57,7 @@ from flexplan.resources.studio.definition import (
     normalize_definition,
     placeholder_paths,
     placeholders,
+    quoted,
     trigger_events,
 )
 from flexplan.resources.studio.diff import DefinitionDiff, diff_definitions, dotted_path
@@ -135,7 +136,7 @@ def _flow_ref_problems(name: str, spec: StudioFlowSpec) -> list[Problem]:
             problems.append(
                 Problem(
                     f"${{{var}}} is a {_SID_OF.get(refs[var].section, 'flow')}'s SID and must "
-                    f"be the whole value, not part of {text!r}",
+                    f"be the whole value, not part of {quoted(text)}",
                     ("definition", *path),
                     f'write "${{{var}}}" alone (as in a run-subflow\'s flow_sid)',
                 )
@@ -486,7 +487,7 @@ def widget_message(definition: Any, property_path: str, message: str) -> str:
     if len(path) >= 2 and path[0] == "states" and isinstance(path[1], int):
         state = states[path[1]] if isinstance(states, list) and path[1] < len(states) else None
         name = state.get("name") if isinstance(state, Mapping) else None
-        widget = f'widget "{name}"' if isinstance(name, str) else f"states[{path[1]}]"
+        widget = "widget " + quoted(name, '"') if isinstance(name, str) else f"states[{path[1]}]"
         rest = ".".join(str(p) for p in path[2:])
         return f"{widget} {rest}: {message}" if rest else f"{widget}: {message}"
     where = ".".join(str(p) for p in path) or "definition"
