@@ -12,23 +12,24 @@ registered with ``flexplan.redact`` and never shown.
 ``Client(http_client=...)``), so real accounts and the sandbox share one code
 path. With a base-URL override (``--api-base`` / ``FLEXPLAN_API_BASE``) it
 sends ``https://flex-api.twilio.com/v1/FlexFlows?...`` to
-``{base}/flex-api/v1/FlexFlows?...``: the first host label becomes the first
-path segment, path and query stay as they are. It keeps one
-``requests.Session`` per thread (sessions are not thread-safe) and is the only
-layer that retries (``flexplan.throttle``): every request passes its adaptive
-gate (``--parallelism`` is the ceiling; the window finds the account's limit,
-list pages first), is retried
-until its deadline with backoff and full jitter or ``Retry-After`` — GETs on
-429, 5xx, lost connections and unusable answers; writes only on 429 and when
-the connection was never made, because only then is it certain that nothing
-was done — and every try, body included, is cut off at its timeout. A 2xx or
-3xx answer the SDK cannot use (a redirect, an empty or non-JSON body, a list
-page without its list) is one ``TransportError`` naming the request; for a
-write it says the request may have been carried out (``may_have_happened``), and
-the apply engine resolves it by looking the resource up. An error answer that was
-retried is raised as ``RetriedAnswer`` (Twilio's status, code and message, and
-how often and how long it was tried); when the request's deadline cuts a retry
-short, the answer before it is the one reported, not the cut try's timeout.
+``{base}/flex-api/v1/FlexFlows?...``: the first host label becomes the first path segment,
+path and query stay as they are. Every thread shares one connection pool (one
+``HTTPAdapter``, ``--parallelism`` connections per host), each wrapped in the
+thread's own ``requests.Session`` (sessions are not documented thread-safe),
+and it is the only layer that retries (``flexplan.throttle``): every request
+passes its adaptive gate (``--parallelism`` is the ceiling; the window finds
+the account's limit, list pages first), is retried until its deadline with
+backoff and full jitter or ``Retry-After`` — GETs on 429, 5xx, lost connections
+and unusable answers; writes only on 429 and when the connection was never
+made, because only then is it certain that nothing was done — and every try,
+body included, is cut off at its timeout. A 2xx or 3xx answer the SDK cannot
+use (a redirect, an empty or non-JSON body, a list page without its list) is
+one ``TransportError`` naming the request; for a write it says the request may
+have been carried out (``may_have_happened``), and the apply engine resolves it
+by looking the resource up. An error answer that was retried is raised as
+``RetriedAnswer`` (Twilio's status, code and message, and how often and how
+long it was tried); when the request's deadline cuts a retry short, the answer
+before it is the one reported, not the cut try's timeout.
 """
 
 from __future__ import annotations
@@ -458,6 +459,7 @@ def _check_answer(method: str, status: int, text: str, headers: Mapping[str, str
 
 
 _PAGING = ("PageSize", "PageToken", "Page")
+POOL_HOSTS = 16  # Twilio's API hosts a run talks to (studio, flex-api, taskrouter, sync…)
 
 
 def _is_list_page(method: str, url: str, params: Mapping[str, object] | None) -> bool:
@@ -478,8 +480,14 @@ def _origin(url: str) -> str:
 
 
 class FlexplanHttpClient(TwilioHttpClient):  # type: ignore[misc]
-    """The SDK's HTTP client: base-URL rewrite, per-thread sessions, the request gate,
-    the one retry layer (deadlines, backoff, ``Retry-After``), checked answers, stats."""
+    """The SDK's HTTP client: base-URL rewrite, one shared pool, the request gate,
+    the one retry layer (deadlines, backoff, ``Retry-After``), checked answers, stats.
+
+    Every thread calls ``request`` on one instance (the SDK's ``Client.request`` builds
+    headers and auth per call and hands them over). Nothing of ``TwilioHttpClient``'s
+    per-request state is used (its ``session``, ``_test_only_last_request`` and
+    ``_test_only_last_response``): what a request keeps lives on the stack, and what is shared
+    (gate, stats, pool) is thread-safe."""
 
     def __init__(
         self,
@@ -496,6 +504,15 @@ class FlexplanHttpClient(TwilioHttpClient):  # type: ignore[misc]
         self.api_base = api_base
         self.gate = RequestGate(parallelism, adaptive=self.retry.adaptive)
         self.stats = ClientStats()
+        # One connection pool for every thread: urllib3's pools are thread-safe ("Thread-safe
+        # connection pool for one host", urllib3.connectionpool.HTTPConnectionPool), and the
+        # gate keeps at most ``ceiling`` requests in flight, so ``ceiling`` connections per
+        # host are all that is ever needed. The Session around it is not documented as
+        # thread-safe (psf/requests#2766: one Session per thread), so each thread keeps its
+        # own, holding nothing but this shared adapter.
+        self._adapter = HTTPAdapter(
+            pool_connections=POOL_HOSTS, pool_maxsize=self.gate.ceiling, max_retries=0
+        )
         self._local = threading.local()
         self._rng = random.Random()
         self._log = request_log()  # FLEXPLAN_LOG=debug
@@ -504,9 +521,8 @@ class FlexplanHttpClient(TwilioHttpClient):  # type: ignore[misc]
         session: requests.Session | None = getattr(self._local, "session", None)
         if session is None:
             session = requests.Session()
-            adapter = HTTPAdapter(pool_connections=8, pool_maxsize=self.gate.ceiling, max_retries=0)
-            session.mount("https://", adapter)
-            session.mount("http://", adapter)
+            session.mount("https://", self._adapter)
+            session.mount("http://", self._adapter)
             self._local.session = session
         return session
 

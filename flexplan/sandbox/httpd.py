@@ -56,6 +56,11 @@ class Stats:
             self.by_route: Counter[str] = Counter()
             self.by_status: Counter[str] = Counter()
             self.faults: Counter[str] = Counter()
+            self.connections = 0  # TCP connections accepted (a client's pool, seen from here)
+
+    def connected(self) -> None:
+        with self._lock:
+            self.connections += 1
 
     def count(self, route: str, status: int | str) -> None:
         with self._lock:
@@ -73,6 +78,7 @@ class Stats:
                 "requests": dict(sorted(self.by_route.items())),
                 "by_status": dict(sorted(self.by_status.items())),
                 "faults": dict(sorted(self.faults.items())),
+                "connections": self.connections,
             }
 
 
@@ -344,6 +350,12 @@ class SandboxHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     request_queue_size = 128
+    stats: Stats | None = None  # counts the connections it accepts
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if self.stats is not None:
+            self.stats.connected()
+        super().process_request(request, client_address)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A client that hung up (its try timed out, a trickle was cut off) is normal
@@ -355,4 +367,6 @@ class SandboxHTTPServer(ThreadingHTTPServer):
 
 def make_server(host: str, port: int, app: App) -> SandboxHTTPServer:
     handler = type("BoundHandler", (Handler,), {"app": app})
-    return SandboxHTTPServer((host, port), handler)
+    server = SandboxHTTPServer((host, port), handler)
+    server.stats = app.stats
+    return server
