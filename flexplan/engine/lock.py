@@ -25,6 +25,7 @@ yet ("might not be deleted immediately after it expires", the Sync API).
 from __future__ import annotations
 
 import getpass
+import itertools
 import os
 import random
 import socket
@@ -39,7 +40,7 @@ from typing import Any, TypeVar
 from flexplan import __version__
 from flexplan.errors import FlexplanError
 from flexplan.resources._sdk import api_failure, http_status, to_dict
-from flexplan.twilio_client import TransportError
+from flexplan.twilio_client import TransportError, retry_policy
 
 SERVICE_NAME = "flexplan"
 DOCUMENT_NAME = "flexplan-lock"
@@ -180,6 +181,9 @@ def _failure(exc: Exception, doing: str) -> Exception:
     failure = api_failure(exc, doing)
     if failure is None:
         return exc
+    status = _status(exc)
+    if status is not None and status >= 500:  # Twilio's trouble, not the credentials'
+        return failure
     return FlexplanError(
         f"{getattr(failure, 'message', failure)}",
         hint="the account lock is a Twilio Sync document: the credentials need access to Sync "
@@ -197,46 +201,57 @@ def _status(exc: BaseException) -> int | None:
     return status
 
 
-def _transient(exc: BaseException) -> bool:
-    """A failure worth another try: a 5xx, or the request or its answer lost (the HTTP
-    client already waited out 429s until its deadline, and retries what was never sent)."""
+def _unknown_outcome(exc: BaseException) -> bool:
+    """A write answered 5xx or whose answer was lost: it may or may not have been carried
+    out. The HTTP client sends a write again only when it provably was not (429, never
+    sent), until its deadline: after that the failure is final."""
     status = _status(exc)
     if status is not None:
         return status >= 500
-    if isinstance(exc, TransportError):
-        return True
-    return not isinstance(exc, FlexplanError) and api_failure(exc, "") is not None
+    return isinstance(exc, TransportError) and exc.may_have_happened
 
 
 T = TypeVar("T")
 
 
-def _again(call: Callable[[], T], *, attempts: int = 6, delay: float = 0.2) -> T:
-    """``call``, tried again after transient failures (for calls that are safe to repeat)."""
-    for attempt in range(attempts):
-        try:
-            return call()
-        except Exception as exc:
-            if attempt == attempts - 1 or not _transient(exc):
-                raise
-            time.sleep(random.uniform(delay, 2 * delay) * (attempt + 1))
-    raise AssertionError("unreachable")
-
-
 class SyncStore:
-    """The lock's few Sync calls, through the twilio client; the repeatable ones retried."""
+    """The lock's few Sync calls, through the twilio client.
+
+    One retry layer: reads are the HTTP client's to retry (until its request deadline),
+    and so are writes that provably were not carried out. What it hands back is a
+    write of unknown outcome, which every write here may be sent again after (a second
+    ``flexplan`` service is harmless, renewing and deleting are idempotent; the lock
+    document's create looks first), within the same deadline and backoff.
+    """
 
     def __init__(self, client: Any) -> None:
         self.sync = client.sync.v1
+        self.policy = retry_policy(client)
+        self._rng = random.Random()
+
+    def _write(self, call: Callable[[], T], *, within: float | None = None) -> T:
+        """``call``, sent again after an unknown outcome until ``within`` seconds (the
+        request deadline) would pass."""
+        limit = self.policy.deadline if within is None else min(within, self.policy.deadline)
+        started = time.monotonic()
+        for attempt in itertools.count():
+            try:
+                return call()
+            except Exception as exc:
+                delay = self.policy.backoff(attempt, self._rng)
+                if not _unknown_outcome(exc) or time.monotonic() - started + delay >= limit:
+                    raise
+                time.sleep(delay)
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def services(self) -> list[dict[str, Any]]:
-        found = _again(lambda: [to_dict(s) for s in self.sync.services.list(page_size=100)])
+        found = [to_dict(s) for s in self.sync.services.list(page_size=100)]
         mine = [s for s in found if s.get("friendly_name") == SERVICE_NAME]
         return sorted(mine, key=lambda s: (str(s.get("date_created")), str(s.get("sid"))))
 
     def create_service(self) -> str:
         """A new service (a duplicate made by a lost answer is harmless: see above)."""
-        return str(_again(lambda: self.sync.services.create(friendly_name=SERVICE_NAME)).sid)
+        return str(self._write(lambda: self.sync.services.create(friendly_name=SERVICE_NAME)).sid)
 
     def create(self, service: str, data: dict[str, Any], ttl: int) -> dict[str, Any]:
         """Create the lock document; after a lost answer, it is ours if it carries our ID."""
@@ -249,7 +264,7 @@ class SyncStore:
         try:
             return to_dict(create())
         except Exception as exc:
-            if not _transient(exc):
+            if not _unknown_outcome(exc):
                 raise
             first = exc
         current = self.fetch(service)
@@ -257,22 +272,24 @@ class SyncStore:
             return current
         if current is not None:
             raise first
-        return to_dict(_again(create))
+        return to_dict(self._write(create))
 
     def fetch(self, service: str, name: str = DOCUMENT_NAME) -> dict[str, Any] | None:
         try:
-            return to_dict(_again(lambda: self.sync.services(service).documents(name).fetch()))
+            return to_dict(self.sync.services(service).documents(name).fetch())
         except Exception as exc:
             if http_status(exc) == 404:
                 return None
             raise
 
     def renew(self, service: str, sid: str, ttl: int) -> None:
-        _again(lambda: self.sync.services(service).documents(sid).update(ttl=ttl), attempts=3)
+        """Within a quarter of the lease (the renewer tries again at its next tick)."""
+        self._write(lambda: self.sync.services(service).documents(sid).update(ttl=ttl),
+                    within=ttl / 4)  # fmt: skip
 
     def delete(self, service: str, sid: str) -> bool:
         try:
-            _again(lambda: self.sync.services(service).documents(sid).delete())
+            self._write(lambda: self.sync.services(service).documents(sid).delete())
         except Exception as exc:
             if http_status(exc) == 404:  # gone already (or a retry after a lost answer)
                 return False

@@ -59,7 +59,8 @@ class FaultSettings:
     ``drop_rate``: share of requests whose connection is closed unanswered;
     ``drop_fields``: fields removed from every object of every GET answer (list items and
     fetches), as a proxy that rewrites answers would; ``fail_routes``: route keys
-    (``POST /conversations/v1/Configuration/Addresses``) answered 500 every time."""
+    (``POST /conversations/v1/Configuration/Addresses``) answered ``fail_status`` (500 or
+    503) every time."""
 
     latency_ms: float = 0.0
     fail_rate: float = 0.0
@@ -68,6 +69,7 @@ class FaultSettings:
     seed: int | None = None
     drop_fields: frozenset[str] = frozenset()
     fail_routes: frozenset[str] = frozenset()
+    fail_status: int = 500
     retry_after: int | None = 1
     """Seconds sent as ``Retry-After`` with each 429 (None: no header)."""
     answer_faults: tuple[AnswerFault, ...] = ()
@@ -82,6 +84,8 @@ class FaultSettings:
 
 class Faults:
     def __init__(self, settings: FaultSettings) -> None:
+        if settings.fail_status not in (500, 503):
+            raise ValueError(f"fail_status must be 500 or 503, got {settings.fail_status}")
         for name in ("fail_rate", "drop_rate", "commit_502_rate", "commit_stall_rate"):
             rate = getattr(settings, name)
             if rate is not None and not 0.0 <= rate <= 1.0:

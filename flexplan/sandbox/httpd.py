@@ -28,6 +28,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from flexplan.sandbox.errors import ApiError, not_found, too_many_requests, unauthenticated
 from flexplan.sandbox.faults import (
     FAULT_500,
+    FAULT_503,
     FAULT_COMMIT_502,
     FAULT_DROP,
     THROTTLED,
@@ -215,7 +216,7 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         if fault is None and route is not None and route.key in app.faults.fail_routes:
-            fault = FAULT_500
+            fault = FAULT_503 if app.faults.settings.fail_status == 503 else FAULT_500
         if fault is not None:
             app.stats.fault(fault)
             code = 500 if fault == FAULT_500 else 503

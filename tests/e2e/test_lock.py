@@ -4,6 +4,7 @@ a crashed holder's lease expiring by TTL, a live holder's lease renewed (issue 9
 from __future__ import annotations
 
 import os
+import re
 import signal
 import time
 from pathlib import Path
@@ -209,3 +210,28 @@ def test_force_unlock_needs_no_manifest_when_credentials_name_the_account(
     with_var = run_flexplan("force-unlock", "x", "--var", "a=b", "--force", env=sandbox_env)
     assert with_var.exit_code == 1
     assert "--env and --var need a manifest: there is no flexplan.yaml here" in with_var.stderr
+
+
+@pytest.mark.sandbox_knobs(fail_routes={"GET /sync/v1/Services"}, fail_status=503)
+def test_a_503_from_sync_is_retried_by_one_layer_until_one_deadline(
+    tmp_path: Path, sandbox, sandbox_env, run_flexplan
+) -> None:
+    """The HTTP client retries the lock's read of its Sync service until the request
+    deadline and says how often; the lock adds no retries of its own on top (it once
+    tried each call 6 times, each with a whole deadline of HTTP retries)."""
+    config = copy_example(tmp_path, "quickstart")
+    env = {**sandbox_env, "FLEXPLAN_REQUEST_DEADLINE": "1"}
+    sandbox.clear_stats()
+    result = run_flexplan("apply", str(config), "--auto-approve", env=env)
+    assert result.exit_code == 1, result
+    err = warnings(result.stderr)
+    found = re.search(
+        r"^error: taking the account lock failed: Twilio error 20503 \(HTTP 503\): "
+        r"Service Unavailable \(retried (\d+) times? for \d+\.\d s",
+        err,
+    )
+    assert found, err
+    sent = sandbox.stats()["requests"]["GET /sync/v1/Services"]
+    assert sent == int(found.group(1)) + 1, (sent, err)  # every try is the HTTP client's
+    assert "hint: Twilio had a server error; try again in a moment" in err
+    assert writes(sandbox) == []
