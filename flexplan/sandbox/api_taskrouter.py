@@ -60,20 +60,27 @@ Extra = tuple[str, str, Callable[[Body], bool]]  # (query parameter, value, keep
 def _listing(
     req: Request, kind: str, segment: str, key: str, name_filter: bool, extra: Extra | None = None
 ) -> Response:
+    """One page of a workspace's children: the store's listing, tested only on the items
+    the page walks over (``paging``), not the whole collection filtered per page."""
     workspace = _workspace_sid(req)
-    items = _children(req.store, kind, workspace)
+    tests: list[Callable[[Body], bool]] = [lambda item: item.get("workspace_sid") == workspace]
     filters: list[tuple[str, str]] = []
     if extra is not None:
-        items = [i for i in items if extra[2](i)]
+        tests.append(extra[2])
         filters.append((extra[0], extra[1]))
     name = req.query.text("FriendlyName") if name_filter else None
     if name is not None:
-        items = [i for i in items if i["friendly_name"] == name]
+        tests.append(lambda item: item["friendly_name"] == name)
         filters.append(("FriendlyName", name))
     base = url("taskrouter", f"{WORKSPACES}/{workspace}/{segment}")
-    return Response(
-        200, page_of(req.query, items, base=base, key=key, max_size=1000, filters=filters)
-    )
+
+    def keep(item: Body) -> bool:
+        return all(test(item) for test in tests)
+
+    listing = req.store.listing(kind)
+    page = page_of(req.query, listing, base=base, key=key, max_size=1000, filters=filters,
+                   keep=keep)  # fmt: skip
+    return Response(200, page)
 
 
 def _stamped(store: AccountState, sid: str, workspace: str, segment: str) -> Body:

@@ -105,3 +105,41 @@ def test_a_previous_page_is_the_page_before(count: int, size: int) -> None:
     second = _page(listing, _query(first["meta"]["next_page_url"]))
     back = _page(listing, _query(second["meta"]["previous_page_url"]))
     assert back["items"] == first["items"]
+
+
+def test_a_taskrouter_page_walks_the_listing_not_the_whole_collection(
+    monkeypatch: Any,
+) -> None:
+    """A workspace's task queues are paged from the store's listing, as every other list
+    is: no page copies and filters the whole collection (it once did, for each page)."""
+    from flexplan.sandbox import running_sandbox
+    from flexplan.sandbox.seed import WORKSPACE
+
+    from .helpers import raw
+
+    with running_sandbox() as server:
+        store = server.store
+        with store.lock:
+            for n in range(300):
+                sid = f"WQ{n:032x}"
+                store.put("task_queues", {"sid": sid, "workspace_sid": WORKSPACE,
+                                          "friendly_name": f"Queue {n}"})  # fmt: skip
+            store.put("task_queues", {"sid": "WQ" + "f" * 32, "workspace_sid": "WS" + "e" * 32,
+                                      "friendly_name": "Elsewhere"})  # fmt: skip
+        whole: list[str] = []
+        items = store.items
+        monkeypatch.setattr(store, "items", lambda kind: whole.append(kind) or items(kind))
+        path = f"/taskrouter/v1/Workspaces/{WORKSPACE}/TaskQueues"
+        seen: list[str] = []
+        query: dict[str, str] | None = {"PageSize": "100"}
+        while query is not None:
+            page = raw(server, "GET", path, params=query).json()
+            seen += [queue["sid"] for queue in page["task_queues"]]
+            following = page["meta"]["next_page_url"]
+            query = {k: v[0] for k, v in parse_qs(urlsplit(following).query).items()} \
+                if following else None  # fmt: skip
+        named = raw(server, "GET", path, params={"FriendlyName": "Queue 7"}).json()
+    assert "task_queues" not in whole
+    assert len(seen) == len(set(seen)) and "WQ" + "f" * 32 not in seen
+    assert {f"WQ{n:032x}" for n in range(300)} <= set(seen)
+    assert [queue["friendly_name"] for queue in named["task_queues"]] == ["Queue 7"]
