@@ -43,6 +43,8 @@ class Diagnostic:
     location: Location | None = None
     hint: str | None = None
     severity: str = "error"
+    fixed_by: str | None = None
+    """The flexplan command that resolves it (``migrate``: a legacy Studio trigger)."""
 
     def sort_key(self) -> tuple[str, int, int, str]:
         loc = self.location

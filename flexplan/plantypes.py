@@ -38,6 +38,7 @@ class Requirement:
     key: str  # matched against ``provides``: "trigger:incomingConversationMessage"
     message: str  # what is wrong when the target lacks it, naming neither resource
     hint: str
+    fixed_by: str | None = None  # the flexplan command that meets it ("migrate")
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -108,9 +109,11 @@ def command(
     kinds = [k for k in kinds if k.section in account.objects]
     result = build_export(account, kinds)
     _write(out, result)
-    _report(out, result, kinds, sandbox=source if sandbox else None)
-    if not _self_check(out, result):
+    _report(out, result, kinds)
+    to_migrate = _self_check(out, result)
+    if to_migrate is None:
         raise click.exceptions.Exit(1)
+    _next_steps(out, sandbox=source if sandbox else None, to_migrate=to_migrate)
 
 
 def _check_empty(out: Path, force: bool) -> None:
@@ -132,9 +135,7 @@ def _write(out: Path, result: ExportResult) -> None:
         path.write_text(text, encoding="utf-8", newline="\n")
 
 
-def _report(
-    out: Path, result: ExportResult, kinds: Sequence[AnyKind], *, sandbox: Path | None
-) -> None:
+def _report(out: Path, result: ExportResult, kinds: Sequence[AnyKind]) -> None:
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     for note in result.secrets:
@@ -145,32 +146,57 @@ def _report(
         )
     counts = ", ".join(f"{result.counts.get(k.section, 0)} {k.section}" for k in kinds)
     click.echo(f"Exported {counts} to {out}.", err=True)
+
+
+def _next_steps(out: Path, *, sandbox: Path | None, to_migrate: int) -> None:
     state = sandbox / STATE_RELATIVE if sandbox is not None else None
+    flag = " --sandbox" if sandbox is not None else ""
     if state is not None and state.is_file():
+        flag = ""
+        click.echo(f"Read the sandbox account in {state}.", err=True)
+    elif state is not None:
+        click.echo(f"No sandbox account in {state}: exported a fresh one.", err=True)
+    if to_migrate:
         click.echo(
-            f"Read the sandbox account in {state}. Next: `flexplan plan {out}` against it "
-            f"(`flexplan sandbox serve --state {state}` prints the variables) should report "
-            "no changes.",
+            f"Next: `flexplan migrate {out} --in-place` (docs/migrating.md), then "
+            f"`flexplan plan {out}{flag}` shows what it rewires.",
             err=True,
         )
-        return
-    if state is not None:
-        click.echo(f"No sandbox account in {state}: exported a fresh one.", err=True)
-    flag = " --sandbox" if sandbox is not None else ""
-    click.echo(f"Next: `flexplan plan {out}{flag}` should report no changes.", err=True)
+    elif state is not None and state.is_file():
+        click.echo(
+            f"Next: `flexplan plan {out}` against it (`flexplan sandbox serve --state {state}` "
+            "prints the variables) should report no changes.",
+            err=True,
+        )
+    else:
+        click.echo(f"Next: `flexplan plan {out}{flag}` should report no changes.", err=True)
 
 
-def _self_check(out: Path, result: ExportResult) -> bool:
-    """Validate what was written (offline), with the secrets' real values in the environment."""
+def _self_check(out: Path, result: ExportResult) -> int | None:
+    """Validate what was written (offline), with the secrets' real values in the environment.
+
+    ``None`` when the manifest has errors; else how many of its problems are the account
+    still on legacy messaging, which ``flexplan migrate`` resolves: the export is the
+    account as it is (Twilio accepts it), so those are warnings with that next step."""
     environ = {**os.environ, **{n.variable: n.value for n in result.secrets}}
     _, diagnostics = validate_directory(out, environ=environ)
-    errors = [d for d in diagnostics if d.severity == "error"]
+    to_migrate = [d for d in diagnostics if d.severity == "error" and d.fixed_by == "migrate"]
+    errors = [d for d in diagnostics if d.severity == "error" and d.fixed_by != "migrate"]
     for diagnostic in diagnostics:
-        click.echo(diagnostic.render(), err=True)
+        shown = dataclasses.replace(diagnostic, severity="warning")
+        click.echo((shown if diagnostic in to_migrate else diagnostic).render(), err=True)
     if errors:
         click.echo(
             f"error: the exported manifest has {len(errors)} problem(s) (above); fix them "
             "before planning",
             err=True,
         )
-    return not errors
+        return None
+    if to_migrate:
+        click.echo(
+            f"note: {len(to_migrate)} warning(s) above are the account's legacy messaging, "
+            "which `flexplan migrate` resolves; `flexplan validate` and `plan` refuse the "
+            "manifest until it has run.",
+            err=True,
+        )
+    return len(to_migrate)

@@ -90,7 +90,10 @@ def _unmet(needs: Requirement, target: Entry, title: str, where: Location) -> It
     provided = target.kind.provides(target.spec)
     if provided is not None and needs.key not in provided:
         yield Diagnostic(
-            f"{title} '{target.name}' ({target.location}) {needs.message}", where, needs.hint
+            f"{title} '{target.name}' ({target.location}) {needs.message}",
+            where,
+            needs.hint,
+            fixed_by=needs.fixed_by,
         )
 
 

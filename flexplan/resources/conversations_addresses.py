@@ -129,6 +129,7 @@ CONVERSATION_TRIGGER = Requirement(
     "would never start",
     "in the flow's trigger, connect incomingConversationMessage to the widget its legacy "
     "incomingMessage leads to (`flexplan migrate` does this)",
+    fixed_by="migrate",
 )
 PAGE_SIZE = 50  # the Addresses list's maximum page size
 # The web chat address a new Flex account starts with: never pruned implicitly.

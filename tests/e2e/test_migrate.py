@@ -235,3 +235,39 @@ def test_an_exported_account_migrates_and_converges(
     assert sandbox.store.items("flex_flows") == []
     types = sorted(a["type"] for a in sandbox.store.items("addresses"))
     assert types == ["chat", "chat", "sms"]
+
+
+def test_an_account_whose_chat_address_runs_a_legacy_flow_exports_then_migrates(
+    tmp_path: Path, sandbox: Any, sandbox_env: dict[str, str], run_flexplan: Any
+) -> None:
+    """The legacy helpline, applied, plus a chat address (made in the Console) running its
+    webchat flow, which starts on the legacy trigger only. Export writes the account as it
+    is and says that `flexplan migrate` comes next (exit 0); migrate accepts what export
+    wrote and rewires the flow; the result validates and plans."""
+    source = copy_example(tmp_path, "legacy-helpline")
+    applied = run_flexplan("apply", str(source), "--auto-approve", env=sandbox_env)
+    assert applied.exit_code == 0, applied
+    flow = next(f for f in sandbox.store.items("studio_flows")
+                if f["friendly_name"] == "Helpline Webchat Flow")  # fmt: skip
+    sandbox.store.add_address(
+        type="chat", address="helpline-site", friendly_name="Helpline Site",
+        auto_creation={"enabled": True, "type": "studio", "studio_flow_sid": flow["sid"],
+                       "studio_retry_count": 3},
+    )  # fmt: skip
+    out = tmp_path / "exported"
+    exported = run_flexplan("export", "--out", str(out), env=sandbox_env)
+    assert exported.exit_code == 0, exported
+    assert "error:" not in exported.stderr, exported.stderr
+    assert re.search(r"conversations_addresses\.yaml:\d+:\d+: warning: Studio flow "
+                     r"'helpline-webchat-flow' .* does not start on the Incoming Conversation "
+                     r"trigger", exported.stderr), exported.stderr  # fmt: skip
+    assert "note: 1 warning(s) above are the account's legacy messaging, which `flexplan " \
+        "migrate` resolves" in exported.stderr  # fmt: skip
+    assert f"Next: `flexplan migrate {out} --in-place` (docs/migrating.md)" in exported.stderr
+
+    migrated = run_flexplan("migrate", str(out), "--in-place")
+    assert migrated.exit_code == 0, migrated
+    assert run_flexplan("validate", str(out)).exit_code == 0
+    planned = run_flexplan("plan", str(out), env=sandbox_env)
+    assert planned.exit_code == 0, planned
+    assert "studio_flow.helpline-webchat-flow will be updated in-place" in planned.stdout
