@@ -44,6 +44,10 @@ def plan_document(plan: Plan) -> dict[str, Any]:
             for u in plan.unreadable
         ],
         "targets": list(plan.targets),
+        "migration": [  # what the text and markdown plans' migration section lists
+            {"deleted": r.deleted.address, "created": r.created.address}
+            for r in plan.replacements()
+        ],
     }
 
 

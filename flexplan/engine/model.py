@@ -123,6 +123,14 @@ class Summary:
 LAG_REASON = "the account has not caught up with a recent apply that made this change"
 
 
+@dataclass(frozen=True)
+class Replacement:
+    """A resource deleted so that another can take what it held (``Plan.replacements``)."""
+
+    deleted: ResourceChange
+    created: ResourceChange
+
+
 @dataclass
 class Plan:
     account_sid: str
@@ -142,6 +150,20 @@ class Plan:
     @property
     def has_changes(self) -> bool:
         return bool(self.actionable)
+
+    def replacements(self) -> list[Replacement]:
+        """Every (delete, create) pair in which the create takes what the delete releases
+        (a number, a Facebook page, a web chat: a legacy handler and its Conversations
+        address), in apply order of the deletes. Found from the plan alone, knowing no kind;
+        apply runs the delete first, so the channel answers nobody between the two."""
+        creates = [c for c in self.changes if c.action == "create" and c.claims_after]
+        return [
+            Replacement(deleted, created)
+            for deleted in self.changes
+            if deleted.action == "delete" and deleted.claims_before
+            for created in creates
+            if deleted.claims_before & created.claims_after
+        ]
 
     def summary(self) -> Summary:
         s = Summary()

@@ -8,9 +8,7 @@ two: the section says how long that is expected to be.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from flexplan.engine.model import Plan, ResourceChange
+from flexplan.engine.model import Plan, Replacement, ResourceChange
 from flexplan.render.escape import md_code
 
 # What benchmarks/migration_bench.py measured on the sandbox: the time from the end of a
@@ -24,24 +22,9 @@ DOWNTIME = (
 )
 
 
-@dataclass(frozen=True)
-class Replacement:
-    deleted: ResourceChange
-    created: ResourceChange
-
-
 def replacements(plan: Plan) -> list[Replacement]:
-    """Every (delete, create) pair of ``plan`` in which the create takes what the delete
-    releases, in apply order of the deletes."""
-    creates = [c for c in plan.changes if c.action == "create" and c.claims_after]
-    pairs: list[Replacement] = []
-    for deleted in plan.changes:
-        if deleted.action != "delete" or not deleted.claims_before:
-            continue
-        for created in creates:
-            if deleted.claims_before & created.claims_after:
-                pairs.append(Replacement(deleted, created))
-    return pairs
+    """Every (delete, create) pair of ``plan`` (``Plan.replacements``)."""
+    return plan.replacements()
 
 
 def _text_name(change: ResourceChange) -> str:

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+
+import jsonschema
 
 from flexplan.engine.model import Plan, ResourceChange
 from flexplan.manifest import validate_directory
+from flexplan.render.json_plan import render_json
 from flexplan.render.markdown import render_markdown
 from flexplan.render.migration import replacements
 from flexplan.render.text import render_text
+
+SCHEMA = Path(__file__).resolve().parents[2] / "schemas" / "plan.schema.json"
 
 
 def change(kind: str, name: str, action: str, *, before: frozenset[str] = frozenset(),
@@ -45,6 +51,17 @@ def test_the_section_is_shown_in_text_and_markdown_only_when_something_is_replac
     alone = plan_of(new, change("handler", "old", "delete", before={"j"}))
     assert "Migration" not in render_text(alone)
     assert "Migration" not in render_markdown(alone)
+
+
+def test_the_json_plan_lists_the_section_as_data_its_schema_describes() -> None:
+    old = change("handler", "old", "delete", before={"k"})
+    new = change("address", "new", "create", after={"k"})
+    other = change("address", "other", "create", after={"j"})
+    document = json.loads(render_json(plan_of(old, new, other)))
+    assert document["migration"] == [{"deleted": "handler.old", "created": "address.new"}]
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    jsonschema.validate(document["migration"], schema["properties"]["migration"])
+    assert json.loads(render_json(plan_of(new)))["migration"] == []
 
 
 def test_a_web_chat_claim_orders_but_never_conflicts(tmp_path: Path) -> None:
