@@ -408,10 +408,15 @@ def _task_flow(handler: _Entry, result: Migration) -> str:
     where = _home(result.files, FLOWS, handler.file)
     path = _free_path(os.path.join(os.path.dirname(where), "studio", f"{name}.json"), result)
     workspace = integration.get("workspace")
-    workflow: dict[str, Any] = {"workflow": integration.get("workflow")}
+    given = integration.get("workflow")
+    # a reference to the manifest's own workflow ({workflows: NAME}, as export writes it)
+    # stays one; a name becomes a look-up in the handler's workspace
+    workflow: dict[str, Any] = dict(given) if isinstance(given, dict) else {"workflow": given}
     channel: dict[str, Any] = {"task_channel": studio.CHAT_TASK_CHANNEL}
     if workspace is not None:
-        workflow["workspace"] = channel["workspace"] = workspace
+        channel["workspace"] = workspace
+        if not isinstance(given, dict):
+            workflow["workspace"] = workspace
     description = f"Replaces the task integration of Flex Flow '{spec.get('friendly_name')}'"
     result.files.json[path] = studio.send_to_flex_definition(
         description, priority=integration.get("priority"), timeout=integration.get("timeout")
