@@ -93,13 +93,28 @@ class RetryPolicy:
         return rng.uniform(0, min(self.max_delay, self.base_delay * 2**retry))
 
 
+class RequestsStopped(Exception):
+    """A request not sent because its group was stopped (another request of the group
+    already failed in a way that ends the command): the caller reports that failure."""
+
+
+_group = threading.local()
+
+
+def join_request_group(group: object) -> None:
+    """Requests this thread makes from now on belong to ``group`` (see ``RequestGate.stop``)."""
+    _group.name = group
+
+
 class _Turn:
     """A waiting request's place in line: set when a slot is handed to it."""
 
-    def __init__(self) -> None:
+    def __init__(self, group: object) -> None:
         self.given = threading.Event()
         self.in_flight = 0  # requests in flight once it was let in, itself included
         self.generation = 0
+        self.group = group
+        self.stopped = False
 
 
 class RequestGate:
@@ -127,6 +142,7 @@ class RequestGate:
         self._generation = 0
         self._waiting: list[tuple[int, int, _Turn]] = []  # a heap: (priority, arrival, turn)
         self._arrivals = itertools.count()
+        self._stopped: set[object] = set()
         self._lock = threading.Lock()
 
     def _allowed(self) -> int:
@@ -134,17 +150,45 @@ class RequestGate:
 
     def acquire(self, priority: int = SINGLE) -> int:
         """Wait for a free slot and for every waiter before this one; returns the window
-        generation the request was sent in."""
+        generation the request was sent in. Raises ``RequestsStopped`` when the thread's
+        request group is stopped."""
+        group = getattr(_group, "name", None)
         with self._lock:
+            if group is not None and group in self._stopped:
+                raise RequestsStopped()
             if not self._waiting and self.in_flight < self._allowed():
                 self.in_flight += 1
                 self._sent.with_in_flight = self.in_flight
                 return self._generation
-            turn = _Turn()
+            turn = _Turn(group)
             heapq.heappush(self._waiting, (priority, next(self._arrivals), turn))
         turn.given.wait()  # a release hands the slot over: only the first in line wakes
+        if turn.stopped:
+            raise RequestsStopped()
         self._sent.with_in_flight = turn.in_flight
         return turn.generation
+
+    def stop(self, group: object) -> None:
+        """Send no more requests of ``group``: the waiting ones and later ones raise
+        ``RequestsStopped`` at once instead of each waiting out its own deadline."""
+        with self._lock:
+            self._stopped.add(group)
+            for _, _, turn in self._waiting:
+                if turn.group == group:
+                    turn.stopped = True
+                    turn.given.set()
+            self._waiting = [entry for entry in self._waiting if entry[2].group != group]
+            heapq.heapify(self._waiting)
+
+    def stop_own_group(self) -> None:
+        """``stop`` the request group of the calling thread, if it has one."""
+        group = getattr(_group, "name", None)
+        if group is not None:
+            self.stop(group)
+
+    def resume(self, group: object) -> None:
+        with self._lock:
+            self._stopped.discard(group)
 
     def _admit(self) -> None:
         """Hand free slots to the first waiters in line (the lock is held)."""

@@ -557,17 +557,22 @@ class FlexplanHttpClient(TwilioHttpClient):  # type: ignore[misc]
         while True:
             generation = self.gate.acquire(priority)
             deadline = deadline or Deadline(self.retry.deadline)  # queueing is not counted
-            attempt = _Attempt()
             try:
                 attempt = self._logged_attempt(method, target, kwargs, deadline, tries + 1)
-            finally:
-                succeeded = attempt.response is not None and attempt.response.status_code < 400
-                self.gate.release(generation, throttled=attempt.throttled, succeeded=succeeded)
+            except BaseException:
+                self.gate.release(generation, throttled=False, succeeded=False)
+                raise
             tries += 1
             telling = telling if attempt.cut else attempt
             worth = self._worth_retrying(method, attempt)
             delay = self._delay(tries - 1, attempt.headers) if worth else 0.0
             retry = worth and delay < deadline.remaining
+            if not retry and (telling is None or telling.response is None):
+                # no answer at all within the deadline: the thread's request group (a
+                # plan's reads) sends nothing more, before this slot goes to a waiter
+                self.gate.stop_own_group()
+            succeeded = attempt.response is not None and attempt.response.status_code < 400
+            self.gate.release(generation, throttled=attempt.throttled, succeeded=succeeded)
             self.stats.record(call, attempt.status, retry=retry)
             if not retry:
                 asked = _retry_after(attempt.headers) if worth and attempt.headers else None

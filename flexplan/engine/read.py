@@ -4,7 +4,9 @@ Plan cost is round trips, so independent request chains run in parallel:
 one thread per kind (each kind fans out further through ``ReadContext.map``)
 and one for the look-ups. The HTTP client's gate bounds the requests in flight
 (``--parallelism``, adapted to the account's 429s); the pools here only need
-enough threads to keep it full.
+enough threads to keep it full. A request that gets no answer within its
+deadline stops the reads not yet sent (the plan fails on it anyway), so a
+hanging account costs one request deadline, not one per wave of queued reads.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from flexplan.lookups import LookupError_, resolve_lookups
 from flexplan.plantypes import Memo
 from flexplan.resources._sdk import api_failure, http_status
 from flexplan.resources.base import AnyKind
-from flexplan.twilio_client import TransportError, request_slots
+from flexplan.throttle import RequestsStopped, join_request_group
+from flexplan.twilio_client import TransportError, request_gate, request_slots
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -47,18 +50,39 @@ class Reader:
         # twice the client's request slots: a worker busy parsing an answer does not hold
         # a request slot idle (the client's gate still bounds the requests in flight)
         self.workers = max(1, workers if workers is not None else 2 * request_slots(client))
-        self._pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="read")
+        self._pool = self.pool(self.workers, "read")
+
+    def pool(self, workers: int, name: str) -> ThreadPoolExecutor:
+        """Threads whose requests belong to this read: once one of them gets no answer
+        within its deadline, the client sends no more of them (``RequestGate.stop``)."""
+        return ThreadPoolExecutor(workers, name, initializer=join_request_group, initargs=(self,))
 
     def map(self, fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
         if len(items) <= 1:
             return [fn(item) for item in items]
-        return list(self._pool.map(fn, items))
+        futures = [self._pool.submit(fn, item) for item in items]
+        results: list[R] = []
+        stopped: RequestsStopped | None = None
+        for future in futures:
+            try:
+                results.append(future.result())
+            except RequestsStopped as exc:  # the request that stopped it may come later
+                stopped = stopped or exc
+            except BaseException:
+                for rest in futures:
+                    rest.cancel()
+                raise
+        if stopped is not None:
+            raise stopped
+        return results
 
     def lookup(self, lookup: Any) -> str | None:
         if self.lookups is None:
             return None
         try:
             return self.lookups.result().get(lookup)
+        except RequestsStopped:
+            raise  # this read is over: its cause is reported
         except Exception:  # reported by the plan itself
             return None
 
@@ -72,6 +96,7 @@ class Reader:
 
     def close(self) -> None:
         self._pool.shutdown(wait=True)
+        request_gate(self.client).resume(self)  # the client goes on serving (apply, the lock)
 
 
 class _Complete:
@@ -109,7 +134,7 @@ def _read_all(
     reader: Reader, manifest: Any, kinds: Sequence[AnyKind], account_sid: str
 ) -> LiveSnapshot:
     wanted = _wanted_lookups(manifest, kinds)
-    with ThreadPoolExecutor(max_workers=len(kinds) + 1, thread_name_prefix="kind") as pool:
+    with reader.pool(len(kinds) + 1, "kind") as pool:
         lookups_future = pool.submit(resolve_lookups, reader, list(wanted))
         reader.lookups = lookups_future
         futures = {
@@ -122,6 +147,7 @@ def _read_all(
         }
         snapshot = LiveSnapshot(account_sid=account_sid, memo=reader.memo_store)
         errors: list[BaseException] = []
+        stopped = False
         by_section = {kind.section: kind for kind in kinds}
         titles = {kind.section: kind.title for kind in kinds}
         by_section = {kind.section: kind for kind in kinds}
@@ -131,6 +157,8 @@ def _read_all(
                 if reader.cache is not None:
                     remember_read(reader.cache, account_sid, by_section[section],
                                   snapshot.objects[section])  # fmt: skip
+            except RequestsStopped:
+                stopped = True  # not sent: the request that stopped it is reported
             except Exception as exc:
                 failure = _translate(exc, f"reading the account's {plural(titles[section])}")
                 if _needed(manifest, section) and _refused(exc):
@@ -143,10 +171,17 @@ def _read_all(
                     )
         try:
             snapshot.lookups = lookups_future.result()
+        except RequestsStopped:
+            stopped = True
         except LookupError_ as exc:
             errors.append(_locate(exc, wanted))
         except Exception as exc:
             errors.append(_translate(exc, "resolving look-ups (services, workspaces, workflows)"))
+    if stopped and not errors:  # never plan from a read cut short (a kind kept the cause)
+        raise FlexplanError(
+            "reading the account stopped: a request got no answer within its deadline",
+            hint="check the network and Twilio's status, then run the command again",
+        )
     _raise_first(errors)
     return snapshot
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import socket
+import time
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,7 @@ from plankit import assert_clean_failure, write_config
 from flexplan.sandbox import SandboxServer
 from flexplan.sandbox.faults import AnswerFault
 
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 FLEX_FLOW = """
 flex_flows:
   web:
@@ -122,9 +125,10 @@ def test_network_error(
     result = run_flexplan("plan", str(_config(tmp_path)), env=env)
     message = assert_clean_failure(result, env)
     assert re.fullmatch(
-        "error: reading the account's Studio flows failed: GET https://studio.twilio.com/v2/Flows"
-        rf" could not connect to 127.0.0.1:{port} \(ConnectionError\) \(\d+ tries in \d\.\d s, "
-        r"request deadline 1 s\)\n  hint: check the network, .*\n",
+        # whichever read was sent first: it stops the rest (all would fail alike)
+        r"error: (reading the account's [\w ]+|resolving look-ups \([\w, ]+\)) failed: "
+        rf"GET https://\S+ could not connect to 127.0.0.1:{port} \(ConnectionError\) "
+        r"\(\d+ tries in \d\.\d s, request deadline 1 s\)\n  hint: check the network, .*\n",
         message,
     ), message
 
@@ -192,3 +196,23 @@ def test_a_retry_after_past_the_deadline_is_named_not_reported_as_a_429_storm(
         r"10 s \(Retry-After\), past the request deadline \(2 s\)\)$",
         first,
     ), first
+
+
+@pytest.mark.sandbox_knobs(latency_ms=2000)
+def test_a_hanging_account_fails_the_plan_after_one_deadline_not_one_per_queued_read(
+    tmp_path: Path, sandbox: SandboxServer, sandbox_env: dict[str, str], run_flexplan: Any
+) -> None:
+    """One request at a time, each outlasting its deadline: the first read that fails
+    the plan stops the rest, which are never sent (each would have waited out a deadline
+    of its own, so a CI job hung for a multiple of FLEXPLAN_REQUEST_DEADLINE)."""
+    env = {**sandbox_env, "FLEXPLAN_REQUEST_DEADLINE": "1",
+           "FLEXPLAN_ADAPTIVE_CONCURRENCY": "false"}  # fmt: skip
+    config = tmp_path / "quickstart"
+    shutil.copytree(EXAMPLES / "quickstart", config)
+    before = sandbox.stats()["total"]
+    result = run_flexplan("plan", str(config), "--parallelism", "1", env=env)
+    first = assert_clean_failure(result, env).splitlines()[0]
+    assert "1 s" in first, first  # the deadline that ran out is named
+    time.sleep(4)  # the sandbox counts a request once its latency is over; more is stricter
+    assert sandbox.stats()["total"] - before == 1
+
