@@ -254,9 +254,9 @@ def restored_value(data: Any) -> Any:
     if data.get("sensitive") is True:
         return SENSITIVE
     if "unknown" in data:
-        return Unknown(_text(data["unknown"]))
+        return Unknown(saved_text(data["unknown"]))
     if "named" in data:
-        return Named(_text(data["named"]), _text(data.get("name")))
+        return Named(saved_text(data["named"]), saved_text(data.get("name")))
     if "value" in data:
         return data["value"]
     raise SavedFormError(f"not a saved value: {data!r:.80}")
@@ -285,9 +285,9 @@ def definition_from_saved(data: Any) -> DefinitionDiff:
     """The diff ``definition_to_saved`` wrote; ``SavedFormError`` for anything else."""
     try:
         return DefinitionDiff(
-            widgets=tuple(_restored_widget(w) for w in _items(data["widgets"])),
-            flow_fields=tuple(_restored_change(c) for c in _items(data["flow"])),
-            moved=tuple(_text(n) for n in _items(data["moved"])),
+            widgets=tuple(_restored_widget(w) for w in saved_list(data["widgets"])),
+            flow_fields=tuple(_restored_change(c) for c in saved_list(data["flow"])),
+            moved=tuple(saved_text(n) for n in saved_list(data["moved"])),
             graph=_restored_graph(data["graph"]),
         )
     except (KeyError, TypeError) as exc:
@@ -314,16 +314,16 @@ def _restored_widget(data: Any) -> WidgetChange:
         raise SavedFormError(f"not a widget action: {data['action']!r:.40}")
     return WidgetChange(
         action=action,
-        name=_text(data["name"]),
-        widget_type=_text(data["type"]),
-        properties=tuple(_restored_change(c) for c in _items(data["properties"])),
-        transitions=tuple(_restored_change(c) for c in _items(data["transitions"])),
+        name=saved_text(data["name"]),
+        widget_type=saved_text(data["type"]),
+        properties=tuple(_restored_change(c) for c in saved_list(data["properties"])),
+        transitions=tuple(_restored_change(c) for c in saved_list(data["transitions"])),
     )
 
 
 def _restored_change(data: Any) -> PropertyChange:
     return PropertyChange(
-        path=_text(data["path"]),
+        path=saved_text(data["path"]),
         before=restored_value(data["before"]),
         after=restored_value(data["after"]),
         before_at=_restored_at(data["before_at"]),
@@ -334,7 +334,7 @@ def _restored_change(data: Any) -> PropertyChange:
 def _restored_at(data: Any) -> FieldPath | None:
     if data is None:
         return None
-    parts = _items(data)
+    parts = saved_list(data)
     if not all(isinstance(p, (str, int)) and not isinstance(p, bool) for p in parts):
         raise SavedFormError(f"not a field path: {data!r:.80}")
     return tuple(parts)
@@ -344,14 +344,17 @@ def _restored_graph(data: Any) -> FlowGraph:
     initial = data["initial"]
     return FlowGraph(
         nodes=tuple(
-            GraphNode(_text(n["name"]), _text(n["type"]), _status(n["status"]))
-            for n in _items(data["nodes"])
+            GraphNode(saved_text(n["name"]), saved_text(n["type"]), _status(n["status"]))
+            for n in saved_list(data["nodes"])
         ),
         edges=tuple(
-            GraphEdge(_text(e["from"]), _text(e["to"]), _text(e["label"]), _status(e["status"]))
-            for e in _items(data["edges"])
+            GraphEdge(
+                saved_text(e["from"]), saved_text(e["to"]), saved_text(e["label"]),
+                _status(e["status"]),
+            )
+            for e in saved_list(data["edges"])
         ),
-        initial=None if initial is None else _text(initial),
+        initial=None if initial is None else saved_text(initial),
     )
 
 
@@ -362,13 +365,15 @@ def _status(value: Any) -> Status:
     return status
 
 
-def _items(value: Any) -> list[Any]:
+def saved_list(value: Any) -> list[Any]:
+    """``value`` from a saved plan, which must be a list."""
     if not isinstance(value, list):
         raise SavedFormError(f"expected a list, found {type(value).__name__}")
     return value
 
 
-def _text(value: Any) -> str:
+def saved_text(value: Any) -> str:
+    """``value`` from a saved plan, which must be a string."""
     if not isinstance(value, str):
         raise SavedFormError(f"expected a string, found {type(value).__name__}")
     return value

@@ -35,6 +35,8 @@ from flexplan.flowdiff import (
     definition_from_saved,
     definition_to_saved,
 )
+from flexplan.flowdiff import saved_list as _list
+from flexplan.flowdiff import saved_text as _text
 from flexplan.plantypes import FieldChange, Named, Unknown
 from flexplan.redact import MASK
 
@@ -234,18 +236,6 @@ def _restored_details(rows: list[Any], saved: Mapping[str, Any]) -> dict[str, An
         else:
             out[path] = SavedLines([_text(line) for line in _list(data["lines"])], documents[path])
     return out
-
-
-def _list(value: Any) -> list[Any]:
-    if not isinstance(value, list):
-        raise SavedFormError(f"expected a list, found {type(value).__name__}")
-    return value
-
-
-def _text(value: Any) -> str:
-    if not isinstance(value, str):
-        raise SavedFormError(f"expected a string, found {type(value).__name__}")
-    return value
 
 
 def _optional_text(value: Any) -> str | None:
