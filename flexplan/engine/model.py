@@ -15,7 +15,7 @@ from flexplan.redact import url_has_credentials
 Action = Literal["create", "update", "delete", "replace", "no-op"]
 
 # The JSON/terraform spelling of each action.
-ACTION_LIST: dict[str, list[str]] = {
+ACTION_LIST: dict[Action, list[str]] = {
     "create": ["create"],
     "update": ["update"],
     "delete": ["delete"],

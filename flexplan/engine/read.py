@@ -148,7 +148,6 @@ def _read_all(
         snapshot = LiveSnapshot(account_sid=account_sid, memo=reader.memo_store)
         errors: list[BaseException] = []
         stopped = False
-        by_section = {kind.section: kind for kind in kinds}
         titles = {kind.section: kind.title for kind in kinds}
         by_section = {kind.section: kind for kind in kinds}
         for section, future in futures.items():

@@ -20,6 +20,7 @@ from typing import Any
 
 from flexplan.engine.diff import leaves
 from flexplan.engine.model import (
+    ACTION_LIST,
     CREATE_BEFORE_DESTROY,
     Action,
     Plan,
@@ -41,12 +42,8 @@ from flexplan.plantypes import FieldChange, Named, Unknown
 from flexplan.redact import MASK
 
 _ACTIONS: dict[tuple[str, ...], Action] = {
-    ("create",): "create",
-    ("update",): "update",
-    ("delete",): "delete",
-    ("delete", "create"): "replace",
+    **{tuple(actions): action for action, actions in ACTION_LIST.items()},
     tuple(CREATE_BEFORE_DESTROY): "replace",
-    ("no-op",): "no-op",
 }
 
 

@@ -62,7 +62,6 @@ def resolve_targets(manifest: Any, kinds: Sequence[AnyKind], given: Iterable[str
 def _resolve(manifest: Any, kinds: Sequence[AnyKind], text: str) -> Target:
     kind_text, dot, name = text.partition(".")
     kind = next((k for k in kinds if kind_text in (k.type_name, k.section)), None)
-    known = _known_addresses(manifest)
     if kind is None:
         names = sorted({k.type_name for k in kinds})
         close = difflib.get_close_matches(kind_text, names, n=1, cutoff=0.5)
@@ -70,7 +69,9 @@ def _resolve(manifest: Any, kinds: Sequence[AnyKind], text: str) -> Target:
             f"--target {text}: {kind_text!r} is not a kind of resource",
             hint=f"did you mean {close[0]}{dot}{name}?"
             if close
-            else _closest(text, known, fallback=f"the kinds are {', '.join(names)}"),
+            else _closest(
+                text, _known_addresses(manifest), fallback=f"the kinds are {', '.join(names)}"
+            ),
         )
     if not dot or not name:
         raise FlexplanError(
@@ -82,18 +83,13 @@ def _resolve(manifest: Any, kinds: Sequence[AnyKind], text: str) -> Target:
     entry = next((e for e in manifest.entries_of(kind.section) if e.name == name), None)
     if entry is not None:
         return Target(address, entry)
-    if kind.section in manifest.prune and kind.prunable and _is_slug(name):
+    if kind.section in manifest.prune and kind.prunable and slug(name) == name:
         return Target(address, None)  # perhaps a live resource the plan prunes: seen later
     raise FlexplanError(
         f"--target {text}: the manifest has no {address}"
         + ("" if kind.section in manifest.prune else f" (and {kind.section} is not in `prune`)"),
-        hint=_closest(address, known, fallback=_every(kind, manifest)),
+        hint=_closest(address, _known_addresses(manifest), fallback=_every(kind, manifest)),
     )
-
-
-def _is_slug(name: str) -> bool:
-    """A name a pruned resource's address can have (engine.plan's slug of its label)."""
-    return re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", name) is not None
 
 
 def _known_addresses(manifest: Any) -> list[str]:

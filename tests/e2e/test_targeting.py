@@ -353,3 +353,17 @@ def test_targeting_a_resource_that_prune_keeps_says_why_it_is_kept(
         assert "which stays, still points at it" in message, message
     assert len(writes(sandbox)) == before
     assert sid in {f["sid"] for f in sandbox.store.items("studio_flows")}
+
+
+def test_a_pruned_resource_with_a_non_ascii_name_can_be_targeted(
+    tmp_path: Path, sandbox_env: dict[str, str], sandbox_client: Any, run_flexplan: Any
+) -> None:
+    """The plan's address keeps letters outside ASCII (Café Flow -> café-flow); the target
+    spelled as the plan prints it names that resource."""
+    config = _config(tmp_path / "c", prune="prune: [studio_flows]")
+    _orphan(sandbox_client, "Café Flow")
+    planned = run_flexplan("plan", str(config), "--target", "studio_flow.café-flow",
+                           env=sandbox_env)  # fmt: skip
+    assert headings(planned.stdout) == [
+        "# studio_flow.café-flow will be destroyed (not in the manifest; pruned)"
+    ], planned
