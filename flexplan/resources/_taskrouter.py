@@ -97,11 +97,21 @@ def named_workspace(specs: Sequence[tuple[str, TaskRouterSpec]]) -> Lookup | Non
     return next(iter(named), None)
 
 
-def workspace_sid(client: Client, lookup: Lookup | None) -> str:
-    """The SID of the workspace ``lookup`` names, or of the account's only one."""
-    spaces: list[tuple[str, str]] = [
-        (str(w.sid), str(w.friendly_name)) for w in client.taskrouter.v1.workspaces.stream()
-    ]
+def _list_workspaces(client: Client) -> list[tuple[str, str]]:
+    return [(str(w.sid), str(w.friendly_name)) for w in client.taskrouter.v1.workspaces.stream()]
+
+
+def _workspaces(ctx: ReadContext) -> list[tuple[str, str]]:
+    """The account's workspaces (SID, name), listed once per plan run for every reader."""
+    return ctx.memo(("taskrouter", "workspaces"), lambda: _list_workspaces(ctx.client))
+
+
+def workspace_sid(
+    client: Client, lookup: Lookup | None, spaces: list[tuple[str, str]] | None = None
+) -> str:
+    """The SID of the workspace ``lookup`` names, or of the account's only one (among
+    ``spaces`` when the caller has listed them already)."""
+    spaces = _list_workspaces(client) if spaces is None else spaces
     if lookup is not None:
         hits = [s for s, n in spaces if (s if lookup.by == "sid" else n) == lookup.value]
         if len(hits) == 1:
@@ -123,7 +133,8 @@ def workspace_sid(client: Client, lookup: Lookup | None) -> str:
 
 def in_workspace(ctx: ReadContext, specs: Sequence[tuple[str, TaskRouterSpec]]) -> Any:
     """The twilio workspace context the entries work in."""
-    return ctx.client.taskrouter.v1.workspaces(workspace_sid(ctx.client, named_workspace(specs)))
+    sid = workspace_sid(ctx.client, named_workspace(specs), _workspaces(ctx))
+    return ctx.client.taskrouter.v1.workspaces(sid)
 
 
 def wanted(ctx: ReadContext, specs: Sequence[tuple[str, TaskRouterSpec]]) -> bool:
@@ -132,7 +143,7 @@ def wanted(ctx: ReadContext, specs: Sequence[tuple[str, TaskRouterSpec]]) -> boo
     read, and no workspace to choose: an export goes on with the other kinds)."""
     if specs:
         return True
-    return ctx.complete and any(True for _ in ctx.client.taskrouter.v1.workspaces.stream(limit=1))
+    return ctx.complete and bool(_workspaces(ctx))
 
 
 def workspace_of(client: Client, desired: State) -> Any:

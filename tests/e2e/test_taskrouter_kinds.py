@@ -249,3 +249,15 @@ def test_prune_deletes_unmentioned_queues_and_channels_but_keeps_what_routing_us
     names = {q["friendly_name"] for q in store.items("task_queues")}
     assert names == {"Everyone", "Tier 2", "Held Queue"}
     assert "stale" not in {c["unique_name"] for c in store.items("task_channels")}
+
+
+def test_a_pruned_taskrouter_kind_without_entries_lists_the_workspaces_once(
+    tmp_path: Path, sandbox: SandboxServer, sandbox_env: dict[str, str], run_flexplan: Any
+) -> None:
+    """Whether there is a workspace at all and which one it is come from one listing."""
+    config = write_config(tmp_path / "c", "version: 1\nprune: [task_queues]\n")
+    sandbox.clear_stats()
+    plan = run_flexplan("plan", str(config), env=sandbox_env)
+    assert plan.exit_code == 0, plan.output
+    requests = sandbox.stats()["requests"]
+    assert requests.get("GET /taskrouter/v1/Workspaces") == 1, requests
