@@ -123,6 +123,18 @@ def use_color(no_color: bool) -> bool:
     return sys.stdout.isatty()
 
 
+def format_option(*choices: str, help: str | None = None) -> Callable[[F], F]:
+    """--format CHOICE, text by default (``choices`` in the order --help shows them)."""
+    return click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(list(choices)),
+        default="text",
+        show_default=True,
+        help=help,
+    )
+
+
 def cache_option(func: F) -> F:
     """--no-cache: read every Studio definition, and leave DIR/.flexplan/'s digests alone."""
     return click.option(

@@ -18,6 +18,7 @@ from flexplan.cli.options import (
     account_context,
     account_options,
     directory_argument,
+    format_option,
     manifest_options,
 )
 from flexplan.connect import connect_for
@@ -31,13 +32,7 @@ from flexplan.resources import KINDS
 @directory_argument
 @manifest_options
 @account_options
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["json", "text"]),
-    default="text",
-    show_default=True,
-)
+@format_option("json", "text")
 @click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
 def command(
     directory: Path,

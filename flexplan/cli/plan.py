@@ -13,6 +13,7 @@ from flexplan.cli.options import (
     cache_option,
     directory_argument,
     echo_warnings,
+    format_option,
     manifest_options,
     remote_validate_option,
     target_option,
@@ -36,13 +37,7 @@ from flexplan.resources import KINDS
 @directory_argument
 @manifest_options
 @account_options
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json", "markdown"]),
-    default="text",
-    show_default=True,
-)
+@format_option("text", "json", "markdown")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Save the plan.")
 @click.option(
     "--detailed-exitcode",

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from flexplan.cli.options import use_color
+from flexplan.cli.options import format_option, use_color
 from flexplan.engine.saved import load_saved_plan, printed_document
 from flexplan.redact import redact
 from flexplan.render.markdown import render_markdown
@@ -22,13 +22,7 @@ from flexplan.render.text import render_text
 
 @click.command(name="show")
 @click.argument("planfile", type=click.Path(dir_okay=True, path_type=Path))
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json", "markdown"]),
-    default="text",
-    show_default=True,
-)
+@format_option("text", "json", "markdown")
 @click.option("--no-color", is_flag=True, help="No colour (also: NO_COLOR; FORCE_COLOR forces it).")
 def command(planfile: Path, output_format: str, no_color: bool) -> None:
     """Print the saved plan PLANFILE as plan printed it, without reading the account.

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from flexplan.cli.options import directory_argument, manifest_options
+from flexplan.cli.options import directory_argument, format_option, manifest_options
 from flexplan.errors import Diagnostic
 from flexplan.manifest import Manifest, validate_directory
 from flexplan.render.escape import visible
@@ -23,14 +23,10 @@ from flexplan.render.escape import visible
 @click.command(name="validate")
 @directory_argument
 @manifest_options
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json", "github"]),
-    default="text",
-    show_default=True,
+@format_option(
+    "text", "json", "github",
     help="text for people, json for tools, github for workflow annotations.",
-)
+)  # fmt: skip
 def command(
     directory: Path,
     env: str | None,
