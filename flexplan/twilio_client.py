@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import os
 import random
 import re
@@ -44,6 +45,7 @@ import time
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timezone
 from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -386,18 +388,28 @@ def rewrite_url(url: str, api_base: str | None) -> str:
     return f"{api_base.rstrip('/')}/{product}{parts.path}{query}"
 
 
-def _retry_after(headers: Mapping[str, str]) -> float | None:
-    value = headers.get("Retry-After")
+def _retry_after(headers: Mapping[str, str] | None) -> float | None:
+    """The seconds an answer's ``Retry-After`` asks to wait, or None (absent or unusable:
+    backoff applies). RFC 9110 section 10.2.3: delay-seconds or an HTTP-date; a negative,
+    infinite or NaN number is no delay a server can mean (it was: 0 s, a retry at once)."""
+    value = headers.get("Retry-After") if headers is not None else None
     if not value:
         return None
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
-        pass
+        return _seconds_until(value)
+    return seconds if math.isfinite(seconds) and seconds >= 0 else None
+
+
+def _seconds_until(date: str) -> float | None:
     try:
-        return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
+        when = parsedate_to_datetime(date)
     except (TypeError, ValueError):
         return None
+    if when.tzinfo is None:  # the asctime and "-0000" forms: an HTTP-date is always GMT
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, when.timestamp() - time.time())
 
 
 def _provably_unsent(exc: BaseException) -> bool:
@@ -565,7 +577,8 @@ class FlexplanHttpClient(TwilioHttpClient):  # type: ignore[misc]
             tries += 1
             telling = telling if attempt.cut else attempt
             worth = self._worth_retrying(method, attempt)
-            delay = self._delay(tries - 1, attempt.headers) if worth else 0.0
+            asked = _retry_after(attempt.headers) if worth else None
+            delay = self._delay(tries - 1, asked) if worth else 0.0
             retry = worth and delay < deadline.remaining
             if not retry and (telling is None or telling.response is None):
                 # no answer at all within the deadline: the thread's request group (a
@@ -575,9 +588,8 @@ class FlexplanHttpClient(TwilioHttpClient):  # type: ignore[misc]
             self.gate.release(generation, throttled=attempt.throttled, succeeded=succeeded)
             self.stats.record(call, attempt.status, retry=retry)
             if not retry:
-                asked = _retry_after(attempt.headers) if worth and attempt.headers else None
                 return self._outcome(method, call, attempt, tries, deadline, telling, asked)
-            if attempt.headers is not None and _retry_after(attempt.headers) is not None:
+            if asked is not None:
                 self.stats.waited(delay)
             time.sleep(delay)
 
@@ -614,11 +626,9 @@ class FlexplanHttpClient(TwilioHttpClient):  # type: ignore[misc]
             return True
         return attempt.response is not None and attempt.response.status_code >= 500
 
-    def _delay(self, retry: int, headers: Mapping[str, str] | None) -> float:
-        hinted = _retry_after(headers) if headers is not None else None
-        if hinted is not None:
-            return hinted
-        return self.retry.backoff(retry, self._rng)
+    def _delay(self, retry: int, asked: float | None) -> float:
+        """The server's ``Retry-After`` (``asked``) when it gave one, else backoff."""
+        return asked if asked is not None else self.retry.backoff(retry, self._rng)
 
     def _outcome(
         self,

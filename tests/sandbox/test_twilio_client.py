@@ -14,6 +14,7 @@ from flexplan.redact import redact
 from flexplan.twilio_client import (
     RetryPolicy,
     TransportError,
+    _retry_after,
     build_client,
     client_stats,
     credentials_from_env,
@@ -122,8 +123,32 @@ def test_unreachable_host_retries_even_posts_and_reports_cleanly() -> None:
 def test_retry_after_is_honoured() -> None:
     creds = credentials_from_env({"TWILIO_ACCOUNT_SID": SID, "TWILIO_AUTH_TOKEN": TOKEN})
     http_client = build_client(creds, api_base="http://127.0.0.1:1").http_client
-    assert http_client._delay(0, {"Retry-After": "2"}) == 2.0
-    assert 0 <= http_client._delay(3, {}) <= RetryPolicy().max_delay
+    assert http_client._delay(0, _retry_after({"Retry-After": "2"})) == 2.0
+    assert 0 <= http_client._delay(3, _retry_after({})) <= RetryPolicy().max_delay
+
+
+@pytest.mark.parametrize("value", ["-1", "nan", "inf", "-inf"])
+def test_an_unusable_retry_after_means_backoff_not_a_retry_at_once(value: str) -> None:
+    """RFC 9110 section 10.2.3: delay-seconds (digits) or an HTTP-date. A negative or NaN
+    number was read as 0 s (retried at once, no backoff), an infinite one as a wait."""
+    assert _retry_after({"Retry-After": value}) is None
+
+
+@pytest.mark.parametrize("form", ["%a, %d %b %Y %H:%M:%S -0000", "%a %b %d %H:%M:%S %Y"])
+def test_an_http_date_retry_after_is_gmt_whatever_the_local_zone(
+    form: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An HTTP-date is always GMT (RFC 9110 section 5.6.7), its asctime form and a "-0000"
+    zone included; they were read as local time (hours off away from UTC)."""
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        value = time.strftime(form, time.gmtime(time.time() + 30))
+        asked = _retry_after({"Retry-After": value})
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert asked is not None and 20 <= asked <= 31
 
 
 def test_the_request_gate_cuts_once_per_window_on_429_and_grows_back() -> None:
