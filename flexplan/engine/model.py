@@ -94,6 +94,21 @@ class Unmanaged:
 
 
 @dataclass(frozen=True)
+class Kept:
+    """A live resource of a pruned kind that prune keeps (an account default, in use, like an
+    entry), and why: ``Plan.kept``, so that a ``--target`` naming it can say why it stays."""
+
+    title: str  # the kind's, "Studio flow"
+    shown: str  # as messages name it, "'Old Flow' (FW…)" (``LiveObject.shown``)
+    reason: str
+
+    @property
+    def note(self) -> str:
+        """The plan's note about it."""
+        return f"kept {self.title} {self.shown}: {self.reason}"
+
+
+@dataclass(frozen=True)
 class Unreadable:
     """A kind the manifest does not manage whose read failed: skipped, shown as information."""
 
@@ -140,6 +155,9 @@ class Plan:
     unmanaged: list[Unmanaged] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     unreadable: list[Unreadable] = field(default_factory=list)
+    # address -> why prune keeps that live resource (each also a note); not saved: a saved
+    # plan is never targeted again, and the notes carry the same text
+    kept: dict[str, Kept] = field(default_factory=dict)
     # the --target addresses this plan was limited to (engine.targeting); empty: the whole plan
     targets: list[str] = field(default_factory=list)
 

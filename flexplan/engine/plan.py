@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 
 from flexplan.engine.diff import diff_states, get_path, leaves, project
 from flexplan.engine.masking import mark_detected_secrets
-from flexplan.engine.model import Plan, ResourceChange, Unmanaged, Unreadable
+from flexplan.engine.model import Kept, Plan, ResourceChange, Unmanaged, Unreadable
 from flexplan.engine.order import order_changes
 from flexplan.errors import Diagnostic, DiagnosticsError
 from flexplan.plantypes import LiveObject, Memo, Unknown
@@ -58,6 +58,7 @@ def build_plan(manifest: Any, snapshot: LiveSnapshot, kinds: Sequence[AnyKind]) 
         unmanaged=planner.unmanaged,
         notes=planner.notes,
         unreadable=list(snapshot.unreadable),
+        kept=planner.kept,
     )
 
 
@@ -74,6 +75,7 @@ class _Planner:
         self.dependencies: dict[str, set[str]] = defaultdict(set)
         self.unmanaged: list[Unmanaged] = []
         self.notes: list[str] = []
+        self.kept: dict[str, Kept] = {}
         self.by_key: dict[str, dict[tuple[Any, ...], list[LiveObject]]] = {}
         self.claimed: dict[int, Any] = {}  # id(live object) -> the entry matched to it
         self.deposed: list[ResourceChange] = []
@@ -463,13 +465,13 @@ class _Planner:
                     candidates.append((kind, obj))
                     continue
                 if reason is not None and kind.section in self.manifest.prune:
-                    self.notes.append(f"kept {kind.title} {obj.shown()}: {reason}")
+                    self._keep(kind, obj, reason)
                 self.unmanaged.append(Unmanaged(kind.section, kind.type_name, obj.sid, obj.label))
         kept = self._still_referred(candidates, changes)
         deletes: list[ResourceChange] = []
         for kind, obj in candidates:
             if id(obj) in kept:
-                self.notes.append(f"kept {kind.title} {obj.shown()}: {kept[id(obj)]}")
+                self._keep(kind, obj, kept[id(obj)])
                 self.unmanaged.append(Unmanaged(kind.section, kind.type_name, obj.sid, obj.label))
                 continue
             change = self._prune_change(kind, obj)
@@ -479,6 +481,13 @@ class _Planner:
                 change.name = f"{change.name}-{(obj.sid or '')[-6:].lower()}"
             deletes.append(change)
         return deletes
+
+    def _keep(self, kind: AnyKind, obj: LiveObject, reason: str) -> None:
+        """``obj`` is not pruned: noted, and recorded under its address (the first one kept
+        under an address, as a target of it finds the first)."""
+        kept = Kept(kind.title, obj.shown(), reason)
+        self.kept.setdefault(f"{kind.type_name}.{_slug(obj.label)}", kept)
+        self.notes.append(kept.note)
 
     def _unmatched(self, kind: AnyKind) -> list[LiveObject]:
         matched = {id(m) for m in self.matches.values() if m is not None}

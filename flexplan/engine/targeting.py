@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from flexplan.engine.model import RELEASE_STEP, Plan, ResourceChange, Unmanaged
+from flexplan.engine.model import RELEASE_STEP, Plan, ResourceChange
 from flexplan.engine.plan import LiveSnapshot
 from flexplan.engine.plan import _slug as slug
 from flexplan.errors import FlexplanError
@@ -228,24 +228,13 @@ def _refuse_unknown(plan: Plan, missing: Sequence[Target]) -> None:
 def _refuse_kept(plan: Plan, address: str) -> None:
     """A target that is a live resource the plan keeps rather than prunes (in use, an
     account default): it is in the account, so the refusal says why it stays."""
-    for item in plan.unmanaged:
-        if f"{item.type_name}.{slug(item.label)}" != address:
-            continue
-        shown = _shown(item)
-        note = next((n for n in plan.notes if n.startswith("kept ") and f" {shown}: " in n), None)
-        if note is None:
-            continue
-        title, _, reason = note.removeprefix("kept ").partition(f" {shown}: ")
+    kept = plan.kept.get(address)
+    if kept is not None:
         raise FlexplanError(
-            f"--target {address}: the account's {title} {shown} is not pruned, so a plan has "
-            f"nothing to do with it: {reason}",
+            f"--target {address}: the account's {kept.title} {kept.shown} is not pruned, so a "
+            f"plan has nothing to do with it: {kept.reason}",
             hint="run `flexplan plan` without --target to see every address",
         )
-
-
-def _shown(item: Unmanaged) -> str:
-    """As ``LiveObject.shown`` writes it in the plan's notes."""
-    return f"{item.label!r} ({item.sid})" if item.sid else repr(item.label)
 
 
 def _refuse_untargeted_deletes(needed: Sequence[ResourceChange], targeted: set[str]) -> None:
@@ -283,7 +272,7 @@ def _restricted(plan: Plan, needed: Sequence[ResourceChange], targets: list[str]
     (a note is kept when it names a needed change)."""
     addresses = {c.address for c in needed}
     notes = [n for n in plan.notes if any(_mentions(n, a) for a in addresses)]
-    return replace(plan, changes=list(needed), unmanaged=[], notes=notes, targets=targets)
+    return replace(plan, changes=list(needed), unmanaged=[], kept={}, notes=notes, targets=targets)
 
 
 def _mentions(note: str, address: str) -> bool:

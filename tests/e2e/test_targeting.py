@@ -367,3 +367,35 @@ def test_a_pruned_resource_with_a_non_ascii_name_can_be_targeted(
     assert headings(planned.stdout) == [
         "# studio_flow.café-flow will be destroyed (not in the manifest; pruned)"
     ], planned
+
+
+def test_a_kept_target_is_told_its_own_reason_whatever_other_names_hold(
+    tmp_path: Path,
+    sandbox: SandboxServer,
+    sandbox_env: dict[str, str],
+    sandbox_client: Any,
+    run_flexplan: Any,
+) -> None:
+    """Why a target is kept comes from the plan's record of it, not from its notes' text: a
+    flow listed before it, whose name quotes it as the plan names it ('Old Flow' (FW…): …),
+    does not lend it its note (the notes' text once made it "Studio flow "Copy of …")."""
+    config = _config(tmp_path / "c", prune="prune: [studio_flows]")
+    copy = _orphan(sandbox_client, "Draft")  # listed first: its note comes first
+    sid = _orphan(sandbox_client, "Old Flow")
+    sandbox_client.studio.v2.flows(copy).update(
+        status="published", friendly_name=f"Copy of 'Old Flow' ({sid}): draft"
+    )
+    for handler, flow, identity in (("Copy Handler", copy, "c-1"), ("Old Handler", sid, "c-2")):
+        sandbox.store.add_flex_flow(
+            friendly_name=handler, chat_service_sid=CHAT_SERVICE, channel_type="custom",
+            contact_identity=identity, enabled=True, integration_type="studio",
+            integration={"flow_sid": flow},
+        )  # fmt: skip
+    result = run_flexplan("plan", str(config), "--target", "studio_flow.old-flow",
+                          env=sandbox_env)  # fmt: skip
+    message = assert_clean_failure(result, sandbox_env)
+    assert (
+        f"error: --target studio_flow.old-flow: the account's Studio flow 'Old Flow' ({sid}) "
+        "is not pruned, so a plan has nothing to do with it: 'Old Handler' ("
+    ) in message, message
+    assert "Copy Handler" not in message, message
