@@ -17,8 +17,7 @@ from pydantic import Field
 
 from flexplan.errors import FlexplanError
 from flexplan.plantypes import LiveObject
-from flexplan.resources._sdk import to_dict
-from flexplan.resources.base import ReadContext, ResourceSpec, State, WriteContext
+from flexplan.resources.base import ReadContext, ResourceSpec, State
 from flexplan.resources.fields import Lookup, WorkspaceLookup
 from flexplan.resources.table import Attr, TableKind
 
@@ -49,33 +48,20 @@ class TaskRouterKind(TableKind[Spec]):
 
     listing: ClassVar[str]
 
-    def read(self, ctx: ReadContext, specs: Sequence[tuple[str, Spec]]) -> list[LiveObject]:
+    def read_parent(self, ctx: ReadContext, specs: Sequence[tuple[str, Spec]]) -> Any | None:
         if not wanted(ctx, specs):
-            return []  # nothing managed here: TaskRouter is not read
-        items = getattr(in_workspace(ctx, specs), self.listing).stream(page_size=1000)
-        return [self.to_live(to_dict(item)) for item in items]
+            return None  # nothing managed here: TaskRouter is not read
+        return in_workspace(ctx, specs)
 
     def read_for_export(self, ctx: ReadContext) -> list[LiveObject]:
         return self.read(Completely(ctx), [])
 
-    def create(self, client: Client, desired: State, ctx: WriteContext) -> LiveObject:
-        workspace = workspace_of(client, desired)
-        args = self.write_arguments(workspace, desired, create=True)
-        return self.to_live(to_dict(getattr(workspace, self.listing).create(**args)))
+    def parent(self, client: Client, state: State) -> Any:
+        return workspace_of(client, state)
 
-    def update(
-        self, client: Client, live: LiveObject, desired: State, ctx: WriteContext
-    ) -> LiveObject:
-        workspace = workspace_of(client, live.state)
-        args = self.write_arguments(workspace, desired, create=False)
-        return self.to_live(to_dict(getattr(workspace, self.listing)(live.sid).update(**args)))
-
-    def delete(self, client: Client, live: LiveObject, ctx: WriteContext) -> None:
-        getattr(workspace_of(client, live.state), self.listing)(live.sid).delete()
-
-    def write_arguments(self, workspace: Any, desired: State, *, create: bool) -> dict[str, Any]:
-        """The SDK's keyword arguments; ``workspace`` is the twilio workspace context."""
-        return self.arguments(desired, create=create)
+    def api(self, parent: Any) -> Any:
+        """The workspace's list (``parent``: the twilio workspace context)."""
+        return getattr(parent, self.listing)
 
     def to_live(self, raw: dict[str, Any]) -> LiveObject:
         return self.live(raw, is_default=str(raw.get("friendly_name") or "").strip().casefold()

@@ -462,29 +462,48 @@ class TableKind(ResourceKind[SpecT]):
     # -- reading and writing through one SDK list (kinds with another API override) --------
     page_size: ClassVar[int] = 1000
 
-    def api(self, client: Client) -> Any:
-        """The SDK list of the kind's resources (``client.flex_api.v1.flex_flow``)."""
+    def parent(self, client: Client, state: State) -> Any:
+        """What the kind's SDK list lies in for a write of ``state`` (the desired state of a
+        create, the live one of an update or delete): the client, or for a kind whose
+        resources live inside another resource, that resource (a TaskRouter workspace)."""
+        return client
+
+    def read_parent(self, ctx: ReadContext, specs: Sequence[tuple[str, SpecT]]) -> Any | None:
+        """What a read lists the kind in; ``None``: nothing to read."""
+        return ctx.client
+
+    def api(self, parent: Any) -> Any:
+        """The SDK list of the kind's resources in ``parent`` (``client.flex_api.v1.flex_flow``)."""
         raise NotImplementedError
+
+    def write_arguments(self, parent: Any, desired: State, *, create: bool) -> dict[str, Any]:
+        """The SDK's keyword arguments of a write in ``parent``."""
+        return self.arguments(desired, create=create)
 
     def to_live(self, raw: dict[str, Any]) -> LiveObject:
         return self.live(raw)
 
     def read(self, ctx: ReadContext, specs: Sequence[tuple[str, SpecT]]) -> list[LiveObject]:
-        listed = self.api(ctx.client).stream(page_size=self.page_size)
+        parent = self.read_parent(ctx, specs)
+        if parent is None:
+            return []
+        listed = self.api(parent).stream(page_size=self.page_size)
         return [self.to_live(to_dict(item)) for item in listed]
 
     def create(self, client: Client, desired: State, ctx: WriteContext) -> LiveObject | None:
-        made = self.api(client).create(**self.arguments(desired, create=True))
+        parent = self.parent(client, desired)
+        made = self.api(parent).create(**self.write_arguments(parent, desired, create=True))
         return self.to_live(to_dict(made))
 
     def update(
         self, client: Client, live: LiveObject, desired: State, ctx: WriteContext
     ) -> LiveObject | None:
-        args = self.arguments(desired, create=False)
-        return self.to_live(to_dict(self.api(client)(live.sid).update(**args)))
+        parent = self.parent(client, live.state)
+        args = self.write_arguments(parent, desired, create=False)
+        return self.to_live(to_dict(self.api(parent)(live.sid).update(**args)))
 
     def delete(self, client: Client, live: LiveObject, ctx: WriteContext) -> None:
-        self.api(client)(live.sid).delete()
+        self.api(self.parent(client, live.state))(live.sid).delete()
 
     def export(self, name: str, live: LiveObject, names: ExportNames) -> Exported | None:
         where = f"{self.section}.{name}"
