@@ -206,14 +206,33 @@ def map_strings(value: Any, fn: Callable[[str, FieldPath], Any], path: FieldPath
     return value
 
 
+class _Flight:
+    """One build of a memo key under way: its waiters get its value or its failure."""
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.value: Any = None
+        self.error: BaseException | None = None
+
+    def outcome(self) -> Any:
+        self.done.wait()
+        if self.error is not None:
+            raise self.error  # every waiter's, as concurrent.futures.Future.result does
+        return self.value
+
+
 class Memo:
     """Values built once per plan run, by key: what a kind's reader builds to decide
     whether to fetch (a Studio flow's desired definition) is what its planner needs
-    again. Thread-safe (readers run in threads); two threads building one key at
-    once both build, and the first value kept is the one every caller gets."""
+    again, and what several readers need (the TaskRouter workspaces) is built once.
+    Thread-safe and single-flight (readers run in threads): while one thread builds a
+    key, the others asking for it wait for its value; a build that fails fails them all
+    and is not kept, so the next one to ask builds again. A build must not wait for work
+    that a waiter's thread would do (none does: they compute, or send one listing)."""
 
     def __init__(self) -> None:
         self._values: dict[Hashable, Any] = {}
+        self._flights: dict[Hashable, _Flight] = {}
         self._lock = threading.Lock()
 
     def get(self, key: Hashable, build: Callable[[], T]) -> T:
@@ -221,7 +240,24 @@ class Memo:
             if key in self._values:
                 found: T = self._values[key]
                 return found
-        value = build()
+            flight = self._flights.get(key)
+            leading = flight is None
+            if flight is None:
+                flight = self._flights[key] = _Flight()
+        if not leading:
+            waited: T = flight.outcome()
+            return waited
+        try:
+            value = build()
+        except BaseException as exc:
+            with self._lock:
+                del self._flights[key]
+            flight.error = exc
+            flight.done.set()
+            raise
         with self._lock:
-            kept: T = self._values.setdefault(key, value)
-            return kept
+            self._values[key] = value
+            del self._flights[key]
+        flight.value = value
+        flight.done.set()
+        return value

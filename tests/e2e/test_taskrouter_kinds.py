@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+import pytest
 from plankit import CLEAN, block, write_config
 
 from flexplan.sandbox import SandboxServer
@@ -258,6 +259,22 @@ def test_a_pruned_taskrouter_kind_without_entries_lists_the_workspaces_once(
     config = write_config(tmp_path / "c", "version: 1\nprune: [task_queues]\n")
     sandbox.clear_stats()
     plan = run_flexplan("plan", str(config), env=sandbox_env)
+    assert plan.exit_code == 0, plan.output
+    requests = sandbox.stats()["requests"]
+    assert requests.get("GET /taskrouter/v1/Workspaces") == 1, requests
+
+
+@pytest.mark.sandbox_knobs(latency_ms=150)
+def test_taskrouter_kinds_read_at_once_list_the_workspaces_once(
+    tmp_path: Path, sandbox: SandboxServer, sandbox_env: dict[str, str], run_flexplan: Any
+) -> None:
+    """Queues, workflows and channels are read in threads of their own, each needing the
+    workspace: while one lists the workspaces (slowly, here), the others wait for that
+    listing instead of sending their own."""
+    manifest = "version: 1\nprune: [task_queues, workflows, task_channels]\n"
+    config = write_config(tmp_path / "c", manifest)
+    sandbox.clear_stats()
+    plan = run_flexplan("plan", str(config), "--parallelism", "4", env=sandbox_env)
     assert plan.exit_code == 0, plan.output
     requests = sandbox.stats()["requests"]
     assert requests.get("GET /taskrouter/v1/Workspaces") == 1, requests
