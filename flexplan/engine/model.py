@@ -66,6 +66,10 @@ class ResourceChange:
     release: dict[str, Any] | None = None  # a write that makes the live object hold no claims
     staged: bool = False  # apply writes ``release`` first, to break a cycle of claims
     release_depends_on: list[str] = field(default_factory=list)  # before the release step
+    # the delete of a replacement's old object that a create-first replace left behind
+    # (``<name>-deposed``): the address of the entry it belongs to, which a target of
+    # that entry takes along, as Terraform's deposed objects go with their resource
+    deposed_of: str = ""
 
     @property
     def address(self) -> str:

@@ -340,6 +340,7 @@ class _Planner:
         replacement = self._compare(kind, entry, new, desired, base)
         deposed = self._prune_change(kind, old)
         deposed.name, deposed.managed = f"{entry.name}-deposed", True
+        deposed.deposed_of = f"{kind.type_name}.{entry.name}"
         deposed.reason = (
             f"the old object of a replacement that did not finish: {new.sid} has "
             f"{_key_text(key)} now"

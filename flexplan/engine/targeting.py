@@ -13,7 +13,8 @@ The plan is computed in two steps:
   by local name; only the kinds those entries are of are read (and every kind
   that can hold a claim, when a scoped entry claims something), with the
   manifest narrowed to the scope, so that fewer requests are sent;
-* the targeted plan: the changes of the targets and, through the plan's
+* the targeted plan: the changes of the targets (with the old object an unfinished
+  replacement of a target left behind, ``<name>-deposed``) and, through the plan's
   dependency graph (``depends_on``: references, claims released before they
   are taken, referrers changed before a delete), every change they need.
 
@@ -195,8 +196,9 @@ def _needed(plan: Plan, targets: Sequence[Target]) -> list[ResourceChange]:
     """The targets' changes and, through ``depends_on``, every change they need."""
     by_address = {c.address: c for c in plan.changes}
     _refuse_unknown(plan, [t for t in targets if t.address not in by_address])
+    targeted = _with_deposed(plan, {t.address for t in targets})
     seen: set[str] = set()
-    todo = [t.address for t in targets]
+    todo = list(targeted)
     while todo:
         address = todo.pop()
         change = by_address.get(address.removesuffix(RELEASE_STEP))
@@ -205,8 +207,16 @@ def _needed(plan: Plan, targets: Sequence[Target]) -> list[ResourceChange]:
         seen.add(change.address)
         todo += change.depends_on + change.release_depends_on
     needed = [c for c in plan.changes if c.address in seen]
-    _refuse_untargeted_deletes(needed, {t.address for t in targets})
+    _refuse_untargeted_deletes(needed, targeted)
     return needed
+
+
+def _with_deposed(plan: Plan, addresses: set[str]) -> set[str]:
+    """The targets and the old objects their unfinished replacements left behind (a
+    replacement created its new object, its destroy of the old one failed): targeting the
+    entry finishes its replacement, as Terraform destroys a targeted resource's deposed
+    objects."""
+    return addresses | {c.address for c in plan.changes if c.deposed_of in addresses}
 
 
 def _refuse_unknown(plan: Plan, missing: Sequence[Target]) -> None:

@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from applykit import writes
+from applykit import assert_sane, writes
 from plankit import assert_clean_failure, headings, studio_flow, write_config
 
 from flexplan.sandbox import SandboxServer
@@ -399,3 +399,80 @@ def test_a_kept_target_is_told_its_own_reason_whatever_other_names_hold(
         "is not pruned, so a plan has nothing to do with it: 'Old Handler' ("
     ) in message, message
     assert "Copy Handler" not in message, message
+
+
+
+REPLACE = """
+version: 1
+studio_flows:
+  support:
+    friendly_name: Support Flow
+    status: published
+    definition_file: support.json
+  sales:
+    friendly_name: Sales Flow
+    status: published
+    definition_file: sales.json
+conversations_addresses:
+  line:
+    sid: {sid}
+    type: sms
+    address: "+15550002222"
+    auto_creation:
+      enabled: true
+      type: studio
+      studio_flow: support
+"""
+DELETE_ADDRESS = "DELETE /conversations/v1/Configuration/Addresses/{Sid}"
+
+
+def _numbers(sandbox: SandboxServer) -> dict[str, dict[str, Any]]:
+    return {a["address"]: a for a in sandbox.store.items("addresses")}
+
+
+def test_a_targeted_replacement_plans_and_applies_only_what_it_needs_and_finishes(
+    tmp_path: Path, sandbox: SandboxServer, sandbox_env: dict[str, str], run_flexplan: Any
+) -> None:
+    """A target whose change forces a new SID (an address's number, created first): the
+    targeted plan shows its replace and the flow it runs, not the other flow; applying the
+    saved plan creates the new address, and when the old one's destroy fails, the same
+    target's next plan destroys that old object (the deposed one), which once it left out
+    ("No changes") although its note said the plan destroys it."""
+    old = sandbox.store.add_address(type="sms", address="+15550001111")["sid"]
+    files = {
+        "support.json": json.dumps(studio_flow("Hello from support")),
+        "sales.json": json.dumps(studio_flow("Hello from sales")),
+    }
+    config = write_config(tmp_path / "c", REPLACE.format(sid=old), files)
+    target = ("--target", "conversations_address.line")
+    saved = tmp_path / "targeted.json"
+    planned = run_flexplan("plan", str(config), *target, "--out", str(saved), env=sandbox_env)
+    assert planned.exit_code == 0, planned
+    assert headings(planned.stdout) == [
+        "# studio_flow.support will be created",
+        "# conversations_address.line must be replaced",
+    ], planned.stdout
+    assert "Sales" not in planned.stdout and "  +/- create replacement" in planned.stdout
+    assert "Plan: 2 to add, 0 to change, 1 to destroy." in planned.stdout
+    sandbox.faults.fail_routes.add(DELETE_ADDRESS)
+    failed = run_flexplan("apply", str(saved), env=sandbox_env)
+    assert failed.exit_code == 1, failed
+    assert_sane(failed, sandbox_env)
+    assert "the old one was not destroyed" in failed.stdout
+    sandbox.faults.fail_routes.clear()
+    flows = {f["friendly_name"]: f["sid"] for f in sandbox.store.items("studio_flows")}
+    new = _numbers(sandbox)["+15550002222"]
+    assert new["sid"] != old and new["auto_creation"]["studio_flow_sid"] == flows["Support Flow"]
+    assert old in {a["sid"] for a in _numbers(sandbox).values()}
+    rest = run_flexplan("plan", str(config), *target, "--out", str(saved), env=sandbox_env)
+    assert headings(rest.stdout) == ["# conversations_address.line-deposed will be destroyed"], (
+        rest.stdout
+    )
+    assert "Plan: 0 to add, 0 to change, 1 to destroy." in rest.stdout
+    finished = run_flexplan("apply", str(saved), env=sandbox_env)
+    assert finished.exit_code == 0, finished
+    assert "Apply complete: 0 added, 0 changed, 1 destroyed." in finished.stdout
+    assert "+15550001111" not in _numbers(sandbox)
+    assert "Sales Flow" not in _names(sandbox, "studio_flows")
+    whole = run_flexplan("plan", str(config), env=sandbox_env)
+    assert headings(whole.stdout) == ["# studio_flow.sales will be created"], whole.stdout
