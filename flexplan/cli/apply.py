@@ -263,7 +263,7 @@ def _run(
     if cache is not None:
         _remember_written(cache, plan, result)
     click.echo("")
-    click.echo(final_report(result), nl=False)
+    click.echo(final_report(result, plan.targets), nl=False)
     if plan.targets:
         click.echo("\n" + "\n".join(warning_lines(incomplete_apply_warning())), nl=False)
     if result.stopped and handling.signum is None:  # the lock was lost, not an interrupt

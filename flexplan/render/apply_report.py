@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from flexplan.engine.apply import ActionResult, ApplyResult
 from flexplan.engine.model import ResourceChange
 from flexplan.render.escape import visible
@@ -61,13 +63,15 @@ def verification_lines(result: ApplyResult) -> list[str]:
     return lines
 
 
-def final_report(result: ApplyResult) -> str:
+def final_report(result: ApplyResult, targets: Sequence[str] = ()) -> str:
+    """What the apply did; ``targets``: the ``--target`` addresses its plan was limited to,
+    which the command to run again keeps (a whole apply would change what was left out)."""
     checked = verification_lines(result)
     extra = "\n".join(checked) + "\n" if checked else ""
-    return extra + _outcome(result)
+    return extra + _outcome(result, "".join(f" --target {t}" for t in targets))
 
 
-def _outcome(result: ApplyResult) -> str:
+def _outcome(result: ApplyResult, targeting: str) -> str:
     counts = result.counts()
     replaced = f" ({counts['replaced']} replaced)" if counts["replaced"] else ""
     done_text = (
@@ -85,10 +89,11 @@ def _outcome(result: ApplyResult) -> str:
     lines += _section("Done", result.of("done"), lambda r: f"{r.action} {r.address}")
     lines += _section("Failed", failed, lambda r: f"{r.action} {r.address}: {r.error}")
     lines += _section("Not attempted", skipped, lambda r: f"{r.action} {r.address}")
+    again = f"`flexplan apply{targeting}` again"
     lines.append(
-        "Run `flexplan apply` again to finish: it converges from where this stopped."
+        f"Run {again} to finish: it converges from where this stopped."
         if result.stopped and not failed
-        else "Fix the cause and run `flexplan apply` again: it converges from where this stopped."
+        else f"Fix the cause and run {again}: it converges from where this stopped."
     )
     return visible("\n".join(lines) + "\n", keep="\n")
 

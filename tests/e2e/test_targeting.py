@@ -459,6 +459,9 @@ def test_a_targeted_replacement_plans_and_applies_only_what_it_needs_and_finishe
     assert failed.exit_code == 1, failed
     assert_sane(failed, sandbox_env)
     assert "the old one was not destroyed" in failed.stdout
+    assert (  # a whole apply would create the other flow too
+        "Fix the cause and run `flexplan apply --target conversations_address.line` again"
+    ) in failed.stdout
     sandbox.faults.fail_routes.clear()
     flows = {f["friendly_name"]: f["sid"] for f in sandbox.store.items("studio_flows")}
     new = _numbers(sandbox)["+15550002222"]
