@@ -8,7 +8,6 @@ replaced wherever they appear; URL userinfo is masked by pattern.
 
 from __future__ import annotations
 
-import html
 import json
 import re
 import threading
@@ -26,6 +25,8 @@ MIN_LENGTH = 4  # shorter values are masked where they stand, never by search an
 def encoded_forms(value: str) -> set[str]:
     """The ways a value can appear in output: as is, JSON-escaped (once, twice, ASCII-only),
     URL-encoded (path, query, form), URL-decoded and HTML-escaped."""
+    import html  # here, not at the top: html's entity table is start-up time for every command
+
     forms = {value, unquote_plus(value), html.escape(value), html.escape(value, quote=False)}
     for text in list(forms):
         forms.add(quote(text, safe=""))

@@ -130,6 +130,7 @@ LAYERS: dict[str, int] = {
     "flexplan.flowdiff": 0,  # a Studio diff as data: made by the kind, read by renderers
     "flexplan.studio_widgets": 0,
     "flexplan.twilio_profiles": 0,  # the twilio CLI's config.json: plain JSON, no SDK
+    "flexplan.pydantic_plugins": 0,  # the command's models without third-party plugins
     "flexplan.twilio_client": 1,
     "flexplan.resources": 2,
     "flexplan.lookups": 2,

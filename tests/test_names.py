@@ -17,7 +17,9 @@ from flexplan.resources.fields import Lookup, LookupOf, LookupOrRef, make_lookup
 
 
 def _fields(cls: type) -> set[str]:
-    return {f.name for f in dataclasses.fields(cls)}
+    if dataclasses.is_dataclass(cls):
+        return {f.name for f in dataclasses.fields(cls)}
+    return set(cls.__slots__)  # a pydantic marker (flexplan.resources.fields._Field)
 
 
 def _parameters(fn: object) -> list[str]:

@@ -175,3 +175,20 @@ def test_show_reads_a_saved_plan_without_the_sdk_or_the_sandbox(tmp_path: Path, 
     out, modules = _imported(["show", str(saved), "--format", fmt])
     assert "web" in out
     assert _heavy(modules, SHOW_NEVER) == []
+
+
+# What ``validate`` of a valid manifest needs is the manifest layer and the kinds it names:
+# not what plans diff and show with, not the translation of pydantic's errors, and not the
+# entry-point scan of pydantic's plugin loader (flexplan.pydantic_plugins).
+VALIDATE_NEVER = (
+    *NEVER_FOR_SHORT_COMMANDS, "flexplan.flowdiff", "flexplan.resources.studio.diff",
+    "flexplan.render.studio", "flexplan.manifest.translate", "flexplan.throttle",
+    "importlib.metadata", "html",
+)  # fmt: skip
+
+
+def test_validate_imports_only_what_checking_a_manifest_needs() -> None:
+    out, modules = _imported(["validate", str(QUICKSTART)])
+    assert "The manifest is valid" in out
+    assert _heavy(modules, VALIDATE_NEVER) == []
+

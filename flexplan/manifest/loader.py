@@ -24,7 +24,6 @@ from flexplan.manifest.files import AccessError, FileAccess, expand_include
 from flexplan.manifest.model import Entry, Manifest
 from flexplan.manifest.rules import cross_check
 from flexplan.manifest.source import Budget, SourceMap, json_source_map, parse_json, parse_yaml
-from flexplan.manifest.translate import translate
 from flexplan.manifest.variables import Substituter, Variables
 from flexplan.plantypes import FieldPath, map_strings
 from flexplan.resources import BY_SECTION, SECTIONS
@@ -473,6 +472,8 @@ class Loader:
         hidden: Collection[FieldPath],
         given: Any,
     ) -> None:
+        from flexplan.manifest.translate import translate  # only a broken manifest needs it
+
         text_of: Callable[[FieldPath], str | None] = lambda p: smap.text((*base, *p))  # noqa: E731
         for issue in translate(exc, model, text_of, hidden, given):
             full = (*base, *issue.path)

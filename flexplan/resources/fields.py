@@ -26,7 +26,6 @@ from typing import Annotated, Any
 from pydantic import (
     GetCoreSchemaHandler,
     GetJsonSchemaHandler,
-    PlainSerializer,
     PlainValidator,
     WithJsonSchema,
 )
@@ -59,7 +58,18 @@ def _fail(error_type: str, message: str, **ctx: Any) -> PydanticCustomError:
 
 
 class _Field:
-    """Pydantic marker: parse with ``parse``, dump with ``dump``, document with ``schema``."""
+    """Pydantic marker: parse with ``parse``, dump with ``dump``, document with ``schema``.
+
+    Markers are plain classes with slots, not dataclasses: a dozen are made at import
+    and none is compared or hashed, while a frozen dataclass compiles six methods when
+    its class is created (~0.5 ms each class, every start of ``validate``).
+    """
+
+    __slots__: tuple[str, ...] = ()
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        return f"{type(self).__name__}({args})"
 
     def parse(self, value: Any) -> Any:
         raise NotImplementedError
@@ -84,12 +94,14 @@ class _Field:
         return self.schema()
 
 
-@dataclass(frozen=True)
 class Sid(_Field):
     """A SID with a given prefix: ``Annotated[str, Sid("FW", "Studio flow")]``."""
 
-    prefix: str
-    what: str
+    __slots__ = ("prefix", "what")
+
+    def __init__(self, prefix: str, what: str) -> None:
+        self.prefix = prefix
+        self.what = what
 
     def parse(self, value: Any) -> str:
         if not isinstance(value, str) or not is_sid(value, self.prefix):
@@ -205,13 +217,15 @@ class ResourceRef:
         return self.name or self.sid or ""
 
 
-@dataclass(frozen=True)
 class Ref(_Field):
     """A reference to a resource of ``section``: its local name or a ``prefix`` SID."""
 
-    section: str
-    prefix: str
-    what: str
+    __slots__ = ("prefix", "section", "what")
+
+    def __init__(self, section: str, prefix: str, what: str) -> None:
+        self.section = section
+        self.prefix = prefix
+        self.what = what
 
     def parse(self, value: Any) -> ResourceRef:
         if isinstance(value, ResourceRef):
@@ -304,11 +318,13 @@ def make_lookup(target_type: str, value: Any) -> Lookup:
     return Lookup(target_type, LOOKUP_TYPES[target_type].by, value)
 
 
-@dataclass(frozen=True)
 class LookupOf(_Field):
     """A look-up written as a string: a friendly name (or unique name) or a SID."""
 
-    target_type: str
+    __slots__ = ("target_type",)
+
+    def __init__(self, target_type: str) -> None:
+        self.target_type = target_type
 
     def parse(self, value: Any) -> Lookup:
         return value if isinstance(value, Lookup) else make_lookup(self.target_type, value)
@@ -391,12 +407,14 @@ def _dump_flow_var(value: str | Lookup | ResourceRef) -> Any:
     return value.as_manifest() if isinstance(value, Lookup) else value
 
 
-@dataclass(frozen=True)
 class LookupOrRef(_Field):
     """A look-up (name or SID, as ``LookupOf``) or ``{SECTION: NAME}``, a managed resource."""
 
-    target_type: str
-    section: str
+    __slots__ = ("section", "target_type")
+
+    def __init__(self, target_type: str, section: str) -> None:
+        self.target_type = target_type
+        self.section = section
 
     def parse(self, value: Any) -> Lookup | ResourceRef:
         if isinstance(value, (Lookup, ResourceRef)):
@@ -431,44 +449,57 @@ TaskChannelOrRef = Annotated[Lookup | ResourceRef, LookupOrRef("task_channel", "
 
 
 _WORKSPACE_NOTE = "; with workflow or task_channel: the workspace to search"
-_LOOKUP_OBJECT_SCHEMA = {
-    "type": "object",
-    "properties": {
-        k: {
-            "type": "string",
-            "minLength": 1,
-            "description": f"{LOOKUP_TITLE[k]}: its "
-            f"{LOOKUP_TYPES[k].by_words} or SID "
-            f"({LOOKUP_PREFIX[k]}…), resolved to the SID at plan time"
-            + (_WORKSPACE_NOTE if k == "workspace" else ""),
+
+
+class _FlowVarField(_Field):
+    """A Studio flow's ``vars`` value: text, a look-up or a managed resource's SID.
+
+    A marker like the others (not ``PlainValidator``): pydantic then builds no schema of
+    its own for ``str | Lookup | ResourceRef``, which would make pydantic dataclasses of
+    ``Lookup`` and ``ResourceRef`` whenever the Studio kind loads (validate pays that).
+    """
+
+    def parse(self, value: Any) -> str | Lookup | ResourceRef:
+        return _parse_flow_var(value)
+
+    def dump(self, value: Any) -> Any:
+        return _dump_flow_var(value)
+
+    def schema(self) -> dict[str, Any]:
+        lookup_object = {
+            "type": "object",
+            "properties": {
+                k: {
+                    "type": "string",
+                    "minLength": 1,
+                    "description": f"{LOOKUP_TITLE[k]}: its "
+                    f"{LOOKUP_TYPES[k].by_words} or SID "
+                    f"({LOOKUP_PREFIX[k]}…), resolved to the SID at plan time"
+                    + (_WORKSPACE_NOTE if k == "workspace" else ""),
+                }
+                for k in LOOKUP_PREFIX
+            },
+            "minProperties": 1,
+            "maxProperties": 2,
+            "additionalProperties": False,
         }
-        for k in LOOKUP_PREFIX
-    },
-    "minProperties": 1,
-    "maxProperties": 2,
-    "additionalProperties": False,
-}
-_FLOW_REF_SCHEMA = {
-    "type": "object",
-    "properties": {key: ref.schema() for key, ref in _VAR_REFS.items()},
-    "minProperties": 1,
-    "maxProperties": 1,
-    "additionalProperties": False,
-}
-FlowVar = Annotated[
-    str | Lookup | ResourceRef,
-    PlainValidator(_parse_flow_var),
-    PlainSerializer(_dump_flow_var),
-    WithJsonSchema(
-        {
-            "anyOf": [{"type": "string"}, _LOOKUP_OBJECT_SCHEMA, _FLOW_REF_SCHEMA],
+        flow_ref = {
+            "type": "object",
+            "properties": {key: ref.schema() for key, ref in _VAR_REFS.items()},
+            "minProperties": 1,
+            "maxProperties": 1,
+            "additionalProperties": False,
+        }
+        return {
+            "anyOf": [{"type": "string"}, lookup_object, flow_ref],
             "description": "a string; a look-up resolved at plan time, "
             "e.g. {workflow: Assign to Anyone} or {task_channel: chat}; or a managed "
             "resource's SID: {studio_flow: NAME} (a run-subflow's flow_sid), "
             "{workflows: NAME}, {task_channels: NAME} (a send-to-flex widget)",
         }
-    ),
-]
+
+
+FlowVar = Annotated[str | Lookup | ResourceRef, _FlowVarField()]
 
 
 # -- URLs ---------------------------------------------------------------------------
@@ -476,7 +507,6 @@ FlowVar = Annotated[
 _URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$")
 
 
-@dataclass(frozen=True)
 class UrlField(_Field):
     """An http(s) URL."""
 

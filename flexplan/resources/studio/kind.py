@@ -60,12 +60,13 @@ from flexplan.resources.studio.definition import (
     quoted,
     trigger_events,
 )
-from flexplan.resources.studio.diff import DefinitionDiff, diff_definitions, dotted_path
 from flexplan.resources.studio.warm import known_definitions
 from flexplan.sensitive import secret_paths
 
 if TYPE_CHECKING:
     from twilio.rest import Client  # a type only: kinds load without the SDK (validate)
+
+    from flexplan.flowdiff import DefinitionDiff  # the diff is imported by the first plan
 
 FlowSid = Annotated[str, Sid("FW", "Studio flow")]
 
@@ -164,7 +165,7 @@ DEFAULT_FLOWS = frozenset(
 _NOT_FINGERPRINTED = ("url", "links", "definition", "valid", "errors", "warnings", "webhook_url")
 
 
-class StudioFlowKind(ResourceKind[StudioFlowSpec, DefinitionDiff]):
+class StudioFlowKind(ResourceKind[StudioFlowSpec, "DefinitionDiff"]):
     section: ClassVar[str] = "studio_flows"
     type_name: ClassVar[str] = "studio_flow"
     title: ClassVar[str] = "Studio flow"
@@ -276,6 +277,8 @@ class StudioFlowKind(ResourceKind[StudioFlowSpec, DefinitionDiff]):
         self, path: str, detail: DefinitionDiff, sensitive: Sequence[FieldPath], desired: object
     ) -> DefinitionDiff | None:
         """Mask the widget properties (or flow fields) that hold ``${env:…}`` values."""
+        from flexplan.resources.studio.diff import dotted_path
+
         states = (_document(desired) or {}).get("states") or []
         widget_paths: set[tuple[str, str]] = set()
         flow_paths: set[str] = set()
@@ -292,6 +295,8 @@ class StudioFlowKind(ResourceKind[StudioFlowSpec, DefinitionDiff]):
         return detail.masked(widget_paths, flow_paths)
 
     def rich_diff(self, path: str, before: object, after: object) -> DefinitionDiff:
+        from flexplan.resources.studio.diff import diff_definitions
+
         return diff_definitions(_document(before), _document(after) or {})
 
     remote_checked: ClassVar[bool] = True
