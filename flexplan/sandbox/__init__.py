@@ -218,6 +218,15 @@ class SandboxServer:
             raise ValueError(f"lag must be >= 0 s and lists one of {LAG_LISTS}, got {lists!r}")
         self.store.lag_seconds, self.store.lag_lists = seconds, lists
 
+    def catch_up(self, *, when_read_again: bool = False, after_writes: int = 0) -> None:
+        """End the lag of every pending change: now; or once a client asks again for
+        something it was answered stale (``when_read_again``: the lag ends as a plan reads
+        the account again); with ``after_writes``, from that many writes on (the lag ends
+        with the last of them, or then as ``when_read_again`` says). With
+        ``lag_seconds=math.inf`` the lag ends only so: the test decides when, not the
+        machine's speed."""
+        self.store.catch_up(when_read_again=when_read_again, after_writes=after_writes)
+
     def stats(self) -> dict[str, Any]:
         """``{"total", "requests": {"GET /flex-api/v1/FlexFlows": n}, "by_status", "faults"}``."""
         return self._app.stats.as_dict()

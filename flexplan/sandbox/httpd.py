@@ -273,7 +273,7 @@ class Handler(BaseHTTPRequestHandler):
             )
             with app.store.lock:
                 if self.command == "GET":
-                    with app.store.reading():
+                    with app.store.reading(self.path):
                         response = route.handler(request)
                 else:
                     response = route.handler(request)

@@ -21,7 +21,9 @@ visible and the version readers saw before it (``None`` for a create).
 Reads made through ``reading()`` (the HTTP layer wraps every GET in it) see
 that previous version until then; writes always see the newest state. With
 ``lag_lists="empty"`` a read of a collection that has a change still pending
-sees no objects at all (a list answer that comes back empty).
+sees no objects at all (a list answer that comes back empty). A lag of
+``math.inf`` ends only when told (``catch_up``): tests whose point is what a
+plan sees *during* the lag then do not depend on how fast the machine is.
 """
 
 from __future__ import annotations
@@ -82,6 +84,10 @@ class AccountState:
         self.lag_seconds = 0.0
         self.lag_lists = "stale"
         self._view = threading.local()
+        # catch_up: the lag ends when a read answered stale is asked again, or with a write
+        self._catch_up_on_reread = self._watching_rereads = False
+        self._stale_reads: set[str] = set()
+        self._writes_before_catch_up: int | None = None
         self._listings: dict[str, tuple[dict[str, Body], int, Listing]] = {}
         self._writes: dict[str, int] = {}  # writes per collection, to know a listing is old
         self.state: dict[str, Any] = {}
@@ -162,13 +168,44 @@ class AccountState:
 
     # -- lagging reads ---------------------------------------------------------
     @contextmanager
-    def reading(self) -> Iterator[None]:
-        """Serve ``items``/``get`` as a lagging reader sees them (within the block)."""
-        self._view.active = True
+    def reading(self, request: str = "") -> Iterator[None]:
+        """Serve ``items``/``get`` as a lagging reader sees them (within the block);
+        ``request`` (method, path and query) names the read for ``catch_up``."""
+        if self._watching_rereads and request in self._stale_reads:
+            self.catch_up()  # the reader asks again for what it saw stale: the lag ends
+        self._view.active, self._view.stale = True, False
         try:
             yield
         finally:
             self._view.active = False
+            if self._view.stale and self._watching_rereads:
+                self._stale_reads.add(request)
+
+    def catch_up(self, *, when_read_again: bool = False, after_writes: int = 0) -> None:
+        """Show every pending change to reads: now; or once a reader asks again for
+        something it was answered stale (``when_read_again``: a plan reading the account
+        again); with ``after_writes``, from that many writes of lagging collections on
+        (the lag ends with the last of them, or as it says)."""
+        with self.lock:
+            self._stale_reads.clear()
+            self._catch_up_on_reread = when_read_again
+            self._watching_rereads = when_read_again and after_writes <= 0
+            self._writes_before_catch_up = after_writes if after_writes > 0 else None
+            if not when_read_again and after_writes <= 0:
+                self.state.pop("pending", None)
+
+    def _count_write_before_catch_up(self) -> bool:
+        """True when this write ends the lag (``catch_up(after_writes=…)``)."""
+        if self._writes_before_catch_up is None:
+            return False
+        self._writes_before_catch_up -= 1
+        if self._writes_before_catch_up > 0:
+            return False
+        if self._catch_up_on_reread:
+            self._writes_before_catch_up, self._watching_rereads = None, True
+            return False
+        self.catch_up()  # this write is seen at once, and every one before it
+        return True
 
     def _lagging(self) -> bool:
         return bool(getattr(self._view, "active", False)) and bool(self.state.get("pending"))
@@ -180,6 +217,8 @@ class AccountState:
     def _note_write(self, kind: str, sid: str) -> None:
         """Before a write of ``sid``: keep what readers see now until the lag has passed."""
         if self.lag_seconds <= 0 or kind in NOT_LAGGED:
+            return
+        if self._count_write_before_catch_up():
             return
         now = time.time()
         self._expire(now)
@@ -196,6 +235,7 @@ class AccountState:
     def _visible(self, kind: str, sid: str, now: float) -> Body | None:
         entry = self.state.get("pending", {}).get(kind, {}).get(sid)
         if entry is not None and now < entry["visible_at"]:
+            self._view.stale = True
             previous: Body | None = entry["previous"]
             return previous
         found: Body | None = self.state[kind].get(sid)
@@ -205,6 +245,7 @@ class AccountState:
         pending = self.state.get("pending", {}).get(kind, {})
         waiting = [sid for sid, e in pending.items() if now < e["visible_at"]]
         if waiting and self.lag_lists == "empty":
+            self._view.stale = True
             return []
         sids = list(self.state[kind]) + [s for s in waiting if s not in self.state[kind]]
         shown = (self._visible(kind, sid, now) for sid in sids)

@@ -12,8 +12,8 @@ extra copy this run made is removed and reported, never a copy it did not make.
 
 from __future__ import annotations
 
+import math
 import re
-import time
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,11 @@ import yaml
 from applykit import CLEAN, assert_sane, copy_example, duplicates, write_config
 
 CAUGHT_UP = "has not caught up with the apply"
-LAG = 1.0
+# The lag ends when the test says so (``sandbox.catch_up``), never by the clock: what a
+# command sees during the lag must not depend on how fast a loaded machine runs it.
+HELD = math.inf
+LAG = 1.0  # the unknown-outcome tests: their windows outlast it, whatever the load
+PATIENT = "10"  # a catch-up window for plans during which the test ends the lag
 FLOWS = frozenset({"POST /studio/v2/Flows"})  # post-commit faults on flow creates only
 # Short windows keep the tests fast: each is still longer than the lag it must outlast.
 QUICK = {"FLEXPLAN_RETRY_DELAY": "0.01", "FLEXPLAN_LOOKUP_WINDOW": "4",
@@ -42,7 +46,7 @@ def _posts(sandbox: Any) -> int:
 # -- apply, then plan, under lag ---------------------------------------------------------
 
 
-@pytest.mark.sandbox_knobs(lag_seconds=LAG)
+@pytest.mark.sandbox_knobs(lag_seconds=HELD)
 def test_plan_right_after_apply_is_clean_or_not_caught_up(
     tmp_path: Path, sandbox, sandbox_env, run_flexplan
 ) -> None:
@@ -72,17 +76,21 @@ def test_plan_right_after_apply_is_clean_or_not_caught_up(
     assert _posts(sandbox) == posts
     assert duplicates(sandbox) == {}
 
-    # with the default behaviour (a window longer than the lag) it reads again: clean
-    patient = run_flexplan("plan", str(config), "--detailed-exitcode", env=env)
+    # with a window longer than the lag it reads again (and the lag ends as it does): clean
+    sandbox.clear_stats()
+    sandbox.catch_up(when_read_again=True)
+    patient = run_flexplan("plan", str(config), "--detailed-exitcode",
+                           env=_env(sandbox_env, FLEXPLAN_CATCH_UP_WINDOW=PATIENT))  # fmt: skip
     assert patient.exit_code == 0, patient
     assert patient.stdout.rstrip().endswith(CLEAN), patient
     assert CAUGHT_UP not in patient.stdout
+    assert sandbox.stats()["requests"]["GET /studio/v2/Flows"] >= 2, "it read again"
 
 
 SECRET = "s3cr3t-journal-token-4417"
 
 
-@pytest.mark.sandbox_knobs(lag_seconds=LAG)
+@pytest.mark.sandbox_knobs(lag_seconds=HELD)
 def test_the_journal_of_recent_writes_holds_no_secret(
     tmp_path: Path, sandbox, sandbox_env, run_flexplan
 ) -> None:
@@ -109,14 +117,14 @@ conversations_addresses:
     assert SECRET not in right_after.output
 
 
-@pytest.mark.sandbox_knobs(lag_seconds=LAG)
+@pytest.mark.sandbox_knobs(lag_seconds=HELD)
 def test_update_under_lag_is_not_shown_again(
     tmp_path: Path, sandbox, sandbox_env, run_flexplan
 ) -> None:
     config = copy_example(tmp_path, "quickstart")
     env = _env(sandbox_env)
     assert run_flexplan("apply", str(config), "--auto-approve", env=env).exit_code == 0
-    time.sleep(LAG)
+    sandbox.catch_up()
     manifest = config / "flexplan.yaml"
     manifest.write_text(manifest.read_text().replace("An agent will reply shortly.", "Hi!"))
     updated = run_flexplan("apply", str(config), "--auto-approve", env=env)
@@ -130,7 +138,7 @@ def test_update_under_lag_is_not_shown_again(
     assert "studio_flow.sms" in right_after.stdout.split(CAUGHT_UP)[1]
 
 
-@pytest.mark.sandbox_knobs(lag_seconds=LAG)
+@pytest.mark.sandbox_knobs(lag_seconds=HELD)
 def test_lag_never_hides_a_real_change(tmp_path: Path, sandbox, sandbox_env, run_flexplan) -> None:
     """A manifest edited since the apply, and a change made in the account after it, show."""
     config = copy_example(tmp_path, "quickstart")
@@ -138,11 +146,13 @@ def test_lag_never_hides_a_real_change(tmp_path: Path, sandbox, sandbox_env, run
     assert run_flexplan("apply", str(config), "--auto-approve", env=env).exit_code == 0
     manifest = config / "flexplan.yaml"
     manifest.write_text(manifest.read_text().replace("Quickstart support SMS", "Support"))
-    edited = run_flexplan("plan", str(config), "--detailed-exitcode", env=env)
+    sandbox.catch_up(when_read_again=True)  # the plan's first read still misses the apply
+    edited = run_flexplan("plan", str(config), "--detailed-exitcode",
+                          env=_env(sandbox_env, FLEXPLAN_CATCH_UP_WINDOW=PATIENT))  # fmt: skip
     assert edited.exit_code == 2, edited
     assert "conversations_address.support-sms will be updated in-place" in edited.stdout
 
-    time.sleep(LAG)
+    sandbox.catch_up()
     sandbox.set_lag(0)
     flow = next(f for f in sandbox.store.items("studio_flows")
                 if f["friendly_name"] == "Quickstart SMS Flow")  # fmt: skip
@@ -155,7 +165,7 @@ def test_lag_never_hides_a_real_change(tmp_path: Path, sandbox, sandbox_env, run
     assert CAUGHT_UP not in drift.stdout
 
 
-@pytest.mark.sandbox_knobs(lag_seconds=LAG)
+@pytest.mark.sandbox_knobs(lag_seconds=HELD)
 def test_saved_plan_is_not_stale_because_of_lag(
     tmp_path: Path, sandbox, sandbox_env, run_flexplan
 ) -> None:
@@ -169,13 +179,13 @@ def test_saved_plan_is_not_stale_because_of_lag(
     assert saved.exit_code == 0, saved
     assert "studio_flow.sms will be created" in saved.stdout  # the read lagged
 
-    time.sleep(LAG)  # now reads show the flow the first apply created
+    sandbox.catch_up()  # now reads show the flow the first apply created
     applied = run_flexplan("apply", str(tmp_path / "p.json"), env=env)
     assert applied.exit_code == 0, applied
     assert "plan is stale" not in applied.output
     assert "Apply complete: 0 added, 1 changed" in applied.stdout
     assert duplicates(sandbox) == {}
-    time.sleep(LAG)
+    sandbox.catch_up()
     clean = run_flexplan("plan", str(config), "--detailed-exitcode", env=env)
     assert clean.exit_code == 0 and clean.stdout.rstrip().endswith(CLEAN), clean
 
@@ -233,13 +243,16 @@ def test_unknown_outcome_makes_exactly_one(
     assert sandbox.stats()["faults"], "post-commit faults were injected"
 
 
-@pytest.mark.sandbox_knobs(commit_502_rate=1.0, commit_fault_limit=1, lag_seconds=1.5,
-                           commit_fault_routes=FLOWS)
+@pytest.mark.sandbox_knobs(
+    commit_502_rate=1.0, commit_fault_limit=1, lag_seconds=HELD, commit_fault_routes=FLOWS
+)
 def test_extra_copy_made_by_this_run_is_removed_and_reported(
     tmp_path: Path, sandbox, sandbox_env, run_flexplan
 ) -> None:
     """The look-up window is shorter than the lag, so a second copy is made; the
-    end-of-apply verification finds it and removes the copy whose answer was lost."""
+    end-of-apply verification reads until the lag ends, finds both and removes the copy
+    whose answer was lost."""
+    sandbox.catch_up(after_writes=2, when_read_again=True)  # lags until it reads again
     env = _env(sandbox_env, FLEXPLAN_LOOKUP_WINDOW="0.2")
     result = _apply_flows(tmp_path, run_flexplan, env, "a")
     assert result.exit_code == 0, result
@@ -252,8 +265,9 @@ def test_extra_copy_made_by_this_run_is_removed_and_reported(
     assert sandbox.stats()["requests"].get("POST /studio/v2/Flows") == 2
 
 
-@pytest.mark.sandbox_knobs(commit_502_rate=1.0, commit_fault_limit=1, lag_seconds=3.0,
-                           commit_fault_routes=FLOWS)
+@pytest.mark.sandbox_knobs(
+    commit_502_rate=1.0, commit_fault_limit=1, lag_seconds=HELD, commit_fault_routes=FLOWS
+)
 def test_never_removes_a_copy_it_did_not_make(
     tmp_path: Path, sandbox, sandbox_env, run_flexplan
 ) -> None:
@@ -266,6 +280,7 @@ def test_never_removes_a_copy_it_did_not_make(
             {"name": "Trigger", "type": "trigger", "transitions": [],
              "properties": {"offset": {"x": 0, "y": 0}}}]},
     )  # fmt: skip
+    sandbox.catch_up(after_writes=2)  # with the run's second copy
     env = _env(sandbox_env, FLEXPLAN_LOOKUP_WINDOW="0.2")
     result = _apply_flows(tmp_path, run_flexplan, env, "a")
     assert result.exit_code == 0, result
@@ -282,7 +297,7 @@ def test_a_delete_in_the_account_after_the_horizon_is_shown_and_repaired(
     horizon the plan says changes are held back (never "matches the manifest"); after
     it, the deleted address is planned as a create and apply makes it again."""
     config = copy_example(tmp_path, "quickstart")
-    env = _env(sandbox_env, FLEXPLAN_LAG_HORIZON="2")
+    env = _env(sandbox_env)
     assert run_flexplan("apply", str(config), "--auto-approve", env=env).exit_code == 0
     address = next(a for a in sandbox_client.conversations.v1.address_configurations.list()
                    if a.address == "+15550001111")  # fmt: skip
@@ -295,12 +310,12 @@ def test_a_delete_in_the_account_after_the_horizon_is_shown_and_repaired(
     assert "matches the manifest" not in soon.stdout
     assert "No changes shown: 1 held back until the account catches up" in soon.stdout
 
-    time.sleep(2.5)
-    later = run_flexplan("plan", str(config), "--detailed-exitcode", env=env)
+    past = {**env, "FLEXPLAN_LAG_HORIZON": "0"}  # the apply's writes are now past it
+    later = run_flexplan("plan", str(config), "--detailed-exitcode", env=past)
     assert later.exit_code == 2, later
     assert "conversations_address.support-sms will be created" in later.stdout
     assert CAUGHT_UP not in later.stdout
-    repaired = run_flexplan("apply", str(config), "--auto-approve", env=env)
+    repaired = run_flexplan("apply", str(config), "--auto-approve", env=past)
     assert repaired.exit_code == 0, repaired
     assert "Apply complete: 1 added" in repaired.stdout
-    assert run_flexplan("plan", str(config), "--detailed-exitcode", env=env).exit_code == 0
+    assert run_flexplan("plan", str(config), "--detailed-exitcode", env=past).exit_code == 0

@@ -7,6 +7,7 @@ data after an update); writes always see the newest state.
 
 from __future__ import annotations
 
+import math
 import subprocess
 import sys
 import time
@@ -92,3 +93,31 @@ def test_serve_takes_the_lag_and_commit_fault_flags() -> None:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@pytest.mark.sandbox_knobs(lag_seconds=math.inf)
+def test_a_held_lag_ends_when_the_test_says(sandbox, sandbox_client) -> None:
+    """``lag_seconds=inf``: reads miss every change until ``catch_up``: at once, when a read
+    answered stale is asked again, or from the n-th write on."""
+    flows = sandbox_client.studio.v2.flows
+    flows.create(friendly_name="Held", status="draft", definition=DEFINITION)
+    assert "Held" not in _names(sandbox_client)
+    sandbox.catch_up()
+    assert "Held" in _names(sandbox_client)
+
+    sandbox.catch_up(when_read_again=True)
+    flows.create(friendly_name="Again", status="draft", definition=DEFINITION)
+    assert flows(_sid(sandbox, "Held")).fetch().friendly_name == "Held"  # not stale: no end
+    assert "Again" not in _names(sandbox_client)  # stale: remembered
+    assert "Again" in _names(sandbox_client)  # the same read again: the lag has ended
+
+    sandbox.catch_up(after_writes=2)
+    flows.create(friendly_name="One", status="draft", definition=DEFINITION)
+    assert "One" not in _names(sandbox_client)
+    assert "One" not in _names(sandbox_client)  # without when_read_again, a read is no end
+    flows.create(friendly_name="Two", status="draft", definition=DEFINITION)
+    assert {"One", "Two"} <= set(_names(sandbox_client))
+
+
+def _sid(sandbox: Any, name: str) -> str:
+    return next(f["sid"] for f in sandbox.store.items("studio_flows") if f["friendly_name"] == name)
