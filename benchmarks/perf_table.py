@@ -19,6 +19,11 @@ process, interleaved and repeated ``--repeat`` times (medians shown):
 Then validate and plan CPU at ``--cpu-sizes`` resources with the cost per
 resource, and the start-up of ``--help`` and ``validate`` (startup_bench.py).
 ``--quick``: sizes 100 and 1,000, 50 ms, one repeat, CPU at 1,250 and 5,000.
+
+``--checkout DIR`` (repeatable) adds ``flexplan plan`` processes of each source
+tree, interleaved: start-up, manifest load, reading and rendering, as a user
+runs it (cli_plans.py); ``--split`` gives them a manifest of one file per kind,
+``--cli-only`` prints only those rows.
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _server import sandbox_process, stats, stats_delta
+from cli_plans import cli_plan_rows, print_cli_plans
 from plan_bench import build_account, floor_requests, per_resource_refresh
 from startup_bench import startup_table
 from synthetic import write_manifest
@@ -189,11 +195,25 @@ def main() -> None:
     parser.add_argument("--latencies", default="50,150")
     parser.add_argument("--cpu-sizes", default="1250,5000,20000")
     parser.add_argument("--widgets", type=int, default=60, help="widgets per Studio flow")
+    parser.add_argument(
+        "--checkout", type=Path, action="append",
+        help="also time `flexplan plan` processes of this source tree (repeatable: the "
+        "checkouts interleaved, e.g. a worktree of main and this one; cli_plans.py)",
+    )  # fmt: skip
+    parser.add_argument("--split", action="store_true",
+                        help="the `flexplan plan` rows' manifest includes one file per kind")
+    parser.add_argument("--cli-only", action="store_true",
+                        help="only the `flexplan plan` rows (with --checkout)")
     args = parser.parse_args()
     if args.quick:
         args.sizes, args.latencies, args.cpu_sizes, args.repeat = "100,1000", "50", "1250,5000", 1
     sizes = [int(s) for s in args.sizes.split(",")]
     latencies = [float(s) for s in args.latencies.split(",")]
+    checkouts = [c.resolve() for c in args.checkout or []]
+    if args.cli_only:
+        with tempfile.TemporaryDirectory() as tmp:
+            print_cli_plans(cli_rows(Path(tmp), sizes, latencies, checkouts, args), _layout(args))
+        return
     args.startup_ms = plan_startup_ms()
     print(f"plan start-up (imports before the first request): {args.startup_ms:.0f} ms\n")
     with tempfile.TemporaryDirectory() as tmp:
@@ -203,6 +223,8 @@ def main() -> None:
             root.mkdir()
             rows += measure(root, size, latencies, args)
         print_plans(rows)
+        if checkouts:
+            print_cli_plans(cli_rows(Path(tmp), sizes, latencies, checkouts, args), _layout(args))
         print_cpu(cpu_rows(Path(tmp), [int(s) for s in args.cpu_sizes.split(",")], args))
     print()
     table = startup_table(5 if args.quick else 10)
@@ -211,6 +233,26 @@ def main() -> None:
         print(f"start-up {name}: {row['min_ms']:.0f} ms (median {row['median_ms']:.0f})")
     floor = table["import floor (pydantic, yaml, click)"]
     print(f"import floor: {floor['min_ms']:.0f} ms (median {floor['median_ms']:.0f})")
+
+
+def cli_rows(
+    tmp: Path, sizes: list[int], latencies: list[float], checkouts: list[Path], args: Any
+) -> list[dict[str, Any]]:
+    rows = []
+    for size in sizes:
+        root = tmp / f"cli-{size}"
+        root.mkdir()
+        account = shape(size, args.widgets)
+        state, _ = build_account(root, account)
+        write_manifest(root / "config", addresses=account.addresses,
+                       flex_flows=account.flex_flows, studio_flows=account.studio_flows,
+                       widgets=account.widgets, split=args.split)  # fmt: skip
+        rows += cli_plan_rows(state, root / "config", size, latencies, checkouts, args.repeat)
+    return rows
+
+
+def _layout(args: Any) -> str:
+    return "one file per kind" if args.split else "single-file"
 
 
 if __name__ == "__main__":

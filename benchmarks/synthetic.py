@@ -116,8 +116,10 @@ def write_manifest(
     studio_flows: int,
     widgets: int,
     changed: float = 0.05,
+    split: bool = False,
 ) -> None:
-    """A manifest managing every synthetic resource; ``changed`` of each kind differ."""
+    """A manifest managing every synthetic resource; ``changed`` of each kind differ.
+    ``split``: ``flexplan.yaml`` only includes one file per kind."""
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "studio").mkdir(exist_ok=True)
     every = max(1, round(1 / changed)) if changed else 0
@@ -155,6 +157,13 @@ def write_manifest(
                 "retry_count": 2 if every and i % every == 0 else 1,
             },
         }
-    document = {"version": 1, "studio_flows": flows, "conversations_addresses": addrs,
-                "flex_flows": handlers}  # fmt: skip
-    (directory / "flexplan.yaml").write_text(yaml.safe_dump(document, sort_keys=False))
+    sections = {"studio_flows": flows, "conversations_addresses": addrs, "flex_flows": handlers}
+    if not split:
+        document = {"version": 1, **sections}
+        (directory / "flexplan.yaml").write_text(yaml.safe_dump(document, sort_keys=False))
+        return
+    for section, table in sections.items():  # one file per kind, as a big config keeps them
+        text = yaml.safe_dump({section: table}, sort_keys=False)
+        (directory / f"{section}.yaml").write_text(text)
+    root = {"version": 1, "include": [f"{section}.yaml" for section in sections]}
+    (directory / "flexplan.yaml").write_text(yaml.safe_dump(root, sort_keys=False))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -26,7 +27,7 @@ from flexplan.engine.defcache import DigestCache
 from flexplan.engine.model import Plan
 from flexplan.engine.saved import write_saved_plan
 from flexplan.engine.targeting import resolve_targets
-from flexplan.manifest import load_manifest
+from flexplan.manifest import ManifestLoad, start_loading
 from flexplan.render.json_plan import render_json
 from flexplan.render.markdown import render_markdown
 from flexplan.render.text import render_text
@@ -69,28 +70,15 @@ def command(
     Every Studio flow the plan would create or change is also checked by Studio
     itself (POST /v2/Flows/Validate, read-only) unless --no-remote-validate.
     """
-    manifest = load_manifest(directory, env=env, variables=variables, file_root=file_root)
-    echo_warnings(manifest)
-    resolve_targets(manifest, KINDS, targets)  # an unknown address stops before any request
-    with connect_for(
-        directory,
-        manifest,
-        sandbox=sandbox,
-        api_base=api_base,
-        parallelism=parallelism,
-        **account_context(),
-    ) as conn:
-        cache = None if no_cache else DigestCache.load(directory)
-        plan = compute_settled_plan(
-            conn.client,
-            manifest,
-            account_sid=conn.account_sid,
-            directory=directory,
-            windows=Windows.from_env(os.environ),
-            remote_validate=not no_remote_validate,
-            cache=cache,
-            targets=targets,
-        )
+    load = start_loading(directory, env=env, variables=variables, file_root=file_root)
+    if targets:  # targeting needs the whole manifest: no reading before it is loaded
+        echo_warnings(load.result())
+        resolve_targets(load.result(), KINDS, targets)  # an unknown address: no request
+    connection = {"sandbox": sandbox, "api_base": api_base, "parallelism": parallelism}
+    cache = None if no_cache else DigestCache.load(directory)
+    plan = _plan_while_loading(
+        load, directory, connection, cache, targets, remote_validate=not no_remote_validate
+    )
     if cache is not None:
         cache.save()
     color = use_color(no_color)
@@ -101,6 +89,58 @@ def command(
     _append_step_summary(plan)
     if detailed_exitcode and plan.has_changes:
         raise click.exceptions.Exit(2)
+
+
+def _plan_while_loading(
+    load: ManifestLoad,
+    directory: Path,
+    connection: dict[str, Any],
+    cache: DigestCache | None,
+    targets: tuple[str, ...],
+    *,
+    remote_validate: bool,
+) -> Plan:
+    """Connect as soon as the manifest names its account, and plan while it still loads.
+
+    Whatever fails meanwhile (the account check, a read), the manifest's own errors are
+    reported instead when it has any; its warnings come before the credential note,
+    and both before any other error, as when the manifest was loaded first."""
+    notes = _Notes()
+    try:
+        with connect_for(
+            directory, load.preamble(), **connection, **{**account_context(), "notify": notes.add}
+        ) as conn:
+            return compute_settled_plan(
+                conn.client,
+                load,
+                account_sid=conn.account_sid,
+                directory=directory,
+                windows=Windows.from_env(os.environ),
+                remote_validate=remote_validate,
+                cache=cache,
+                targets=targets,
+            )
+    finally:
+        manifest = load.result()  # raises the manifest's errors, over any other failure
+        if not targets:
+            echo_warnings(manifest)
+        notes.show()
+
+
+class _Notes:
+    """What ``connect`` says about the credential in use, held back until the manifest has
+    loaded: its errors alone when it fails, else its warnings first (as before the head
+    start)."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def add(self, line: str) -> None:
+        self.lines.append(line)
+
+    def show(self) -> None:
+        for line in self.lines:
+            click.echo(line, err=True)
 
 
 def _render(plan: Plan, output_format: str, color: bool) -> str:

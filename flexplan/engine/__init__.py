@@ -7,15 +7,15 @@ show``, the renderers) loads no SDK.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from flexplan.collector import collector_paused
 from flexplan.engine.consistency import Windows
 from flexplan.engine.defcache import DigestCache
 from flexplan.engine.model import Plan
+from flexplan.engine.pending import PendingManifest, loaded
 from flexplan.engine.plan import LiveSnapshot, build_plan
 from flexplan.engine.targeting import plan_targets
 from flexplan.resources import KINDS
@@ -33,6 +33,9 @@ def compute_plan(
 ) -> Plan:
     """Read the account and diff it against ``manifest`` (concurrency: the client's).
 
+    ``manifest`` may still be loading (a ``PendingManifest``): the list requests go out
+    at once, the rest of the plan waits for it, and its load's error is the plan's.
+
     With ``targets`` (``--target`` addresses), the plan is limited to them and what they
     depend on, and only what that needs is read (engine/targeting.py).
 
@@ -46,16 +49,18 @@ def compute_plan(
     from flexplan.engine.read import read_live
 
     def plan_of(scoped: Any, kinds: Sequence[AnyKind]) -> tuple[Plan, LiveSnapshot]:
-        with _no_cycle_collection():
+        # a plan builds many long-lived objects (live state, Studio definitions) and few
+        # cycles: measured at a fifth of plan time on 200 flows of 60 widgets
+        with collector_paused():
             snapshot = read_live(client, scoped, kinds, account_sid=account_sid, cache=cache)
-            return build_plan(scoped, snapshot, kinds), snapshot
+            return build_plan(loaded(scoped), snapshot, kinds), snapshot
 
     if targets:
-        plan = plan_targets(manifest, KINDS, targets, plan_of)
+        plan = plan_targets(loaded(manifest), KINDS, targets, plan_of)
     else:
         plan, _ = plan_of(manifest, KINDS)
     if remote_validate:
-        _validate_remotely(client, plan, manifest)
+        _validate_remotely(client, plan, loaded(manifest))
     return plan
 
 
@@ -87,42 +92,50 @@ def compute_settled_plan(
     back with a note (engine/journal.py). The remote check runs once, on the final plan."""
     from flexplan.engine.journal import forget_confirmed, recent_writes, settle
 
+    def attempt() -> Plan:
+        try:
+            return compute_plan(
+                client, manifest, account_sid=account_sid, cache=cache, targets=targets
+            )
+        except Exception:
+            _raise_load_failure(manifest)
+            raise
+
     writes = recent_writes(directory, account_sid, horizon=windows.horizon)
-    plan = settle(
-        lambda: compute_plan(
-            client, manifest, account_sid=account_sid, cache=cache, targets=targets
-        ),
-        writes,
-        windows.catch_up,
-    )
+    try:
+        plan = settle(attempt, writes, windows.catch_up)
+    except _LoadFailed as failed:
+        raise failed.error from None
     if writes:
         forget_confirmed(directory, account_sid, plan)
     if remote_validate:
-        _validate_remotely(client, plan, manifest)
+        _validate_remotely(client, plan, loaded(manifest))
     return plan
 
 
-@contextmanager
-def _no_cycle_collection() -> Iterator[None]:
-    """Defer CPython's cycle collector while a plan is computed.
+class _LoadFailed(Exception):
+    """The manifest did not load: final, never a read to try again (``settle`` retries
+    some ``DiagnosticsError``s while a recent delete may not be visible yet)."""
 
-    A plan builds many long-lived objects (live state, Studio definitions) and
-    few reference cycles, so the collector's full passes rescan the same large
-    heap again and again: measured at a fifth of plan time on 200 flows of 60
-    widgets (benchmarks/README.md). Reference counting still frees everything
-    acyclic; cycles are collected as usual afterwards.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
+    def __init__(self, error: BaseException) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def _raise_load_failure(manifest: Any) -> None:
+    """A plan that failed while its manifest loaded fails with the load's error, if any:
+    the user fixes the manifest first (what was read meanwhile may follow from it)."""
+    if not isinstance(manifest, PendingManifest):
+        return
     try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
+        manifest.result()
+    except Exception as exc:
+        raise _LoadFailed(exc) from None
 
 
 __all__ = [
     "LiveSnapshot",
+    "PendingManifest",
     "Plan",
     "build_plan",
     "compute_plan",

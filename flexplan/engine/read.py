@@ -7,16 +7,23 @@ and one for the look-ups. The HTTP client's gate bounds the requests in flight
 enough threads to keep it full. A request that gets no answer within its
 deadline stops the reads not yet sent (the plan fails on it anyway), so a
 hanging account costs one request deadline, not one per wave of queued reads.
+
+The manifest may still be loading (``engine.pending``): each kind gets its
+entries as a sequence that waits for the load when first touched (kinds list
+before they look at their entries), and the look-ups wait for it too. When the
+load fails, the read stops at once: nothing queued is sent, nothing in flight
+is waited for, and the load's error is raised.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 from flexplan.engine.defcache import DigestCache, remember_read
 from flexplan.engine.model import Unreadable
+from flexplan.engine.pending import loaded
 from flexplan.engine.plan import LiveSnapshot
 from flexplan.errors import Diagnostic, DiagnosticsError, FlexplanError
 from flexplan.lookups import LookupError_, resolve_lookups
@@ -51,6 +58,7 @@ class Reader:
         # a request slot idle (the client's gate still bounds the requests in flight)
         self.workers = max(1, workers if workers is not None else 2 * request_slots(client))
         self._pool = self.pool(self.workers, "read")
+        self._abandoned = False
 
     def pool(self, workers: int, name: str) -> ThreadPoolExecutor:
         """Threads whose requests belong to this read: once one of them gets no answer
@@ -95,8 +103,19 @@ class Reader:
         return self.memo_store.get(key, build)
 
     def close(self) -> None:
+        if self._abandoned:
+            return
         self._pool.shutdown(wait=True)
         request_gate(self.client).resume(self)  # the client goes on serving (apply, the lock)
+
+    def abandon(self, *pools: ThreadPoolExecutor) -> None:
+        """End the read before its threads end (the manifest failed to load): no queued or
+        later request of it is sent, and those in flight are not waited for. Its request
+        group stays stopped: a thread still in flight must not send its next request."""
+        self._abandoned = True
+        request_gate(self.client).stop(self)
+        for pool in (*pools, self._pool):
+            pool.shutdown(wait=False, cancel_futures=True)
 
 
 class _Complete:
@@ -131,51 +150,31 @@ def read_live(
 
 
 def _read_all(
-    reader: Reader, manifest: Any, kinds: Sequence[AnyKind], account_sid: str
+    reader: Reader, pending: Any, kinds: Sequence[AnyKind], account_sid: str
 ) -> LiveSnapshot:
-    wanted = _wanted_lookups(manifest, kinds)
-    with reader.pool(len(kinds) + 1, "kind") as pool:
-        lookups_future = pool.submit(resolve_lookups, reader, list(wanted))
-        reader.lookups = lookups_future
-        futures = {
-            kind.section: pool.submit(
-                kind.read,
-                _Complete(reader) if kind.section in manifest.prune else reader,
-                _managed(manifest, kind),
-            )
-            for kind in kinds
-        }
+    def manifest() -> Any:
+        return loaded(pending)
+
+    pool = reader.pool(len(kinds) + 1, "kind")
+    reader.lookups = pool.submit(
+        lambda: resolve_lookups(reader, list(_wanted_lookups(manifest(), kinds)))
+    )
+    futures = {
+        kind.section: pool.submit(
+            kind.read,
+            _Complete(reader) if kind.section in pending.prune else reader,
+            _Entries(manifest, kind),
+        )
+        for kind in kinds
+    }
+    try:
+        whole = manifest()
+    except BaseException:
+        reader.abandon(pool)
+        raise
+    with pool:
         snapshot = LiveSnapshot(account_sid=account_sid, memo=reader.memo_store)
-        errors: list[BaseException] = []
-        stopped = False
-        titles = {kind.section: kind.title for kind in kinds}
-        by_section = {kind.section: kind for kind in kinds}
-        for section, future in futures.items():
-            try:
-                snapshot.objects[section] = future.result()
-                if reader.cache is not None:
-                    remember_read(reader.cache, account_sid, by_section[section],
-                                  snapshot.objects[section])  # fmt: skip
-            except RequestsStopped:
-                stopped = True  # not sent: the request that stopped it is reported
-            except Exception as exc:
-                failure = _translate(exc, f"reading the account's {plural(titles[section])}")
-                if _needed(manifest, section) and _refused(exc):
-                    errors.append(_with_hint(failure, by_section[section].unreadable_hint))
-                elif _needed(manifest, section) or not skippable(exc):
-                    errors.append(failure)
-                else:
-                    snapshot.unreadable.append(
-                        Unreadable(section, plural(titles[section]), answer_text(failure))
-                    )
-        try:
-            snapshot.lookups = lookups_future.result()
-        except RequestsStopped:
-            stopped = True
-        except LookupError_ as exc:
-            errors.append(_locate(exc, wanted))
-        except Exception as exc:
-            errors.append(_translate(exc, "resolving look-ups (services, workspaces, workflows)"))
+        errors, stopped = _collect(reader, whole, kinds, futures, snapshot)
     if stopped and not errors:  # never plan from a read cut short (a kind kept the cause)
         raise FlexplanError(
             "reading the account stopped: a request got no answer within its deadline",
@@ -183,6 +182,48 @@ def _read_all(
         )
     _raise_first(errors)
     return snapshot
+
+
+def _collect(
+    reader: Reader,
+    manifest: Any,
+    kinds: Sequence[AnyKind],
+    futures: dict[str, Future[list[Any]]],
+    snapshot: LiveSnapshot,
+) -> tuple[list[BaseException], bool]:
+    """Each kind's objects and the look-ups into ``snapshot``; the failures, and whether
+    a read was stopped."""
+    errors: list[BaseException] = []
+    stopped = False
+    by_section = {kind.section: kind for kind in kinds}
+    for section, future in futures.items():
+        kind = by_section[section]
+        try:
+            snapshot.objects[section] = future.result()
+            if reader.cache is not None:
+                remember_read(reader.cache, snapshot.account_sid, kind, snapshot.objects[section])
+        except RequestsStopped:
+            stopped = True  # not sent: the request that stopped it is reported
+        except Exception as exc:
+            failure = _translate(exc, f"reading the account's {plural(kind.title)}")
+            if _needed(manifest, section) and _refused(exc):
+                errors.append(_with_hint(failure, kind.unreadable_hint))
+            elif _needed(manifest, section) or not skippable(exc):
+                errors.append(failure)
+            else:
+                snapshot.unreadable.append(
+                    Unreadable(section, plural(kind.title), answer_text(failure))
+                )
+    assert reader.lookups is not None
+    try:
+        snapshot.lookups = reader.lookups.result()
+    except RequestsStopped:
+        stopped = True
+    except LookupError_ as exc:
+        errors.append(_locate(exc, _wanted_lookups(manifest, kinds)))
+    except Exception as exc:
+        errors.append(_translate(exc, "resolving look-ups (services, workspaces, workflows)"))
+    return errors, stopped
 
 
 def _refused(exc: BaseException) -> bool:
@@ -236,6 +277,35 @@ def _managed(manifest: Any, kind: AnyKind) -> list[tuple[str, Any]]:
     return [
         (e.name, e.spec) for e in manifest.entries_of(kind.section) if e.spec.state == "present"
     ]
+
+
+class _Entries(Sequence[tuple[str, Any]]):
+    """A kind's managed entries (name, spec), from the manifest once it is loaded: the
+    kind's reader waits for it when it first looks at them, after its list requests."""
+
+    def __init__(self, manifest: Callable[[], Any], kind: AnyKind) -> None:
+        self._manifest, self._kind = manifest, kind
+        self._items: list[tuple[str, Any]] | None = None
+
+    def _entries(self) -> list[tuple[str, Any]]:
+        if self._items is None:
+            self._items = _managed(self._manifest(), self._kind)
+        return self._items
+
+    @overload
+    def __getitem__(self, index: int) -> tuple[str, Any]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[tuple[str, Any]]: ...
+
+    def __getitem__(self, index: int | slice) -> tuple[str, Any] | Sequence[tuple[str, Any]]:
+        return self._entries()[index]
+
+    def __len__(self) -> int:
+        return len(self._entries())
+
+    def __iter__(self) -> Iterator[tuple[str, Any]]:
+        return iter(self._entries())
 
 
 def _wanted_lookups(manifest: Any, kinds: Sequence[AnyKind]) -> dict[Any, list[Any]]:

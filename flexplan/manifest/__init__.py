@@ -7,22 +7,27 @@ check every environment at once). Neither touches the network.
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Mapping
+import functools
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from flexplan.collector import collector_paused
 from flexplan.errors import Diagnostic, DiagnosticsError
+from flexplan.manifest.background import ManifestLoad
 from flexplan.manifest.loader import MANIFEST_FILE, Loader
-from flexplan.manifest.model import Entry, Manifest, canonical, manifest_digest
+from flexplan.manifest.model import Entry, Manifest, Preamble, canonical, manifest_digest
 
 __all__ = [
     "MANIFEST_FILE",
     "Entry",
     "Manifest",
+    "ManifestLoad",
+    "Preamble",
     "canonical",
     "environments_of",
     "load_manifest",
     "manifest_digest",
+    "start_loading",
     "validate_directory",
 ]
 
@@ -40,7 +45,33 @@ def load_manifest(
     Warnings do not stop it: they are kept in ``manifest.warnings`` for the command to show.
     Every file it reads must resolve inside ``directory`` (or ``file_root``, when given).
     """
-    manifest, diagnostics = _load(directory, env, variables, environ, file_root)
+    return _checked(directory, env, variables, environ, file_root, None)
+
+
+def start_loading(
+    directory: Path,
+    *,
+    env: str | None = None,
+    variables: Mapping[str, str] | None = None,
+    environ: Mapping[str, str] | None = None,
+    file_root: Path | None = None,
+) -> ManifestLoad:
+    """``load_manifest`` in a background thread: ``.preamble()`` (the account and
+    ``prune:``) is known before ``.result()`` (the manifest, or the same ``DiagnosticsError``)."""
+    return ManifestLoad(
+        functools.partial(_checked, directory, env, variables, environ, file_root)
+    )
+
+
+def _checked(
+    directory: Path,
+    env: str | None,
+    variables: Mapping[str, str] | None,
+    environ: Mapping[str, str] | None,
+    file_root: Path | None,
+    on_preamble: Callable[[Preamble], None] | None,
+) -> Manifest:
+    manifest, diagnostics = _load(directory, env, variables, environ, file_root, on_preamble)
     errors = [d for d in diagnostics if d.severity == "error"]
     if manifest is None or errors:
         raise DiagnosticsError(errors or diagnostics)
@@ -98,16 +129,14 @@ def _load(
     variables: Mapping[str, str] | None,
     environ: Mapping[str, str] | None,
     file_root: Path | None,
+    on_preamble: Callable[[Preamble], None] | None = None,
 ) -> tuple[Manifest | None, list[Diagnostic]]:
-    loader = Loader(directory, env=env, variables=variables, environ=environ, file_root=file_root)
+    loader = Loader(
+        directory, env=env, variables=variables, environ=environ, file_root=file_root,
+        on_preamble=on_preamble,
+    )  # fmt: skip
     # loading makes many long-lived objects and few cycles: the collector's full passes
-    # rescanned them again and again (validate grew faster than linearly); reference
-    # counting still frees everything acyclic, and cycles are collected afterwards
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    # rescanned them again and again (validate grew faster than linearly)
+    with collector_paused():
         manifest = loader.load()
-    finally:
-        if enabled:
-            gc.enable()
     return manifest, loader.diagnostics

@@ -21,7 +21,7 @@ from flexplan.errors import Diagnostic, Location
 from flexplan.manifest import limits
 from flexplan.manifest.document import SETTINGS_KEYS, Settings
 from flexplan.manifest.files import AccessError, FileAccess, expand_include
-from flexplan.manifest.model import Entry, Manifest
+from flexplan.manifest.model import Entry, Manifest, Preamble
 from flexplan.manifest.rules import cross_check
 from flexplan.manifest.source import Budget, SourceMap, json_source_map, parse_json, parse_yaml
 from flexplan.manifest.variables import Substituter, Variables
@@ -60,8 +60,10 @@ class Loader:
         variables: Mapping[str, str] | None,
         environ: Mapping[str, str] | None = None,
         file_root: Path | None = None,
+        on_preamble: Callable[[Preamble], None] | None = None,
     ) -> None:
         self.directory = directory
+        self.on_preamble = on_preamble  # told the account before the entries are loaded
         self.file_root = file_root
         self.access = FileAccess.at(directory if directory.is_dir() else directory.parent)
         self.budget = Budget()
@@ -103,6 +105,8 @@ class Loader:
         account_sid = self._environment(settings, root)
         if len(self.diagnostics) > count:
             return None  # without the right variables every use of one would be reported
+        if self.on_preamble is not None and not self.errors:  # else the load fails anyway
+            self.on_preamble(Preamble(account_sid, self.env, tuple(settings.prune or ())))
         self._includes(settings, root)
         raws = self._collect()
         entries = [e for e in (self._entry(raw) for raw in raws) if e is not None]

@@ -46,6 +46,16 @@ class Entry:
         return self.location
 
 
+@dataclass(frozen=True)
+class Preamble:
+    """What a manifest says about its account, known before its entries are loaded: the
+    environment's ``account_sid`` and ``prune:`` (a plan's list requests need no more)."""
+
+    account_sid: str | None
+    environment: str | None
+    prune: tuple[str, ...]
+
+
 @dataclass
 class Manifest:
     """A validated manifest for one environment."""
