@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from flexplan.errors import FlexplanError
 from flexplan.recording import record_if_asked
+from flexplan.request_log import LEVELS
 from flexplan.throttle import PARALLELISM
 
 
@@ -93,6 +94,14 @@ def connect_for(
     ) as conn:
         check_account(conn, manifest.account_sid, manifest.environment)
         yield conn
+
+
+def exchanges_written(environ: Mapping[str, str] | None = None) -> bool:
+    """Whether every answer is written down as it arrives (``FLEXPLAN_RECORD``,
+    ``FLEXPLAN_LOG``), scrubbed of the secrets registered by then: a manifest registers
+    its ``${env:…}`` values while it loads, so such a run reads only once it has loaded."""
+    env = os.environ if environ is None else environ
+    return bool(env.get("FLEXPLAN_RECORD")) or env.get("FLEXPLAN_LOG", "").strip().lower() in LEVELS
 
 
 def check_account(connection: Connection, expected: str | None, environment: str | None) -> None:

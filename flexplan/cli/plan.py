@@ -20,7 +20,7 @@ from flexplan.cli.options import (
     target_option,
     use_color,
 )
-from flexplan.connect import connect_for
+from flexplan.connect import connect_for, exchanges_written
 from flexplan.engine import compute_settled_plan
 from flexplan.engine.consistency import Windows
 from flexplan.engine.defcache import DigestCache
@@ -71,14 +71,17 @@ def command(
     itself (POST /v2/Flows/Validate, read-only) unless --no-remote-validate.
     """
     load = start_loading(directory, env=env, variables=variables, file_root=file_root)
-    if targets:  # targeting needs the whole manifest: no reading before it is loaded
+    # targeting needs the whole manifest; a recording or request log needs its secrets
+    loaded_first = bool(targets) or exchanges_written()
+    if loaded_first:
         echo_warnings(load.result())
         resolve_targets(load.result(), KINDS, targets)  # an unknown address: no request
     connection = {"sandbox": sandbox, "api_base": api_base, "parallelism": parallelism}
     cache = None if no_cache else DigestCache.load(directory)
     plan = _plan_while_loading(
-        load, directory, connection, cache, targets, remote_validate=not no_remote_validate
-    )
+        load, directory, connection, cache, targets,
+        remote_validate=not no_remote_validate, warned=loaded_first,
+    )  # fmt: skip
     if cache is not None:
         cache.save()
     color = use_color(no_color)
@@ -99,6 +102,7 @@ def _plan_while_loading(
     targets: tuple[str, ...],
     *,
     remote_validate: bool,
+    warned: bool,
 ) -> Plan:
     """Connect as soon as the manifest names its account, and plan while it still loads.
 
@@ -122,7 +126,7 @@ def _plan_while_loading(
             )
     finally:
         manifest = load.result()  # raises the manifest's errors, over any other failure
-        if not targets:
+        if not warned:
             echo_warnings(manifest)
         notes.show()
 

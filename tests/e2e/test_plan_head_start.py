@@ -70,8 +70,10 @@ class Hold:
     """Holds the manifest loader at ``LAST`` until ``ready()`` (or ``GIVE_UP``), and keeps
     what the sandbox had received by then."""
 
-    def __init__(self, monkeypatch: pytest.MonkeyPatch, ready: Callable[[], bool]) -> None:
-        self.ready = ready
+    def __init__(
+        self, monkeypatch: pytest.MonkeyPatch, ready: Callable[[], bool], give_up: float = GIVE_UP
+    ) -> None:
+        self.ready, self.give_up = ready, give_up
         self.released_by_ready = False
         self.held = threading.Event()
         original = files.FileAccess.read
@@ -85,7 +87,7 @@ class Hold:
         monkeypatch.setattr(files.FileAccess, "read", read)
 
     def _wait(self) -> bool:
-        give_up = time.monotonic() + GIVE_UP
+        give_up = time.monotonic() + self.give_up
         while time.monotonic() < give_up:
             if self.ready():
                 return True
@@ -232,3 +234,45 @@ def test_the_warnings_come_first_even_when_the_read_then_fails(
     assert len(warnings) == 4 and len(using) == 1 and len(errors) == 1, result.stderr
     assert max(warnings) < using[0] < errors[0], result.stderr  # the order without a head start
     assert "a.yaml:" in lines[warnings[0]]
+
+
+SECRET_PATH = "q7ZtW3xL9pVmR2sK8dFnYb"
+HOOKED_LAST = """
+conversations_addresses:
+  hook:
+    type: sms
+    address: "+15550002222"
+    auto_creation:
+      enabled: true
+      type: webhook
+      webhook_url: https://hooks.example.com/in/${env:HOOK_KEY}
+      webhook_method: POST
+"""
+
+
+def test_a_recorded_or_logged_plan_loads_first_so_the_answers_are_scrubbed(
+    tmp_path: Path,
+    sandbox: SandboxServer,
+    sandbox_env: dict[str, str],
+    run_flexplan: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """FLEXPLAN_RECORD and FLEXPLAN_LOG write each answer as it arrives, scrubbed of the
+    secrets known by then; an ``${env:}`` value is known once its file is loaded, so such
+    a plan sends nothing before that (the list answers hold the webhook URL)."""
+    config = write_config(tmp_path / "config", ROOT, {"a.yaml": FIRST, LAST: HOOKED_LAST})
+    env = {**sandbox_env, "HOOK_KEY": SECRET_PATH}
+    assert run_flexplan("apply", str(config), "--auto-approve", env=env).exit_code == 0
+    log = tmp_path / "requests.log"
+    recording = tmp_path / "recording"
+    # held for a while (not a timing assert: a plan that reads first sends at once)
+    hold = Hold(monkeypatch, requests_seen(lambda: sandbox), give_up=1.0)
+    for written in ({"FLEXPLAN_RECORD": str(recording)},
+                    {"FLEXPLAN_LOG": "debug", "FLEXPLAN_LOG_PATH": str(log)}):  # fmt: skip
+        sandbox.clear_stats()
+        result = run_flexplan("plan", str(config), "--detailed-exitcode", env={**env, **written})
+        assert result.exit_code == 0, result
+        assert not hold.released_by_ready, "a request went out before the secrets were loaded"
+    texts = [log.read_text(), *(p.read_text() for p in recording.glob("*.jsonl"))]
+    assert len(texts) == 2 and all("hooks.example.com/in/" in text for text in texts)
+    assert not any(SECRET_PATH in text for text in texts)
