@@ -14,17 +14,15 @@ it against each module's own command.
 
 from __future__ import annotations
 
-import gc
 import importlib
 import os
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import TYPE_CHECKING, NamedTuple
 
 import click
 
 from flexplan import __version__, pydantic_plugins
+from flexplan.collector import collector_paused
 from flexplan.errors import DiagnosticsError, FlexplanError
 from flexplan.redact import redact
 from flexplan.render.escape import visible
@@ -90,23 +88,12 @@ EXIT_ERROR = 1
 def load_command(name: str) -> click.Command:
     """The command ``name`` from its module (importing it and what it needs)."""
     pydantic_plugins.disable()  # the command's models: no third-party plugin sees them
-    with _collector_paused():
+    # imports make long-lived objects (modules, classes, pydantic's validators) and next
+    # to no garbage: the cycle collector's passes over them are start-up time for nothing
+    with collector_paused():
         module = importlib.import_module(f"flexplan.cli.{COMMANDS[name].module}")
     command: click.Command = module.command
     return command
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Imports make long-lived objects (modules, classes, pydantic's validators) and next
-    to no garbage: the cycle collector's passes over them are start-up time for nothing."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _short_help(summary: str, limit: int = 45) -> str:
