@@ -210,6 +210,7 @@ class _Flight:
     """One build of a memo key under way: its waiters get its value or its failure."""
 
     def __init__(self) -> None:
+        self.builder = threading.get_ident()  # the thread whose build this is
         self.done = threading.Event()
         self.value: Any = None
         self.error: BaseException | None = None
@@ -228,7 +229,8 @@ class Memo:
     Thread-safe and single-flight (readers run in threads): while one thread builds a
     key, the others asking for it wait for its value; a build that fails fails them all
     and is not kept, so the next one to ask builds again. A build must not wait for work
-    that a waiter's thread would do (none does: they compute, or send one listing)."""
+    that a waiter's thread would do (none does: they compute, or send one listing); one
+    that asks for its own key fails at once (``RuntimeError``) instead of waiting for itself."""
 
     def __init__(self) -> None:
         self._values: dict[Hashable, Any] = {}
@@ -245,6 +247,8 @@ class Memo:
             if flight is None:
                 flight = self._flights[key] = _Flight()
         if not leading:
+            if flight.builder == threading.get_ident():
+                raise RuntimeError(f"the build of memo key {key!r} asks for its own value")
             waited: T = flight.outcome()
             return waited
         try:

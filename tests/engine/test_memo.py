@@ -105,3 +105,25 @@ def test_a_failed_build_reaches_every_waiter_and_is_not_kept() -> None:
     assert [kind for kind, _ in outcomes] == ["error"] * (1 + WAITERS)
     assert {str(error) for _, error in outcomes} == {"the listing failed"}
     assert memo.get(key, lambda: "built again") == "built again"  # a later ask builds anew
+
+
+def test_a_build_that_asks_for_its_own_key_fails_instead_of_waiting_for_itself() -> None:
+    memo = Memo()
+    outcome: list[BaseException] = []
+
+    def build() -> int:
+        return memo.get("key", build) + 1
+
+    def ask() -> None:
+        try:
+            memo.get("key", build)
+        except BaseException as exc:
+            outcome.append(exc)
+
+    thread = threading.Thread(target=ask, daemon=True)
+    thread.start()
+    thread.join(WAIT)
+    assert not thread.is_alive(), "the build waited for itself"
+    assert len(outcome) == 1 and type(outcome[0]) is RuntimeError
+    assert "asks for its own value" in str(outcome[0])
+    assert memo.get("key", lambda: 5) == 5  # the failed build was not kept
