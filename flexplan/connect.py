@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from flexplan.errors import FlexplanError
-from flexplan.recording import record_if_asked
-from flexplan.request_log import LEVELS
+from flexplan.recording import record_if_asked, recording_asked
+from flexplan.request_log import log_asked
 from flexplan.throttle import PARALLELISM
 
 
@@ -100,8 +100,7 @@ def exchanges_written(environ: Mapping[str, str] | None = None) -> bool:
     """Whether every answer is written down as it arrives (``FLEXPLAN_RECORD``,
     ``FLEXPLAN_LOG``), scrubbed of the secrets registered by then: a manifest registers
     its ``${env:…}`` values while it loads, so such a run reads only once it has loaded."""
-    env = os.environ if environ is None else environ
-    return bool(env.get("FLEXPLAN_RECORD")) or env.get("FLEXPLAN_LOG", "").strip().lower() in LEVELS
+    return recording_asked(environ) is not None or log_asked(environ)
 
 
 def check_account(connection: Connection, expected: str | None, environment: str | None) -> None:

@@ -166,9 +166,14 @@ def _parsed(text: str) -> Any:
         return text
 
 
+def recording_asked(environ: Mapping[str, str] | None = None) -> str | None:
+    """The directory ``FLEXPLAN_RECORD`` names for recording, if any."""
+    return (environ if environ is not None else os.environ).get("FLEXPLAN_RECORD") or None
+
+
 def record_if_asked(client: Any, environ: Mapping[str, str] | None = None) -> Recorder | None:
     """Start recording ``client``'s exchanges when ``FLEXPLAN_RECORD`` names a directory."""
-    target = (environ if environ is not None else os.environ).get("FLEXPLAN_RECORD")
+    target = recording_asked(environ)
     if not target:
         return None
     secrets = tuple(s for s in (getattr(client, "password", None),) if isinstance(s, str))

@@ -62,10 +62,16 @@ class RequestLog:
                 stream.flush()
 
 
+def log_asked(env: Mapping[str, str] | None = None) -> bool:
+    """Whether ``FLEXPLAN_LOG`` asks for the request log (``debug`` or ``trace``)."""
+    env = os.environ if env is None else env
+    return env.get("FLEXPLAN_LOG", "").strip().lower() in LEVELS
+
+
 def request_log(env: Mapping[str, str] | None = None) -> RequestLog | None:
     """The log ``FLEXPLAN_LOG`` asks for (``debug`` or ``trace``), else ``None``."""
     env = os.environ if env is None else env
-    if env.get("FLEXPLAN_LOG", "").strip().lower() not in LEVELS:
+    if not log_asked(env):
         return None
     return RequestLog(env.get("FLEXPLAN_LOG_PATH") or None)
 
