@@ -7,10 +7,13 @@ yaml, click"``: what any validator built on those libraries pays before work.
 Bytecode is written and kept (``PYTHONDONTWRITEBYTECODE`` is dropped), as an
 installed flexplan has it.
 
-    .venv/bin/python benchmarks/startup_bench.py [--repeat N] [--importtime]
+    .venv/bin/python benchmarks/startup_bench.py [--repeat N] [--importtime] [--instructions]
 
 ``--importtime`` also prints the ten slowest imports of ``validate`` (from
-``python -X importtime``, cumulative microseconds).
+``python -X importtime``, cumulative microseconds). ``--instructions`` also
+counts the instructions of one run of each case under valgrind's cachegrind
+(``PYTHONHASHSEED=0``): unlike CPU time, the count does not move with the
+machine's load, so start-up can be compared on a busy machine.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import resource
 import statistics
 import subprocess
@@ -102,6 +106,33 @@ def slowest_imports(count: int = 10) -> list[tuple[int, str]]:
     return sorted(rows, reverse=True)[:count]
 
 
+def instruction_counts() -> dict[str, int]:
+    """``{case: instructions}`` of one run of each case (bytecode already written)."""
+    cases = {name: (args, environment()) for name, args in CASES.items()}
+    cases[COMPLETION] = (["-c", _FLEXPLAN], environment(completing=COMPLETING))
+    counts = {}
+    for name, (args, env) in cases.items():
+        subprocess.run([sys.executable, *args], env=env, cwd=ROOT, capture_output=True, check=False)
+        done = subprocess.run(
+            ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null",
+             sys.executable, *args],
+            env={**env, "PYTHONHASHSEED": "0"}, cwd=ROOT, capture_output=True, text=True,
+            check=False,
+        )  # fmt: skip
+        found = re.search(r"I\s+refs:\s+([\d,]+)", done.stderr)
+        if found is None:
+            raise SystemExit(f"valgrind gave no count for {name}: {done.stderr[-500:]}")
+        counts[name] = int(found.group(1).replace(",", ""))
+    return counts
+
+
+def print_instructions(counts: dict[str, int]) -> None:
+    width = max(len(name) for name in counts)
+    print(f"\n{'instructions':<{width}}  {'millions':>9}  {'÷ floor':>7}")
+    for name, count in counts.items():
+        print(f"{name:<{width}}  {count / 1e6:>9.1f}  {count / counts[FLOOR]:>7.2f}")
+
+
 def print_table(table: dict[str, dict[str, float]]) -> None:
     floor = table[FLOOR]
     width = max(len(name) for name in table)
@@ -122,13 +153,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=10)
     parser.add_argument("--importtime", action="store_true")
+    parser.add_argument("--instructions", action="store_true", help="count them (valgrind)")
     parser.add_argument("--json", action="store_true", help="print the table as JSON")
     args = parser.parse_args()
     table = startup_table(args.repeat)
+    counts = instruction_counts() if args.instructions else {}
     if args.json:
-        print(json.dumps(table, indent=2))
+        print(json.dumps({**table, **({"instructions": counts} if counts else {})}, indent=2))
     else:
         print_table(table)
+        if counts:
+            print_instructions(counts)
     if args.importtime:
         print("\nslowest imports of validate (cumulative us):")
         for micros, name in slowest_imports():

@@ -48,28 +48,45 @@ _QUERY_WORDS = frozenset({"code", "key"})
 # Trailing words that still describe the secret itself (``token_value``, ``password2``).
 _VALUE_SUFFIXES = frozenset({"value", "val", "str", "string", "b64", "base64", "hash", "hex"})
 
-_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
-_URL_USERINFO = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://(?P<userinfo>[^/@\s\"'<>]+)@")
-_PARAM = re.compile(r"(?:^|[?&;#\s])(?P<name>[A-Za-z0-9_.\-\[\]]+)=(?P<value>[^&#;\s\"'<>]+)")
-_WEBHOOK_PATHS = (
-    re.compile(r"hooks\.slack\.com/(?:services|workflows|triggers)/(?P<token>[A-Za-z0-9/_\-]+)"),
-    re.compile(r"discord(?:app)?\.com/api/webhooks/(?P<token>[A-Za-z0-9/_\-]+)"),
-    re.compile(r"\.webhook\.office\.com/webhookb2/(?P<token>[A-Za-z0-9@/_\-]+)"),
-)
-_SCHEME = re.compile(r"\b(?:Bearer|Basic|Token|Digest|Bot)\s+(?P<token>[A-Za-z0-9._~+/=\-]{8,})")
-_HEADER_LINE = re.compile(
-    r"(?:^|[\n\r])\s*(?P<name>[A-Za-z][A-Za-z0-9_\-]*)\s*:\s*(?P<value>\S[^\r\n]*)"
-)
-_PREFIXED = re.compile(
-    r"\b(?:xox[abposr]-[A-Za-z0-9\-]{8,}|sk_(?:live|test)_[A-Za-z0-9]{8,}|"
-    r"gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|AKIA[0-9A-Z]{16}|"
-    r"eyJ[A-Za-z0-9_\-]{5,}\.eyJ[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]+)"
-)
-# A cheap first look: a string with none of these holds none of the shapes above.
-_SUSPECT = re.compile(
-    r"[=@:]|^\s*[\[{]|Bearer|Basic|Token|Digest|Bot|xox|sk_|gh[pousr]_|github_pat_|AKIA|eyJ"
-)
-_TEMPLATE = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\$\{[^}]*\}")
+
+class _Patterns:
+    """The shapes looked for, compiled when first needed: ``validate`` never looks (and
+    their compiling was ~1% of its start-up)."""
+
+    def __init__(self) -> None:
+        self.word = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|[0-9]+")
+        self.url_userinfo = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://(?P<userinfo>[^/@\s\"'<>]+)@")
+        self.param = re.compile(
+            r"(?:^|[?&;#\s])(?P<name>[A-Za-z0-9_.\-\[\]]+)=(?P<value>[^&#;\s\"'<>]+)"
+        )
+        self.webhook_paths = (
+            re.compile(
+                r"hooks\.slack\.com/(?:services|workflows|triggers)/(?P<token>[A-Za-z0-9/_\-]+)"
+            ),
+            re.compile(r"discord(?:app)?\.com/api/webhooks/(?P<token>[A-Za-z0-9/_\-]+)"),
+            re.compile(r"\.webhook\.office\.com/webhookb2/(?P<token>[A-Za-z0-9@/_\-]+)"),
+        )
+        self.scheme = re.compile(
+            r"\b(?:Bearer|Basic|Token|Digest|Bot)\s+(?P<token>[A-Za-z0-9._~+/=\-]{8,})"
+        )
+        self.header_line = re.compile(
+            r"(?:^|[\n\r])\s*(?P<name>[A-Za-z][A-Za-z0-9_\-]*)\s*:\s*(?P<value>\S[^\r\n]*)"
+        )
+        self.prefixed = re.compile(
+            r"\b(?:xox[abposr]-[A-Za-z0-9\-]{8,}|sk_(?:live|test)_[A-Za-z0-9]{8,}|"
+            r"gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|AKIA[0-9A-Z]{16}|"
+            r"eyJ[A-Za-z0-9_\-]{5,}\.eyJ[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]+)"
+        )
+        # A cheap first look: a string with none of these holds none of the shapes above.
+        self.suspect = re.compile(
+            r"[=@:]|^\s*[\[{]|Bearer|Basic|Token|Digest|Bot|xox|sk_|gh[pousr]_|github_pat_|AKIA|eyJ"
+        )
+        self.template = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\$\{[^}]*\}")
+        self.scheme_word = re.compile(r"^\s*(?:Bearer|Basic|Token|Digest|Bot)\b", re.IGNORECASE)
+
+
+_patterns = functools.cache(_Patterns)
+
 _MASK = "(sensitive)"
 _NOT_SECRET_VALUES = frozenset({"true", "false", "null", "none", "yes", "no", "on", "off"})
 
@@ -81,7 +98,7 @@ def secret_name(name: str, *, query: bool = False) -> bool:
 
 @functools.lru_cache(maxsize=8192)
 def _secret_name(name: str, query: bool) -> bool:
-    words = [w.lower() for w in _WORD.findall(name)]
+    words = [w.lower() for w in _patterns().word.findall(name)]
     while words and (words[-1].isdigit() or words[-1] in _VALUE_SUFFIXES):
         words.pop()
     if not words:
@@ -98,8 +115,9 @@ def _secret_name(name: str, query: bool) -> bool:
 
 def literal(value: str) -> bool:
     """A value worth masking: not empty, a template, a boolean or an existing mask."""
-    rest = _TEMPLATE.sub("", value).replace(_MASK, "")
-    rest = re.sub(r"^\s*(?:Bearer|Basic|Token|Digest|Bot)\b", "", rest, flags=re.IGNORECASE)
+    patterns = _patterns()
+    rest = patterns.template.sub("", value).replace(_MASK, "")
+    rest = patterns.scheme_word.sub("", rest)
     rest = rest.strip()
     return bool(rest) and rest.lower() not in _NOT_SECRET_VALUES and any(c.isalnum() for c in rest)
 
@@ -116,24 +134,26 @@ def _text_secrets(text: str, secret_key: bool) -> frozenset[str]:
     found: set[str] = set()
     if secret_key and literal(text):
         found.add(text)  # the whole value, and below what is inside it (a bare token)
-    if not _SUSPECT.search(text):
+    patterns = _patterns()
+    if not patterns.suspect.search(text):
         return frozenset(found)
     if "://" in text and "@" in text:
-        found.update(m.group("userinfo") for m in _URL_USERINFO.finditer(text))
+        found.update(m.group("userinfo") for m in patterns.url_userinfo.finditer(text))
     if "=" in text:
-        for m in _PARAM.finditer(text):
+        for m in patterns.param.finditer(text):
             if secret_name(m.group("name"), query=True) and literal(m.group("value")):
                 found.add(m.group("value"))
     if "hook" in text:
-        for pattern in _WEBHOOK_PATHS:
+        for pattern in patterns.webhook_paths:
             found.update(m.group("token") for m in pattern.finditer(text))
-    found.update(m.group("token") for m in _SCHEME.finditer(text) if literal(m.group("token")))
+    schemes = patterns.scheme.finditer(text)
+    found.update(m.group("token") for m in schemes if literal(m.group("token")))
     if ":" in text:
-        for m in _HEADER_LINE.finditer(text):
+        for m in patterns.header_line.finditer(text):
             value = m.group("value").strip()
             if secret_name(m.group("name")) and literal(value) and not value.startswith("//"):
                 found.add(value)
-    found.update(_PREFIXED.findall(text))
+    found.update(patterns.prefixed.findall(text))
     found.update(_in_json_string(text))
     return frozenset(s for s in found if s and s != _MASK)
 

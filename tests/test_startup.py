@@ -192,3 +192,28 @@ def test_validate_imports_only_what_checking_a_manifest_needs() -> None:
     assert "The manifest is valid" in out
     assert _heavy(modules, VALIDATE_NEVER) == []
 
+
+
+PATTERNS_COMPILED = """
+import sys
+from flexplan.cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit:
+    pass
+import flexplan.sensitive
+print(flexplan.sensitive._patterns.cache_info().currsize)
+"""
+
+
+def test_validate_compiles_none_of_the_secret_patterns() -> None:
+    """A valid manifest has no live value to look at: the secret detector's regexes (compiled
+    on first use) stay uncompiled; a ``--var`` does look."""
+    run = [sys.executable, "-c", PATTERNS_COMPILED, "validate", str(QUICKSTART)]
+    done = subprocess.run(run, capture_output=True, text=True, timeout=60, env=_clean_env())
+    assert "The manifest is valid" in done.stdout
+    assert done.stdout.splitlines()[-1] == "0"
+    with_var = subprocess.run(
+        [*run, "--var", "token=abc"], capture_output=True, text=True, timeout=60, env=_clean_env()
+    )
+    assert with_var.stdout.splitlines()[-1] == "1", with_var.stdout + with_var.stderr
