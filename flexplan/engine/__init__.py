@@ -15,7 +15,7 @@ from flexplan.collector import collector_paused
 from flexplan.engine.consistency import Windows
 from flexplan.engine.defcache import DigestCache
 from flexplan.engine.model import Plan
-from flexplan.engine.pending import PendingManifest, loaded
+from flexplan.engine.pending import PendingManifest, is_pending, loaded
 from flexplan.engine.plan import LiveSnapshot, build_plan
 from flexplan.engine.targeting import plan_targets
 from flexplan.resources import KINDS
@@ -125,7 +125,7 @@ class _LoadFailed(Exception):
 def _raise_load_failure(manifest: Any) -> None:
     """A plan that failed while its manifest loaded fails with the load's error, if any:
     the user fixes the manifest first (what was read meanwhile may follow from it)."""
-    if not isinstance(manifest, PendingManifest):
+    if not is_pending(manifest):
         return
     try:
         manifest.result()

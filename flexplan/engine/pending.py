@@ -2,17 +2,17 @@
 
 ``flexplan.manifest.start_loading`` returns one (``ManifestLoad``): its
 ``prune`` is known at once, its entries when ``result()`` returns (or raises
-the load's error). The engine takes either that or a loaded manifest; kinds
-list their objects before they look at their entries, so the list requests
-go out while the entries load.
+the load's error). The engine takes either that or a loaded manifest; most
+kinds list their objects before they look at their entries, so those list
+requests go out while the entries load (a kind whose entries decide what to
+read, such as the TaskRouter workspace to list, waits for them).
 """
 
 from __future__ import annotations
 
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol
 
 
-@runtime_checkable
 class PendingManifest(Protocol):
     @property
     def prune(self) -> tuple[str, ...]: ...
@@ -20,6 +20,12 @@ class PendingManifest(Protocol):
     def result(self) -> Any: ...
 
 
+def is_pending(manifest: Any) -> bool:
+    """Whether ``manifest`` is a ``PendingManifest`` (not ``isinstance``: a runtime protocol
+    check reads every member, and reading ``prune`` waits for the load and may raise)."""
+    return callable(getattr(type(manifest), "result", None))
+
+
 def loaded(manifest: Any) -> Any:
     """The manifest itself: waits for a ``PendingManifest`` (raising its load's error)."""
-    return manifest.result() if isinstance(manifest, PendingManifest) else manifest
+    return manifest.result() if is_pending(manifest) else manifest
