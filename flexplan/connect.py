@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from flexplan.errors import FlexplanError
+from flexplan.learned_limit import LimitMemory, learned_limit, remember_limit
 from flexplan.recording import record_if_asked, recording_asked
 from flexplan.request_log import log_asked
 from flexplan.throttle import PARALLELISM
@@ -38,6 +39,7 @@ def connect(
     read_only: bool = False,
     profile: str | None = None,
     notify: Callable[[str], None] | None = None,
+    limit_memory: LimitMemory | None = None,
 ) -> Iterator[Connection]:
     """A twilio client for the account the command works on, for the ``with`` block.
 
@@ -46,8 +48,10 @@ def connect(
     ``directory`` is only read, and nothing is written there. ``profile``: the
     twilio CLI profile to use (``--profile``); ``notify`` is told which
     credential is in use (never its secret) and about variables set by half.
+    ``limit_memory``: start from, and keep, the account's concurrency limit as learned
+    in ``directory`` (flexplan.learned_limit).
     """
-    from flexplan.twilio_client import build_client, credentials_from_env, resolve_credentials
+    from flexplan.twilio_client import credentials_from_env, resolve_credentials
 
     if sandbox:
         from flexplan.sandbox import embedded_sandbox, sandbox_to_read
@@ -56,9 +60,8 @@ def connect(
         opened = sandbox_to_read(directory) if read_only else embedded_sandbox(directory, **knobs)
         with opened as server:
             creds = credentials_from_env(server.credentials)
-            client = build_client(creds, api_base=server.base_url, parallelism=parallelism)
-            record_if_asked(client)
-            yield Connection(client, creds.account_sid, sandbox=True)
+            with _client(creds, directory, limit_memory, server.base_url, parallelism) as client:
+                yield Connection(client, creds.account_sid, sandbox=True)
         return
     resolved = resolve_credentials(os.environ, profile)
     creds = resolved.credentials
@@ -66,9 +69,30 @@ def connect(
         for warning in resolved.warnings:
             notify(f"warning: {warning}")
         notify(f"Using {creds.describe()}.")
-    client = build_client(creds, api_base=api_base, parallelism=parallelism)
+    with _client(creds, directory, limit_memory, api_base, parallelism) as client:
+        yield Connection(client, creds.account_sid)
+
+
+@contextlib.contextmanager
+def _client(
+    creds: Any,
+    directory: Path,
+    memory: LimitMemory | None,
+    api_base: str | None,
+    parallelism: int,
+) -> Iterator[Any]:
+    """The client, started from the learned limit and keeping what it learns (``memory``)."""
+    from flexplan.twilio_client import build_client, request_gate
+
+    start = memory is not None and memory.start
+    learned = learned_limit(directory, creds.account_sid) if start else None
+    client = build_client(creds, api_base=api_base, parallelism=parallelism, learned_limit=learned)
     record_if_asked(client)  # FLEXPLAN_RECORD=DIR (docs/acceptance.md)
-    yield Connection(client, creds.account_sid)
+    try:
+        yield client
+    finally:
+        if memory is not None:
+            remember_limit(directory, creds.account_sid, request_gate(client))
 
 
 @contextlib.contextmanager
@@ -81,6 +105,7 @@ def connect_for(
     parallelism: int = PARALLELISM.default,
     profile: str | None = None,
     notify: Callable[[str], None] | None = None,
+    limit_memory: LimitMemory | None = None,
 ) -> Iterator[Connection]:
     """``connect`` to the account the manifest's environment names, refusing another."""
     with connect(
@@ -91,6 +116,7 @@ def connect_for(
         account_sid=manifest.account_sid,
         profile=profile,
         notify=notify,
+        limit_memory=limit_memory,
     ) as conn:
         check_account(conn, manifest.account_sid, manifest.environment)
         yield conn

@@ -32,6 +32,8 @@ One retry layer (``flexplan.twilio_client``) uses what is here:
   waiting request of a list (a chain of pages, where each page waits for the
   one before) is let in before waiting single requests, so that the longest
   chain is never stuck behind requests that could go at any time.
+  A run may start at the limit an earlier one learned (``learned``:
+  ``flexplan.learned_limit``), with no slow start and ``MAX_PATIENCE``.
 
 Settings from the environment (``policy_from_env``): ``FLEXPLAN_REQUEST_DEADLINE``,
 ``FLEXPLAN_ATTEMPT_TIMEOUT``, ``FLEXPLAN_RETRY_DELAY`` (seconds) and
@@ -123,7 +125,12 @@ class RequestGate:
     in the order they came."""
 
     def __init__(
-        self, ceiling: int, *, adaptive: bool = True, first_window: int = FIRST_WINDOW
+        self,
+        ceiling: int,
+        *,
+        adaptive: bool = True,
+        first_window: int = FIRST_WINDOW,
+        learned: int | None = None,
     ) -> None:
         self.ceiling = max(1, ceiling)
         self.adaptive = adaptive
@@ -132,6 +139,10 @@ class RequestGate:
         self.limit = self.ceiling  # what the account allows, as far as its 429s have told
         self._at_limit = 0  # successes since the window reached ``limit``
         self.patience = PATIENCE  # windows at ``limit`` before one more is tried
+        self.refusals = 0  # 429s answered to requests through this gate
+        self.refused_limit: int | None = None  # the limit as the last refusal set it
+        if adaptive and learned is not None:
+            self._start_at(learned)
         self._probing = False  # ``limit`` was raised by a try the account has not refused
         self.answered_at_once = 0  # the most requests in flight with which one succeeded
         self.in_flight = 0
@@ -144,6 +155,15 @@ class RequestGate:
         self._arrivals = itertools.count()
         self._stopped: set[object] = set()
         self._lock = threading.Lock()
+
+    def _start_at(self, learned: int) -> None:
+        """Start at the limit an earlier run learned (flexplan.learned_limit): no slow
+        start, and a try above it only every ``MAX_PATIENCE`` windows, as for a limit
+        the account has confirmed."""
+        self.limit = max(1, min(self.ceiling, learned))
+        self.window = float(self.limit)
+        self.slow_start = False
+        self.patience = MAX_PATIENCE
 
     def _allowed(self) -> int:
         return max(1, math.floor(self.window))
@@ -208,6 +228,7 @@ class RequestGate:
                 self._generation += 1
                 self.cuts += 1
             sent_with = getattr(self._sent, "with_in_flight", self.ceiling)
+            self.refusals += throttled
             if self.adaptive and throttled:
                 self._learn_limit(sent_with)
                 self.lowest = min(self.lowest, self.window)
@@ -224,6 +245,7 @@ class RequestGate:
             self.patience = min(MAX_PATIENCE, 2 * self.patience)  # the try was refused
         self._probing = False
         self.limit = max(1, min(self.limit, sent_with - 1))
+        self.refused_limit = self.limit  # what tries above it that went through do not raise
         self.window = min(self.window, float(self.limit))
         self._at_limit = 0
 

@@ -508,13 +508,14 @@ class FlexplanHttpClient(TwilioHttpClient):  # type: ignore[misc]
         parallelism: int = PARALLELISM.default,
         timeout: float | None = None,
         retry: RetryPolicy | None = None,
+        learned_limit: int | None = None,
     ) -> None:
         self.retry = retry or RetryPolicy()
         if timeout is not None:
             self.retry = dataclasses.replace(self.retry, attempt_timeout=timeout)
         super().__init__(pool_connections=False, timeout=self.retry.attempt_timeout)
         self.api_base = api_base
-        self.gate = RequestGate(parallelism, adaptive=self.retry.adaptive)
+        self.gate = RequestGate(parallelism, adaptive=self.retry.adaptive, learned=learned_limit)
         self.stats = ClientStats()
         # One connection pool for every thread: urllib3's pools are thread-safe ("Thread-safe
         # connection pool for one host", urllib3.connectionpool.HTTPConnectionPool), and the
@@ -763,12 +764,14 @@ def build_client(
     parallelism: int = PARALLELISM.default,
     timeout: float | None = None,
     retry: RetryPolicy | None = None,
+    learned_limit: int | None = None,
 ) -> Client:
     """A twilio ``Client`` for ``credentials``.
 
     ``api_base`` (default: ``FLEXPLAN_API_BASE``) sends its requests elsewhere;
     ``parallelism`` is the most requests in flight (the adaptive gate's ceiling);
-    ``retry`` defaults to the ``FLEXPLAN_*`` settings of the environment.
+    ``retry`` defaults to the ``FLEXPLAN_*`` settings of the environment;
+    ``learned_limit``: the account's limit an earlier run learned, where the gate starts.
     """
     base = api_base or os.environ.get("FLEXPLAN_API_BASE") or None
     http_client = FlexplanHttpClient(
@@ -776,6 +779,7 @@ def build_client(
         parallelism=parallelism,
         timeout=timeout,
         retry=retry or policy_from_env(),
+        learned_limit=learned_limit,
     )
     register_secret(credentials.secret)
     return Client(

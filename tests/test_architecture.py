@@ -125,6 +125,7 @@ LAYERS: dict[str, int] = {
     "flexplan.redact": 0,
     "flexplan.sensitive": 0,
     "flexplan.throttle": 0,
+    "flexplan.learned_limit": 0,  # the account's concurrency limit, kept between runs
     "flexplan.recording": 0,
     "flexplan.request_log": 0,  # FLEXPLAN_LOG=debug, scrubbed as recordings are
     "flexplan.plantypes": 0,

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from click.core import ParameterSource
 
 from flexplan.redact import register_secret
 from flexplan.sensitive import secret_variable
@@ -70,10 +71,26 @@ def _keep_profile(ctx: click.Context, param: click.Parameter, value: str | None)
 
 def account_context() -> dict[str, Any]:
     """What ``connect`` needs from the command line besides the account options:
-    ``--profile``, and where to say which credential is in use (stderr)."""
+    ``--profile``, where to say which credential is in use (stderr), and the learned
+    concurrency limit's use (commands with ``--no-cache`` only)."""
     ctx = click.get_current_context(silent=True)
     profile = ctx.meta.get(_PROFILE) if ctx is not None else None
-    return {"profile": profile, "notify": lambda line: click.echo(line, err=True)}
+    return {
+        "profile": profile,
+        "notify": lambda line: click.echo(line, err=True),
+        "limit_memory": _limit_memory(ctx),
+    }
+
+
+def _limit_memory(ctx: click.Context | None) -> Any:
+    """Keep the learned limit beside the digest cache unless ``--no-cache``; start from
+    it unless ``--parallelism`` was given (flexplan.learned_limit)."""
+    if ctx is None or ctx.params.get("no_cache", True):
+        return None
+    from flexplan.learned_limit import LimitMemory
+
+    given = ctx.get_parameter_source("parallelism") not in (None, ParameterSource.DEFAULT)
+    return LimitMemory(start=not given)
 
 
 def account_options(func: F) -> F:
