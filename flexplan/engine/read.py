@@ -18,13 +18,14 @@ is waited for, and the load's error is raised.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from typing import Any, TypeVar, overload
 
 from flexplan.engine.defcache import DigestCache, remember_read
 from flexplan.engine.model import Unreadable
 from flexplan.engine.pending import loaded
 from flexplan.engine.plan import LiveSnapshot
+from flexplan.engine.readpool import ReadPool
 from flexplan.errors import Diagnostic, DiagnosticsError, FlexplanError
 from flexplan.lookups import LookupError_, resolve_lookups
 from flexplan.plantypes import Memo
@@ -60,10 +61,10 @@ class Reader:
         self._pool = self.pool(self.workers, "read")
         self._abandoned = False
 
-    def pool(self, workers: int, name: str) -> ThreadPoolExecutor:
+    def pool(self, workers: int, name: str) -> ReadPool:
         """Threads whose requests belong to this read: once one of them gets no answer
         within its deadline, the client sends no more of them (``RequestGate.stop``)."""
-        return ThreadPoolExecutor(workers, name, initializer=join_request_group, initargs=(self,))
+        return ReadPool(workers, name, initializer=join_request_group, initargs=(self,))
 
     def map(self, fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
         if len(items) <= 1:
@@ -108,7 +109,7 @@ class Reader:
         self._pool.shutdown(wait=True)
         request_gate(self.client).resume(self)  # the client goes on serving (apply, the lock)
 
-    def abandon(self, *pools: ThreadPoolExecutor) -> None:
+    def abandon(self, *pools: ReadPool) -> None:
         """End the read before its threads end (the manifest failed to load): no queued or
         later request of it is sent, and those in flight are not waited for. Its request
         group stays stopped: a thread still in flight must not send its next request."""
