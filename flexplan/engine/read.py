@@ -9,8 +9,8 @@ deadline stops the reads not yet sent (the plan fails on it anyway), so a
 hanging account costs one request deadline, not one per wave of queued reads.
 
 The manifest may still be loading (``engine.pending``): each kind gets its
-entries as a sequence that waits for the load when first touched (kinds list
-before they look at their entries), and the look-ups wait for it too. When the
+entries as a sequence that waits for the load when first touched (most kinds
+list before they look at their entries), and the look-ups wait for it too. When the
 load fails, the read stops at once: nothing queued is sent, nothing in flight
 is waited for, and the load's error is raised.
 """

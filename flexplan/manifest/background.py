@@ -1,7 +1,7 @@
 """Loading a manifest in a background thread, its account known first.
 
-A plan's list requests need only the account and ``prune:`` (every kind lists
-its objects before it looks at its entries), which the root file's settings
+A plan's list requests need only the account and ``prune:`` (most kinds list
+their objects before they look at their entries), which the root file's settings
 and the environment give long before the includes and entries are loaded (the
 expensive part: ~0.7 s of CPU at 5,000 resources). ``ManifestLoad`` publishes
 that ``Preamble`` as soon as it is known, so the command can connect and start
@@ -56,10 +56,6 @@ class ManifestLoad:
     @property
     def prune(self) -> tuple[str, ...]:
         return self.preamble().prune
-
-    @property
-    def done(self) -> bool:
-        return self._done.is_set()
 
     def result(self) -> Manifest:
         """The loaded manifest (waits for it); raises the load's ``DiagnosticsError``."""
