@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from flexplan.records import Record
+
 
 @dataclass(frozen=True)
 class Location:
@@ -35,8 +37,7 @@ class Location:
         return Location(str(rel), self.line, self.column)
 
 
-@dataclass(frozen=True)
-class Diagnostic:
+class Diagnostic(Record, frozen=True):
     """One problem found in the user's input."""
 
     message: str
@@ -73,8 +74,7 @@ class FlexplanError(Exception):
         return Diagnostic(self.message, self.location, self.hint)
 
 
-@dataclass
-class DiagnosticsError(Exception):
+class DiagnosticsError(Record, Exception):
     """Several problems found at once (validation reports them all)."""
 
     diagnostics: list[Diagnostic] = field(default_factory=list)

@@ -15,6 +15,8 @@ from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, TypeVar
 
+from flexplan.records import Record
+
 T = TypeVar("T")
 
 FieldPath = tuple[str | int, ...]
@@ -59,8 +61,7 @@ class Claim:
     exclusive: bool = True
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(Record, frozen=True):
     """A rule broken by one resource; the manifest layer maps ``path`` to file:line.
 
     A ``warning`` is shown but does not stop validate, plan or apply.
@@ -72,8 +73,7 @@ class Problem:
     severity: Literal["error", "warning"] = "error"  # a warning never fails validate
 
 
-@dataclass(frozen=True)
-class FieldChange:
+class FieldChange(Record, frozen=True):
     """One changed value at a dotted path (``integration.retry_count``)."""
 
     path: str
@@ -87,8 +87,7 @@ class Placeholder(str):
     __slots__ = ()
 
 
-@dataclass(frozen=True)
-class Unknown:
+class Unknown(Record, frozen=True):
     """A value only known after apply: the SID of a resource not created yet."""
 
     source: str  # address of the resource that will provide it, e.g. "studio_flow.messaging"
@@ -161,8 +160,7 @@ class RichDetail(Protocol):
     def to_json(self) -> dict[str, Any]: ...
 
 
-@dataclass
-class LiveObject:
+class LiveObject(Record):
     """One live resource as read from the account."""
 
     key: NaturalKey  # comparable with ResourceKind.natural_key

@@ -121,6 +121,8 @@ LAYERS: dict[str, int] = {
     "flexplan": 0,  # the package itself (its version)
     "flexplan.atomic": 0,  # files replaced whole (journal, digest cache, sandbox state)
     "flexplan.collector": 0,  # the cycle collector's shared pause (manifest load, plan)
+    "flexplan.records": 0,  # dataclasses made on first use (start-up)
+    "flexplan.suggest": 0,  # "did you mean": difflib on the first miss
     "flexplan.errors": 0,
     "flexplan.redact": 0,
     "flexplan.sensitive": 0,

@@ -183,7 +183,7 @@ def test_show_reads_a_saved_plan_without_the_sdk_or_the_sandbox(tmp_path: Path, 
 VALIDATE_NEVER = (
     *NEVER_FOR_SHORT_COMMANDS, "flexplan.flowdiff", "flexplan.resources.studio.diff",
     "flexplan.render.studio", "flexplan.manifest.translate", "flexplan.throttle",
-    "importlib.metadata", "html",
+    "importlib.metadata", "html", "difflib",
 )  # fmt: skip
 
 
@@ -217,3 +217,33 @@ def test_validate_compiles_none_of_the_secret_patterns() -> None:
         [*run, "--var", "token=abc"], capture_output=True, text=True, timeout=60, env=_clean_env()
     )
     assert with_var.stdout.splitlines()[-1] == "1", with_var.stdout + with_var.stderr
+
+
+RECORDS_PENDING = """
+import sys
+from flexplan.cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit:
+    pass
+import flexplan.records
+print(" ".join(sorted(c.__name__ for c in flexplan.records._pending)))
+"""
+PLAN_AND_ERROR_RECORDS = {"Diagnostic", "DiagnosticsError", "LiveObject", "FieldChange", "Problem"}
+
+
+def test_validate_makes_none_of_the_records_only_plans_and_errors_use() -> None:
+    """A valid manifest raises no error and reads no live object: their dataclasses (records,
+    made on first use) stay unmade; an invalid one makes the diagnostics it prints."""
+    run = [sys.executable, "-c", RECORDS_PENDING, "validate"]
+    done = subprocess.run(
+        [*run, str(QUICKSTART)], capture_output=True, text=True, timeout=60, env=_clean_env()
+    )
+    assert "The manifest is valid" in done.stdout
+    assert set(done.stdout.splitlines()[-1].split()) >= PLAN_AND_ERROR_RECORDS
+    broken = subprocess.run(
+        [*run, str(QUICKSTART / "missing")], capture_output=True, text=True, timeout=60,
+        env=_clean_env(),
+    )  # fmt: skip
+    assert "the manifest is not valid" in broken.stdout
+    assert "Diagnostic" not in broken.stdout.splitlines()[-1].split(), broken.stdout

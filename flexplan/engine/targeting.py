@@ -27,7 +27,6 @@ or one that takes a claim a live object outside the targeted plan holds.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -38,6 +37,7 @@ from flexplan.engine.plan import LiveSnapshot
 from flexplan.engine.plan import _slug as slug
 from flexplan.errors import FlexplanError
 from flexplan.resources.base import AnyKind, ResourceKind
+from flexplan.suggest import close_matches
 
 DESTROYING = ("delete", "replace")
 
@@ -65,7 +65,7 @@ def _resolve(manifest: Any, kinds: Sequence[AnyKind], text: str) -> Target:
     kind = next((k for k in kinds if kind_text in (k.type_name, k.section)), None)
     if kind is None:
         names = sorted({k.type_name for k in kinds})
-        close = difflib.get_close_matches(kind_text, names, n=1, cutoff=0.5)
+        close = close_matches(kind_text, names, cutoff=0.5)
         raise FlexplanError(
             f"--target {text}: {kind_text!r} is not a kind of resource",
             hint=f"did you mean {close[0]}{dot}{name}?"
@@ -98,7 +98,7 @@ def _known_addresses(manifest: Any) -> list[str]:
 
 
 def _closest(text: str, known: Sequence[str], *, fallback: str) -> str:
-    close = difflib.get_close_matches(text, known, n=1, cutoff=0.5)
+    close = close_matches(text, known, cutoff=0.5)
     return f"did you mean {close[0]}?" if close else fallback
 
 

@@ -7,13 +7,11 @@ report them all at once. Nothing here touches the network.
 
 from __future__ import annotations
 
-import difflib
 import glob
 import os
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 
@@ -29,21 +27,20 @@ from flexplan.plantypes import FieldPath, map_strings
 from flexplan.resources import BY_SECTION, SECTIONS
 from flexplan.resources.base import AnyKind
 from flexplan.resources.fields import LOCAL_NAME
+from flexplan.suggest import close_matches
 
 MANIFEST_FILE = "flexplan.yaml"
 REPORTED_PER_ENTRY = 100  # problems shown for one resource; the rest are counted
 
 
-@dataclass
-class _File:
+class _File(NamedTuple):
     path: Path
     display: str
     data: dict[str, Any]
     smap: SourceMap
 
 
-@dataclass
-class _Raw:
+class _Raw(NamedTuple):
     kind: AnyKind
     name: str
     file: _File
@@ -205,7 +202,7 @@ class Loader:
             if key in SETTINGS_KEYS:
                 self.report(f"'{key}' belongs in {MANIFEST_FILE}", loc, "move it there")
                 continue
-            close = difflib.get_close_matches(key, allowed, n=1)
+            close = close_matches(key, allowed)
             hint = f"did you mean '{close[0]}'?" if close else f"sections: {', '.join(SECTIONS)}"
             self.report(f"unknown top-level key '{key}'", loc, hint)
 
@@ -292,7 +289,7 @@ class Loader:
 
     def _unknown_environment(self, envs: Mapping[str, Any], root: _File) -> None:
         loc = root.smap.key(("environments",)) if envs else Location(root.display, 1, 1)
-        close = difflib.get_close_matches(self.env or "", list(envs), n=1, cutoff=0.5)
+        close = close_matches(self.env or "", envs, cutoff=0.5)
         if close:
             hint = f"did you mean '{close[0]}'?"
         elif envs:

@@ -12,6 +12,7 @@ from typing import Any
 
 from flexplan.errors import Diagnostic, Location
 from flexplan.plantypes import FieldPath
+from flexplan.records import Record
 from flexplan.resources.base import AnyKind, ResourceSpec
 
 
@@ -46,8 +47,7 @@ class Entry:
         return self.location
 
 
-@dataclass(frozen=True)
-class Preamble:
+class Preamble(Record, frozen=True):
     """What a manifest says about its account, known before its entries are loaded: the
     environment's ``account_sid`` and ``prune:`` (a plan's list requests need no more)."""
 

@@ -7,13 +7,13 @@ gets them by declaring its references and claims.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 from flexplan.errors import Diagnostic, Location
 from flexplan.manifest.model import Entry
 from flexplan.plantypes import Claim, Requirement
 from flexplan.resources import BY_SECTION
+from flexplan.suggest import close_matches
 
 _CLAIM_HINTS = {
     "number:": (
@@ -68,7 +68,7 @@ def _references(
             title = _title(ref.section)
             if target is None:
                 names = [n for s, n in (*index, *broken) if s == ref.section]
-                close = difflib.get_close_matches(ref.name, names, n=1)
+                close = close_matches(ref.name, names)
                 hint = (
                     f"did you mean '{close[0]}'?"
                     if close

@@ -10,7 +10,6 @@ never quoted back: a token pasted into the wrong field stays out of the log.
 
 from __future__ import annotations
 
-import difflib
 import types
 import typing
 from collections.abc import Callable, Collection
@@ -22,6 +21,7 @@ from pydantic_core import ErrorDetails
 
 from flexplan.plantypes import FieldPath
 from flexplan.sensitive import looks_secret
+from flexplan.suggest import close_matches
 
 
 @dataclass(frozen=True)
@@ -163,7 +163,7 @@ def _literal(path: FieldPath, field: str, value: Any, expected: str) -> Issue:
     options = [o.strip().strip("'") for o in expected.replace(" or ", ", ").split(",")]
     hint = f"use one of: {', '.join(options)}"
     if isinstance(value, str) and not isinstance(value, Withheld):
-        close = difflib.get_close_matches(value, options, n=1, cutoff=0.5)
+        close = close_matches(value, options, cutoff=0.5)
         if close:
             hint = f"did you mean '{close[0]}'? ({hint})"
     return Issue(path, f"{describe(value)} is not a valid value for {field}", hint)
@@ -171,7 +171,7 @@ def _literal(path: FieldPath, field: str, value: Any, expected: str) -> Issue:
 
 def _did_you_mean(field: str, model: type[BaseModel], path: FieldPath) -> str:
     known = fields_at(model, path[:-1])
-    close = difflib.get_close_matches(field, known, n=1, cutoff=0.6)
+    close = close_matches(field, known)
     if close:
         return f"did you mean '{close[0]}'?"
     return f"known fields: {', '.join(known)}" if known else "remove it"

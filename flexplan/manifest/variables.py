@@ -11,26 +11,23 @@ or kept for the plan (look-ups).
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from flexplan.errors import Diagnostic, Location
 from flexplan.plantypes import FieldPath
 from flexplan.redact import register_secret
+from flexplan.suggest import close_matches
 
 _TOKEN = re.compile(r"\$\$\{|\$\{([^{}]*)\}")
 _VAR = re.compile(r"^var\.([A-Za-z_][A-Za-z0-9_-]*)$")
 _ENV = re.compile(r"^env:([A-Za-z_][A-Za-z0-9_]*)$")
 _BARE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-VAR_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 
 
-@dataclass
-class Variables:
+class Variables(NamedTuple):
     """The values substitution draws from."""
 
     values: Mapping[str, str]
@@ -38,12 +35,11 @@ class Variables:
     sensitive: frozenset[str] = frozenset()  # variables whose value came from ${env:…}
 
 
-@dataclass
-class Substitution:
-    """The outcome of substituting one tree: problems and sensitive paths."""
+class Substitution(NamedTuple):
+    """The outcome of substituting one tree: problems and sensitive paths (filled in)."""
 
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    sensitive: set[FieldPath] = field(default_factory=set)
+    diagnostics: list[Diagnostic]
+    sensitive: set[FieldPath]
 
 
 class Substituter:
@@ -68,7 +64,7 @@ class Substituter:
         self.allow_vars = allow_vars
         self.templates = templates
         self.keep = keep
-        self.result = Substitution()
+        self.result = Substitution([], set())
         self.env_values: set[str] = set()
 
     def apply(self, value: Any, path: FieldPath = ()) -> Any:
@@ -140,7 +136,7 @@ class Substituter:
         self, name: str, where: Callable[[], Location], path: FieldPath | None, token: str
     ) -> str:
         if name not in self.vars.values:
-            close = difflib.get_close_matches(name, list(self.vars.values), n=1)
+            close = close_matches(name, self.vars.values)
             hint = f"did you mean '{close[0]}'? " if close else ""
             hint += f"define it under vars: (or an environment's vars:), or pass --var {name}=VALUE"
             self._problem(f"variable '{name}' is not defined", where, hint)

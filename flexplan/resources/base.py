@@ -21,7 +21,7 @@ Three phases use a kind:
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -38,6 +38,7 @@ from flexplan.plantypes import (
     RichDetail,
     Unknown,
 )
+from flexplan.records import Record
 from flexplan.resources.fields import Lookup, ResourceRef
 
 if TYPE_CHECKING:
@@ -97,8 +98,7 @@ class WriteContext(Protocol):
     def commit_message(self) -> str: ...
 
 
-@dataclass(frozen=True)
-class Exported:
+class Exported(Record, frozen=True):
     """One live resource written as a manifest entry by ``flexplan export``.
 
     ``spec`` is the entry as plain YAML data, in the order a person would write

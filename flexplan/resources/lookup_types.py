@@ -9,8 +9,7 @@ is read. Validation, plan-time resolution and export all take them from here.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 if TYPE_CHECKING:
     from twilio.rest import Client  # a type only: validation loads no SDK
@@ -18,8 +17,7 @@ if TYPE_CHECKING:
 Candidate = tuple[str, str]  # (sid, name)
 
 
-@dataclass(frozen=True)
-class LookupType:
+class LookupType(NamedTuple):
     name: str  # as a manifest writes it: {workflow: NAME}
     prefix: str
     title: str

@@ -11,7 +11,6 @@ whitespace and ``1.0`` vs ``1`` never show as changes.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -19,6 +18,7 @@ from typing import Any
 from flexplan.plantypes import FieldPath, Problem, map_strings
 from flexplan.sensitive import masked_text
 from flexplan.studio_widgets import REQUIRED_PROPERTIES, WIDGET_TYPES
+from flexplan.suggest import close_matches
 
 KNOWN_WIDGET_TYPES: frozenset[str] = WIDGET_TYPES  # Studio's widget library (shared)
 
@@ -97,7 +97,7 @@ def _check_widget_type(kind: Any, path: FieldPath, hinted: bool = True) -> list[
         return [_problem("a state needs a widget 'type'", path)]
     if kind in KNOWN_WIDGET_TYPES:
         return []
-    close = difflib.get_close_matches(kind, sorted(KNOWN_WIDGET_TYPES), n=1) if hinted else []
+    close = close_matches(kind, sorted(KNOWN_WIDGET_TYPES)) if hinted else []
     hint = (
         f"did you mean {quoted(close[0])}? " if close else ""
     ) + "Studio adds widgets over time: `flexplan plan` asks Studio's Validate, which decides"
@@ -151,7 +151,7 @@ def _transition_targets(states: list[Any]) -> Iterator[tuple[FieldPath, str]]:
 def _missing_state(
     what: str, target: str, names: Mapping[str, int], path: FieldPath, hinted: bool = True
 ) -> Problem:
-    close = difflib.get_close_matches(target, list(names), n=1) if hinted else []
+    close = close_matches(target, names) if hinted else []
     hint = f"did you mean {quoted(close[0])}?" if close else "name one of the flow's states"
     return _problem(f"{what} {quoted(target)} is not a state of this flow", path, hint)
 
