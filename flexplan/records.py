@@ -57,7 +57,7 @@ def make(cls: type) -> None:
 class _MadeOnRead:
     """Stands for a dataclass attribute until the class is made; reading it makes it."""
 
-    def __set_name__(self, owner: type, name: str) -> None:
+    def __init__(self, name: str) -> None:
         self.name = name
 
     def __get__(self, instance: object, owner: type) -> Any:
@@ -97,9 +97,7 @@ class Record:
             "frozen": frozen, "match_args": match_args, "kw_only": kw_only,
         }  # fmt: skip
         for name in _MARKERS:
-            marker = _MadeOnRead()
-            marker.__set_name__(cls, name)
-            type.__setattr__(cls, name, marker)
+            type.__setattr__(cls, name, _MadeOnRead(name))
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Any:
         if cls in _pending:
