@@ -339,7 +339,7 @@ class _Planner:
         )
         replacement = self._compare(kind, entry, new, desired, base)
         deposed = self._prune_change(kind, old)
-        deposed.name, deposed.managed = f"{entry.name}-deposed", True
+        deposed.name, deposed.managed = self._deposed_name(kind.section, entry.name), True
         deposed.deposed_of = f"{kind.type_name}.{entry.name}"
         deposed.reason = (
             f"the old object of a replacement that did not finish: {new.sid} has "
@@ -354,6 +354,17 @@ class _Planner:
             f"`sid: {new.sid}` to pin it again"
         )
         return replacement
+
+    def _deposed_name(self, section: str, name: str) -> str:
+        """``<name>-deposed``, numbered past any entry (or other deposed object) of the
+        section that has that name: two changes under one address would merge in the plan."""
+        taken = {e.name for e in self.manifest.entries_of(section)}
+        taken |= {d.name for d in self.deposed if d.section == section}
+        candidate, number = f"{name}-deposed", 1
+        while candidate in taken:
+            number += 1
+            candidate = f"{name}-deposed-{number}"
+        return candidate
 
     def _compare(
         self,

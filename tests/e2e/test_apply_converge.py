@@ -124,6 +124,41 @@ def test_create_before_destroy_whose_destroy_fails_converges_on_rerun(
     assert clean.exit_code == 0, clean
 
 
+
+@pytest.mark.sandbox_knobs(fail_routes={DELETE_ADDRESS})
+def test_a_deposed_object_is_never_named_as_an_entry_of_the_manifest(
+    tmp_path: Path, sandbox: SandboxServer, sandbox_env: dict[str, str], run_flexplan
+) -> None:
+    """An entry called ``line-deposed`` beside ``line``: the plan names the old object of
+    line's unfinished replacement otherwise, so a reviewer never reads that the entry
+    goes, and a target of the entry never takes the old object along."""
+    old = sandbox.store.add_address(type="sms", address=OLD, friendly_name="Line")
+    twin = """\
+  line-deposed:
+    type: sms
+    address: "+15550009999"
+    friendly_name: Twin
+"""
+    config = write_config(tmp_path / "c", _pinned_line(old["sid"], NEW, twin))
+    failed = run_flexplan("apply", str(config), "--auto-approve", env=sandbox_env)
+    assert failed.exit_code == 1, failed
+    sandbox.faults.fail_routes.clear()
+    plan = run_flexplan("plan", str(config), env=sandbox_env)
+    assert plan.exit_code == 0, plan
+    assert "# conversations_address.line-deposed will be destroyed" not in plan.stdout
+    assert "# conversations_address.line-deposed-2 will be destroyed" in plan.stdout, plan.stdout
+    assert "Plan: 0 to add, 0 to change, 1 to destroy." in plan.stdout
+    twin_only = run_flexplan(
+        "plan", str(config), "--target", "conversations_address.line-deposed", env=sandbox_env
+    )
+    assert twin_only.exit_code == 0, twin_only
+    assert "No changes" in twin_only.stdout, twin_only.stdout
+    rerun = run_flexplan("apply", str(config), "--auto-approve", env=sandbox_env)
+    assert rerun.exit_code == 0, rerun
+    assert {a["address"] for a in sandbox.store.items("addresses")} & {OLD, NEW} == {NEW}
+    assert run_flexplan("plan", str(config), "--detailed-exitcode", env=sandbox_env).exit_code == 0
+
+
 SWAP = """\
 version: 1
 flex_flows:
