@@ -44,7 +44,7 @@ def make(cls: type) -> None:
             return
         dataclasses.dataclass(cls, **options)
         # dataclass sets __match_args__ only where the class has none: a marker stands there
-        if options.get("match_args", True):
+        if options["match_args"]:
             fields = dataclasses.fields(cls)
             type.__setattr__(
                 cls, "__match_args__", tuple(f.name for f in fields if f.init and not f.kw_only)
