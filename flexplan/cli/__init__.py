@@ -17,7 +17,7 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, NoReturn
 
 import click
 
@@ -159,7 +159,9 @@ def main(argv: list[str] | None = None) -> None:
     try:
         # without standalone mode, click returns (not raises) a command's Exit code
         code = cli.main(args=argv, prog_name="flexplan", standalone_mode=False)
-    except click.exceptions.Abort:
+    except click.exceptions.Abort as exc:
+        if isinstance(exc.__context__, KeyboardInterrupt):  # click's word for Ctrl-C
+            _interrupted()
         click.echo("Aborted.", err=True)
         sys.exit(1)
     except click.exceptions.Exit as exc:
@@ -174,8 +176,7 @@ def main(argv: list[str] | None = None) -> None:
         click.echo(_shown(str(exc)), err=True)
         sys.exit(1)
     except KeyboardInterrupt:
-        click.echo("Interrupted.", err=True)
-        sys.exit(130)
+        _interrupted()
     except Exception as exc:  # a bug in flexplan, not a user mistake
         click.echo(f"flexplan: internal error: {redact(repr(exc))}", err=True)
         click.echo("  hint: this is a bug in flexplan; please report it.", err=True)
@@ -185,3 +186,10 @@ def main(argv: list[str] | None = None) -> None:
             click.echo(redact(traceback.format_exc()), err=True)
         sys.exit(1)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _interrupted() -> NoReturn:
+    """Ctrl-C in a command without its own handling (apply has it: ``cli.locking``): exit
+    130 at once, as shells expect; a read in flight is not waited for (``engine.read``)."""
+    click.echo("Interrupted (SIGINT).", err=True)
+    sys.exit(130)

@@ -30,7 +30,7 @@ import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,6 +46,7 @@ from flexplan.resources.base import AnyKind
 from flexplan.resources.fields import LOOKUP_TITLE
 from flexplan.resources.lookup_types import LOOKUP_TYPES, SCOPED
 from flexplan.sensitive import secrets_in_text
+from flexplan.throttle import RequestsStopped
 
 MANIFEST = "flexplan.yaml"
 Candidate = tuple[str, str]  # (sid, name)
@@ -98,24 +99,49 @@ def read_export(
     """
     reader = Reader(client)
     result = AccountExport(account_sid)
+    pool = reader.pool(len(kinds) + 1, "export")
     try:
-        with ThreadPoolExecutor(max_workers=len(kinds) + 1, thread_name_prefix="export") as pool:
-            futures = {k.section: pool.submit(k.read_for_export, reader) for k in kinds}
-            lists = pool.submit(read_candidates, reader)
-            for kind in kinds:
-                doing = f"reading the account's {plural(kind.title)}"
-                try:
-                    result.objects[kind.section] = _result(futures[kind.section], doing)
-                except FlexplanError as exc:
-                    if not (best_effort and skippable(exc.__cause__ or exc)):
-                        raise
-                    result.unreadable.append(
-                        Unreadable(kind.section, plural(kind.title), answer_text(exc))
-                    )
-            result.candidates = _result(lists, "reading services, workspaces and workflows")
-    finally:
-        reader.close()
+        futures = {k.section: pool.submit(k.read_for_export, reader) for k in kinds}
+        lists = pool.submit(read_candidates, reader)
+        _collect(result, kinds, futures, lists, best_effort=best_effort)
+    except BaseException:  # a failed read or an interrupt: nothing more is sent or waited for
+        reader.abandon(pool)
+        raise
+    pool.shutdown(wait=True)  # every future is done
+    reader.close()
     return result
+
+
+def _collect(
+    result: AccountExport,
+    kinds: Sequence[AnyKind],
+    futures: Mapping[str, Future[Any]],
+    lists: Future[Any],
+    *,
+    best_effort: bool,
+) -> None:
+    """Each kind's objects and the look-up lists into ``result``; the first failure raised.
+    A read stopped because another request got no answer defers to that request's error."""
+    stopped = False
+    for kind in kinds:
+        doing = f"reading the account's {plural(kind.title)}"
+        try:
+            result.objects[kind.section] = _result(futures[kind.section], doing)
+        except RequestsStopped:
+            stopped = True
+        except FlexplanError as exc:
+            if not (best_effort and skippable(exc.__cause__ or exc)):
+                raise
+            result.unreadable.append(Unreadable(kind.section, plural(kind.title), answer_text(exc)))
+    try:
+        result.candidates = _result(lists, "reading services, workspaces and workflows")
+    except RequestsStopped:
+        stopped = True
+    if stopped:
+        raise FlexplanError(
+            "reading the account stopped: a request got no answer within its deadline",
+            hint="check the network and Twilio's status, then run the command again",
+        )
 
 
 def _result(future: Any, doing: str) -> Any:

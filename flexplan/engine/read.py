@@ -11,8 +11,10 @@ hanging account costs one request deadline, not one per wave of queued reads.
 The manifest may still be loading (``engine.pending``): each kind gets its
 entries as a sequence that waits for the load when first touched (most kinds
 list before they look at their entries), and the look-ups wait for it too. When the
-load fails, the read stops at once: nothing queued is sent, nothing in flight
-is waited for, and the load's error is raised.
+load fails, or an interrupt (SIGINT, apply's SIGTERM) arrives while the account is
+read, the read stops at once: nothing queued or later is sent (a page chain stops at
+the page in flight), nothing in flight is waited for, and the error is raised. A read
+changes nothing, so Ctrl-C during a plan's reads ends it without their answers.
 """
 
 from __future__ import annotations
@@ -110,9 +112,10 @@ class Reader:
         request_gate(self.client).resume(self)  # the client goes on serving (apply, the lock)
 
     def abandon(self, *pools: ReadPool) -> None:
-        """End the read before its threads end (the manifest failed to load): no queued or
-        later request of it is sent, and those in flight are not waited for. Its request
-        group stays stopped: a thread still in flight must not send its next request."""
+        """End the read before its threads end (the manifest failed to load, an interrupt):
+        no queued or later request of it is sent, and those in flight are not waited for.
+        Its request group stays stopped: a thread still in flight must not send its next
+        request."""
         self._abandoned = True
         request_gate(self.client).stop(self)
         for pool in (*pools, self._pool):
@@ -170,12 +173,12 @@ def _read_all(
     }
     try:
         whole = manifest()
-    except BaseException:
-        reader.abandon(pool)
-        raise
-    with pool:
         snapshot = LiveSnapshot(account_sid=account_sid, memo=reader.memo_store)
         errors, stopped = _collect(reader, whole, kinds, futures, snapshot)
+    except BaseException:  # the load failed, or an interrupt (Ctrl-C) while the reads run
+        reader.abandon(pool)
+        raise
+    pool.shutdown(wait=True)  # every future is done: the kinds' threads are idle
     if stopped and not errors:  # never plan from a read cut short (a kind kept the cause)
         raise FlexplanError(
             "reading the account stopped: a request got no answer within its deadline",

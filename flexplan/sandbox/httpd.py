@@ -55,6 +55,7 @@ class Stats:
     def clear(self) -> None:
         with self._lock:
             self.by_route: Counter[str] = Counter()
+            self.arrived: Counter[str] = Counter()  # by route, counted before the latency
             self.by_status: Counter[str] = Counter()
             self.faults: Counter[str] = Counter()
             self.connections = 0  # TCP connections accepted (a client's pool, seen from here)
@@ -62,6 +63,12 @@ class Stats:
     def connected(self) -> None:
         with self._lock:
             self.connections += 1
+
+    def arrive(self, route: str) -> None:
+        """A request was received (``by_route`` counts it once answered, after the latency:
+        a test can tell what a client sent after some moment from this)."""
+        with self._lock:
+            self.arrived[route] += 1
 
     def count(self, route: str, status: int | str) -> None:
         with self._lock:
@@ -77,6 +84,7 @@ class Stats:
             return {
                 "total": sum(self.by_route.values()),
                 "requests": dict(sorted(self.by_route.items())),
+                "arrived": dict(sorted(self.arrived.items())),
                 "by_status": dict(sorted(self.by_status.items())),
                 "faults": dict(sorted(self.faults.items())),
                 "connections": self.connections,
@@ -186,11 +194,12 @@ class Handler(BaseHTTPRequestHandler):
             self._control(parts.path)
             return
         api, path = split_api(parts.path, self.headers.get("Host"))
+        matched = self.app.router.match(self.command, api, path) if api else None
+        route = matched[0] if matched else None
+        self.app.stats.arrive(route.key if route else "(unmatched)")
         faults = self.app.faults
         if not faults.enter():
             faults.delay()  # a real server's 429 takes a round trip too
-            matched = self.app.router.match(self.command, api, path) if api else None
-            route = matched[0] if matched else None
             refused = too_many_requests(faults.settings.retry_after)
             self._finish(api, path, parts.query, body, route, refused)
             return

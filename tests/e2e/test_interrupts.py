@@ -6,6 +6,12 @@ lock is given back and the exit code is 130 (SIGINT) or 143 (SIGTERM). A
 second signal exits at once and says the report may be incomplete. The
 quickstart's two addresses wait for its two flows, so an interrupt while the
 flows are being created leaves the addresses not attempted.
+
+An interrupt while the account is read (plan, or apply before its writes) ends
+the read at once: the requests in flight are not waited for and the next request
+of a chain is never sent. The look-ups are such a chain (workspaces, then each
+workspace's workflows), so the workflows list is what a read that went on after
+the interrupt would still have sent.
 """
 
 from __future__ import annotations
@@ -16,9 +22,12 @@ from pathlib import Path
 
 import pytest
 from applykit import copy_example, duplicates
-from lockkit import cli_env, finish, lock_documents, read_line_with, start
+from lockkit import cli_env, finish, lock_documents, read_line_with, start, wait_until
 
 SLOW_WRITES = pytest.mark.sandbox_knobs(latency_ms=300)
+SLOW_READS = pytest.mark.sandbox_knobs(latency_ms=1000)
+WORKSPACES = "GET /taskrouter/v1/Workspaces"
+WORKFLOWS = "GET /taskrouter/v1/Workspaces/{WorkspaceSid}/Workflows"
 
 
 def _apply_until_first_create(sandbox, config: Path):
@@ -64,3 +73,50 @@ def test_second_signal_exits_at_once(tmp_path: Path, sandbox) -> None:
         "incomplete" in err, err  # fmt: skip
     assert "flexplan force-unlock" in err  # the lease it leaves behind, and how to break it
     assert "Apply stopped" not in out
+
+
+def _interrupt_while_reading(sandbox, args: list[str]) -> tuple[int, str, str]:
+    """Run flexplan until the look-ups' first request reached the account, interrupt it
+    there (its answer is a second away), and let it end."""
+    process = start(args, cli_env(sandbox))
+    wait_until(lambda: WORKSPACES in sandbox.stats()["arrived"], "the look-ups' first request")
+    process.send_signal(signal.SIGINT)
+    return finish(process)
+
+
+@SLOW_READS
+def test_ctrl_c_during_a_plan_ends_its_read_at_once_with_130(tmp_path: Path, sandbox) -> None:
+    config = copy_example(tmp_path, "quickstart")
+    status, out, err = _interrupt_while_reading(sandbox, ["plan", str(config)])
+    assert status == 130, (out, err)
+    assert "Interrupted (SIGINT)." in err, err
+    assert "Aborted" not in err and "Traceback" not in err
+    assert "Plan:" not in out  # no plan from a read cut short
+    assert WORKFLOWS not in sandbox.stats()["arrived"]  # the chain's next request: never sent
+
+
+@SLOW_READS
+def test_ctrl_c_while_apply_reads_stops_the_read_and_gives_the_lock_back(
+    tmp_path: Path, sandbox
+) -> None:
+    config = copy_example(tmp_path, "quickstart")
+    status, out, err = _interrupt_while_reading(sandbox, ["apply", str(config), "--auto-approve"])
+    assert status == 130, (out, err)
+    assert "Interrupt received (SIGINT): stopping before any change was made." in err
+    assert "Nothing was changed." in err and "Traceback" not in err
+    arrived = sandbox.stats()["arrived"]
+    assert WORKFLOWS not in arrived
+    assert not [r for r in arrived if r.startswith("POST /") and "/sync/" not in r]  # no write
+    assert lock_documents(sandbox) == []  # the lock was given back
+
+
+@SLOW_READS
+def test_ctrl_c_during_an_export_writes_nothing_and_sends_no_more(
+    tmp_path: Path, sandbox
+) -> None:
+    out_dir = tmp_path / "exported"
+    status, out, err = _interrupt_while_reading(sandbox, ["export", "--out", str(out_dir)])
+    assert status == 130, (out, err)
+    assert "Interrupted (SIGINT)." in err and "Traceback" not in err
+    assert WORKFLOWS not in sandbox.stats()["arrived"]
+    assert not out_dir.exists()

@@ -151,6 +151,22 @@ def test_stats_count_by_route_template(sandbox: SandboxServer, sandbox_client: A
     stats = raw(sandbox, "GET", "/__sandbox/stats").json()
     assert stats["requests"] == {"GET /studio/v2/Flows": 1, "GET /studio/v2/Flows/{Sid}": 1}
     assert stats["total"] == 2 and stats["by_status"] == {"200": 2}
+    assert stats["arrived"] == stats["requests"]
+
+
+@pytest.mark.sandbox_knobs(latency_ms=1500)
+def test_arrivals_are_counted_before_the_latency(sandbox: SandboxServer) -> None:
+    """``arrived`` counts a request when it is received, ``requests`` once answered."""
+    answered = threading.Thread(target=raw, args=(sandbox, "GET", "/chat/v2/Services"))
+    answered.start()
+    deadline = time.monotonic() + 30
+    while not sandbox.stats()["arrived"] and time.monotonic() < deadline:
+        time.sleep(0.01)
+    in_flight = sandbox.stats()
+    answered.join()
+    assert in_flight["arrived"] == {"GET /chat/v2/Services": 1}
+    assert in_flight["requests"] == {}  # still within its latency
+    assert sandbox.stats()["requests"] == {"GET /chat/v2/Services": 1}
 
 
 @pytest.mark.sandbox_knobs(latency_ms=50)
