@@ -71,8 +71,10 @@ def _validate_remotely(client: Any, plan: Plan, manifest: Any) -> None:
     reader = Reader(client)
     try:
         warnings = check_remotely(client, plan, manifest, KINDS, reader)
-    finally:
-        reader.close()
+    except BaseException:  # a failed check or an interrupt: no request of it is waited for
+        reader.abandon()
+        raise
+    reader.close()
     plan.notes.extend(d.message for d in warnings)
 
 

@@ -28,6 +28,7 @@ SLOW_WRITES = pytest.mark.sandbox_knobs(latency_ms=300)
 SLOW_READS = pytest.mark.sandbox_knobs(latency_ms=1000)
 WORKSPACES = "GET /taskrouter/v1/Workspaces"
 WORKFLOWS = "GET /taskrouter/v1/Workspaces/{WorkspaceSid}/Workflows"
+VALIDATE = "POST /studio/v2/Flows/Validate"
 
 
 def _apply_until_first_create(sandbox, config: Path):
@@ -120,3 +121,19 @@ def test_ctrl_c_during_an_export_writes_nothing_and_sends_no_more(
     assert "Interrupted (SIGINT)." in err and "Traceback" not in err
     assert WORKFLOWS not in sandbox.stats()["arrived"]
     assert not out_dir.exists()
+
+
+@pytest.mark.sandbox_knobs(latency_ms=2000)
+def test_ctrl_c_during_studios_own_check_does_not_wait_for_its_answers(
+    tmp_path: Path, sandbox
+) -> None:
+    """After the reads, plan asks Studio to check each changed definition (read-only
+    POSTs); an interrupt there ends the plan without their answers."""
+    config = copy_example(tmp_path, "quickstart")
+    process = start(["plan", str(config)], cli_env(sandbox))
+    wait_until(lambda: VALIDATE in sandbox.stats()["arrived"], "Studio's check of a flow")
+    process.send_signal(signal.SIGINT)
+    status, out, err = finish(process)
+    assert status == 130, (out, err)
+    assert "Interrupted (SIGINT)." in err and "Traceback" not in err
+    assert VALIDATE not in sandbox.stats()["requests"]  # none answered before the exit
