@@ -474,6 +474,22 @@ _PAGING = ("PageSize", "PageToken", "Page")
 POOL_HOSTS = 16  # Twilio's API hosts a run talks to (studio, flex-api, taskrouter, sync…)
 
 
+# POSTs that change nothing, so they are retried as GETs are. Studio's Validate "validates
+# the Flow definition without creating" anything (Twilio's Studio Flow Validate docs).
+# Keyed by the API (the host's first label: studio.twilio.com, studio.dublin.ie1.twilio.com).
+READ_ONLY_POSTS = frozenset({("studio", "/v2/Flows/Validate")})
+
+
+def _retried_as(method: str, url: str) -> str:
+    """The method whose retry rules apply: ``GET`` for a POST that changes nothing."""
+    if method == "POST":
+        parts = urlsplit(url)
+        api = (parts.hostname or "").split(".", 1)[0]
+        if (api, parts.path.rstrip("/")) in READ_ONLY_POSTS:
+            return "GET"
+    return method
+
+
 def _is_list_page(method: str, url: str, params: Mapping[str, object] | None) -> bool:
     """A page of a list: the SDK sends the first with ``PageSize`` and follows the
     answer's ``next_page_url`` (paging in its query) for the next."""
@@ -558,12 +574,20 @@ class FlexplanHttpClient(TwilioHttpClient):  # type: ignore[misc]
             kwargs["data"] = data
         call = f"{method} {_origin(url)}"
         priority = LIST_PAGE if _is_list_page(method, url, params) else SINGLE
-        return self._with_retries(method, rewrite_url(url, self.api_base), kwargs, call, priority)
+        target = rewrite_url(url, self.api_base)
+        return self._with_retries(method, target, kwargs, call, priority, _retried_as(method, url))
 
     def _with_retries(
-        self, method: str, target: str, kwargs: dict[str, Any], call: str, priority: int
+        self,
+        method: str,
+        target: str,
+        kwargs: dict[str, Any],
+        call: str,
+        priority: int,
+        retried_as: str,
     ) -> Response:
-        """Try until the answer is usable, not worth retrying, or the deadline is near."""
+        """Try until the answer is usable, not worth retrying, or the deadline is near
+        (by the retry rules of ``retried_as``: see ``_retried_as``)."""
         deadline: Deadline | None = None
         tries = 0
         telling: _Attempt | None = None  # the last try that did not merely run out of time
@@ -577,7 +601,7 @@ class FlexplanHttpClient(TwilioHttpClient):  # type: ignore[misc]
                 raise
             tries += 1
             telling = telling if attempt.cut else attempt
-            worth = self._worth_retrying(method, attempt)
+            worth = self._worth_retrying(retried_as, attempt)
             asked = _retry_after(attempt.headers) if worth else None
             delay = self._delay(tries - 1, asked) if worth else 0.0
             retry = worth and delay < deadline.remaining
@@ -589,7 +613,7 @@ class FlexplanHttpClient(TwilioHttpClient):  # type: ignore[misc]
             self.gate.release(generation, throttled=attempt.throttled, succeeded=succeeded)
             self.stats.record(call, attempt.status, retry=retry)
             if not retry:
-                return self._outcome(method, call, attempt, tries, deadline, telling, asked)
+                return self._outcome(retried_as, call, attempt, tries, deadline, telling, asked)
             if asked is not None:
                 self.stats.waited(delay)
             time.sleep(delay)

@@ -214,6 +214,15 @@ def _unknown_outcome(exc: BaseException) -> bool:
 T = TypeVar("T")
 
 
+class TakenMeanwhile(Exception):
+    """The lock document's create failed without a clear answer, and the document that
+    exists is someone else's: as good as Twilio's refusal of a second one (54301)."""
+
+    def __init__(self, current: dict[str, Any]) -> None:
+        super().__init__("the lock document exists")
+        self.current = current
+
+
 class SyncStore:
     """The lock's few Sync calls, through the twilio client.
 
@@ -270,8 +279,8 @@ class SyncStore:
         current = self.fetch(service)
         if current is not None and (current.get("data") or {}).get("lock_id") == data["lock_id"]:
             return current
-        if current is not None:
-            raise first
+        if current is not None:  # not made: the unique name is taken (a lease, or one expired)
+            raise TakenMeanwhile(current) from first
         return to_dict(self._write(create))
 
     def fetch(self, service: str, name: str = DOCUMENT_NAME) -> dict[str, Any] | None:
@@ -381,13 +390,15 @@ class AccountLock:
         """(our new lease, None), (None, its holder), or (None, None): try again."""
         try:
             return self.store.create(service, self.holder.data(), self.ttl), None
+        except TakenMeanwhile as taken:
+            current: dict[str, Any] | None = taken.current
         except Exception as exc:
             if http_status(exc) == 404:  # the service was deleted by hand: find it again
                 self._service = None
                 return None, None
             if not _is_duplicate(exc):
                 raise
-        current = self.store.fetch(service)
+            current = self.store.fetch(service)
         if current is None:  # released in the meantime
             return None, None
         if (current.get("data") or {}).get("lock_id") == self.holder.lock_id:

@@ -137,6 +137,23 @@ def test_a_malformed_read_once_is_retried_and_the_plan_succeeds(
     assert sandbox.stats()["requests"][LIST] == 2
 
 
+VALIDATE = "POST /studio/v2/Flows/Validate"
+
+
+@pytest.mark.parametrize("kind", ["truncated", "empty", "not_json"])
+def test_studios_check_answered_unusably_once_is_sent_again_as_it_changes_nothing(
+    kind: str, tmp_path: Path, sandbox: SandboxServer, sandbox_env: dict[str, str],
+    run_flexplan: Any,
+) -> None:  # fmt: skip
+    """Validate is a POST that creates nothing (Twilio's Studio docs), so a lost answer is
+    tried again as a GET's is, not reported as a write that "may have been carried out"."""
+    sandbox._app.faults.settings = _with_faults(sandbox, AnswerFault(kind, VALIDATE, times=1))
+    result = _plan_with(sandbox_env, run_flexplan, tmp_path)
+    assert result.exit_code == 0, result
+    assert "Plan: 4 to add" in result.stdout
+    assert sandbox.stats()["requests"][VALIDATE] == 3  # two flows, one of them twice
+
+
 def _with_faults(sandbox: SandboxServer, *faults: AnswerFault, **more: Any) -> Any:
     import dataclasses
 

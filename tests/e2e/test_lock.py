@@ -212,6 +212,27 @@ def test_force_unlock_needs_no_manifest_when_credentials_name_the_account(
     assert "--env and --var need a manifest: there is no flexplan.yaml here" in with_var.stderr
 
 
+def test_a_lock_create_answered_500_while_another_run_holds_it_is_refused_as_held(
+    tmp_path: Path, sandbox, sandbox_env, sandbox_client, run_flexplan
+) -> None:
+    """A 500 may or may not have made the document; the one there is the holder's, so the
+    lock is held (as Twilio's 54301 says), not an error of Sync: wait, or show the holder."""
+    config = copy_example(tmp_path, "quickstart")
+    lock = _held(sandbox_client)
+    sandbox.faults.fail_routes.add("POST /sync/v1/Services/{ServiceSid}/Documents")
+    try:
+        result = run_flexplan("apply", str(config), "--auto-approve", env=sandbox_env)
+    finally:
+        sandbox.faults.fail_routes.clear()
+        lock.release()
+    assert result.exit_code == 1, result
+    err = warnings(result.stderr)
+    assert err.startswith("error: the account is locked by another flexplan run:"), err
+    assert f"flexplan force-unlock {lock.holder.lock_id}" in err
+    assert writes(sandbox) == []
+    assert_sane(result, sandbox_env)
+
+
 @pytest.mark.sandbox_knobs(fail_routes={"GET /sync/v1/Services"}, fail_status=503)
 def test_a_503_from_sync_is_retried_by_one_layer_until_one_deadline(
     tmp_path: Path, sandbox, sandbox_env, run_flexplan

@@ -366,3 +366,14 @@ def test_retry_settings_come_from_the_environment() -> None:
             policy.adaptive) == (7.0, 2.0, 0.5, 16.0, False)  # fmt: skip
     with pytest.raises(FlexplanError, match="FLEXPLAN_ADAPTIVE_CONCURRENCY must be true or false"):
         policy_from_env({"FLEXPLAN_ADAPTIVE_CONCURRENCY": "maybe"})
+
+
+def test_only_studios_validate_is_a_post_retried_as_a_read() -> None:
+    from flexplan.twilio_client import _retried_as
+
+    assert _retried_as("POST", "https://studio.twilio.com/v2/Flows/Validate") == "GET"
+    assert _retried_as("POST", "https://studio.dublin.ie1.twilio.com/v2/Flows/Validate") == "GET"
+    assert _retried_as("POST", "https://studio.twilio.com/v2/Flows") == "POST"  # a create
+    assert _retried_as("POST", "https://flex-api.twilio.com/v2/Flows/Validate") == "POST"
+    assert _retried_as("DELETE", "https://studio.twilio.com/v2/Flows/Validate") == "DELETE"
+    assert _retried_as("GET", "https://studio.twilio.com/v2/Flows") == "GET"
