@@ -92,17 +92,16 @@ class ApplyResult:
 
     def counts(self) -> dict[str, int]:
         """Done actions counted as the plan's summary counts them (Terraform's way): a
-        replace is one added and one destroyed, and also counted under ``replaced``."""
+        replace is one added and one destroyed, and also counted under ``replaced``. A
+        create that found its object made by another writer since the plan updated it:
+        changed, not added (``EXISTED_NOTE``)."""
         counts = {"added": 0, "changed": 0, "destroyed": 0, "replaced": 0}
         for r in self.of("done"):
-            if r.action in ("create", "replace"):
-                counts["added"] += 1
-            if r.action in ("delete", "replace"):
-                counts["destroyed"] += 1
-            if r.action == "update":
-                counts["changed"] += 1
-            if r.action == "replace":
-                counts["replaced"] += 1
+            made = r.action in ("create", "replace") and r.note != EXISTED_NOTE
+            counts["added"] += made
+            counts["changed"] += r.action == "update" or (r.note == EXISTED_NOTE)
+            counts["destroyed"] += r.action in ("delete", "replace")
+            counts["replaced"] += made and r.action == "replace"
         return counts
 
 

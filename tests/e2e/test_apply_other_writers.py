@@ -51,6 +51,8 @@ def test_a_flow_made_since_the_plan_is_updated_not_created_again(
     assert duplicates(sandbox) == {}
     assert "studio_flow.sms: Creation complete" in result.stdout
     assert "found already (made by another writer since the plan)" in result.stdout
+    # what this run did: the flow it found was changed, not added
+    assert "Apply complete: 3 added, 1 changed, 0 destroyed." in result.stdout, result
     sms = [
         f
         for f in sandbox.store.items("studio_flows")
@@ -76,6 +78,7 @@ def test_an_address_made_since_the_plan_is_updated_not_created_again(
     assert duplicates(sandbox) == {}
     line = next(x for x in result.stdout.splitlines() if "support-sms: Creation complete" in x)
     assert "found already (made by another writer since the plan)" in line
+    assert "Apply complete: 3 added, 1 changed, 0 destroyed." in result.stdout, result
     sms = [a for a in sandbox.store.items("addresses") if a["address"] == "+15550001111"]
     assert [a["friendly_name"] for a in sms] == ["Quickstart support SMS"]
     again = run_flexplan("plan", str(config), env=sandbox_env)
