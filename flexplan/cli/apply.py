@@ -36,7 +36,15 @@ from flexplan.engine import compute_settled_plan
 from flexplan.engine.apply import ActionResult, ApplyResult, apply_plan
 from flexplan.engine.consistency import Windows
 from flexplan.engine.defcache import DigestCache, remember_written
-from flexplan.engine.journal import recent_writes, record_writes
+from flexplan.engine.journal import (
+    Write,
+    keep_shared,
+    merged,
+    read_shared,
+    recent_writes,
+    record_writes,
+    writes_of,
+)
 from flexplan.engine.lock import AccountLock
 from flexplan.engine.model import Plan, ResourceChange
 from flexplan.engine.saved import (
@@ -51,8 +59,10 @@ from flexplan.engine.stale import check_digest, check_fresh
 from flexplan.engine.targeting import resolve_targets
 from flexplan.errors import FlexplanError
 from flexplan.manifest import load_manifest
+from flexplan.redact import redact
 from flexplan.render.apply_report import event_line, final_report, progress_bar
 from flexplan.render.common import incomplete_apply_warning, no_changes_line
+from flexplan.render.escape import visible
 from flexplan.render.text import render_text, warning_lines
 from flexplan.resources import KINDS
 
@@ -148,7 +158,8 @@ def _apply_directory(
         locking.hold(conn.client) as held,
     ):
         cache = None if no_cache else DigestCache.load(directory)
-        plan = _settled_plan(conn, manifest, directory, cache, targets)
+        shared = _shared(held, conn.account_sid)
+        plan = _settled_plan(conn, manifest, directory, cache, targets, shared)
         color = use_color(no_color)
         click.echo(render_text(plan, color=color), nl=False, color=color)
         if not plan.has_changes:
@@ -157,7 +168,7 @@ def _apply_directory(
             return None
         if not auto_approve:
             _confirm()
-        return _run(conn.client, plan, message, directory, locking.handling, held, cache)
+        return _run(conn.client, plan, message, directory, locking.handling, held, shared, cache)
 
 
 def _apply_saved(
@@ -211,14 +222,18 @@ def _apply_fresh(
     """Under the lock: plan again, refuse when the saved plan is stale, apply."""
     directory = Path(saved.get("directory") or ".")
     with locking.hold(conn.client) as held:
-        fresh = _settled_plan(conn, manifest, directory, targets=saved_targets(saved))
+        shared = _shared(held, conn.account_sid)
+        fresh = _settled_plan(
+            conn, manifest, directory, targets=saved_targets(saved), shared=shared
+        )
         horizon = Windows.from_env(os.environ).horizon
-        check_fresh(saved, fresh, recent_writes(directory, conn.account_sid, horizon=horizon))
+        local = recent_writes(directory, conn.account_sid, horizon=horizon)
+        check_fresh(saved, fresh, merged(local, shared))
         if not fresh.has_changes:
             click.echo(no_changes_line(fresh))
             return None
         click.echo(f"Applying the saved plan {path} ({len(fresh.actionable)} actions).")
-        return _run(conn.client, fresh, message, directory, locking.handling, held)
+        return _run(conn.client, fresh, message, directory, locking.handling, held, shared)
 
 
 def _confirm() -> None:
@@ -242,6 +257,7 @@ def _run(
     directory: Path,
     handling: Interrupts,
     held: AccountLock | None,
+    shared: dict[str, Write],
     cache: DigestCache | None = None,
 ) -> ApplyResult:
     steps = len(plan.actionable) + sum(c.staged for c in plan.actionable)  # staged: two writes
@@ -259,7 +275,7 @@ def _run(
     finally:
         handling.writing = False
     progress.close()
-    _journal(directory, plan, result)
+    _journal(directory, plan, result, held, shared)
     if cache is not None:
         _remember_written(cache, plan, result)
     click.echo("")
@@ -301,6 +317,7 @@ def _settled_plan(
     directory: Path,
     cache: DigestCache | None = None,
     targets: tuple[str, ...] | list[str] = (),
+    shared: dict[str, Write] | None = None,
 ) -> Plan:
     """The plan, read again while only lag behind a recent apply explains its changes."""
     return compute_settled_plan(
@@ -311,6 +328,7 @@ def _settled_plan(
         windows=Windows.from_env(os.environ),
         cache=cache,
         targets=targets,
+        shared=shared,
     )
 
 
@@ -323,19 +341,41 @@ def _remember_written(cache: DigestCache, plan: Plan, result: ApplyResult) -> No
     cache.save()
 
 
-def _journal(directory: Path, plan: Plan, result: ApplyResult) -> None:
-    """Record what the write answers said, so that the next plan can tell lag from change."""
+def _shared(held: AccountLock | None, account_sid: str) -> dict[str, Write]:
+    """What recent applies from any checkout wrote, as the account keeps it (under the lock)."""
+    return read_shared(held, account_sid, horizon=Windows.from_env(os.environ).horizon)
+
+
+def _journal(
+    directory: Path,
+    plan: Plan,
+    result: ApplyResult,
+    held: AccountLock | None,
+    shared: dict[str, Write],
+) -> None:
+    """Record what the write answers said, here and in the account (for an apply from
+    another checkout), so that the next plan can tell lag from change."""
     by_address = {c.address: c for c in plan.actionable}
     done = [r for r in result.results if r.status == "done" and r.address in by_address]
     created = {r.address: r.sid for r in done if r.sid and r.action in ("create", "replace")}
-    record_writes(
-        directory,
+    writes = writes_of(
         plan.account_sid,
         [(by_address[r.address], r.sid, _fingerprint(r.answer)) for r in done],
         created,
-        horizon=Windows.from_env(os.environ).horizon,
         removed=[(address, sid) for address, sid, _ in result.verification.removed],
     )
+    horizon = Windows.from_env(os.environ).horizon
+    record_writes(directory, writes, horizon=horizon)
+    try:
+        keep_shared(held, plan, shared, writes, horizon=horizon)
+    except Exception as exc:  # the apply is done; only the next one from elsewhere loses
+        said = getattr(exc, "message", None) or getattr(exc, "msg", None)
+        reason = visible(redact(str(said))) if said else type(exc).__name__
+        click.echo(
+            f"warning: could not keep this apply's writes in the account ({reason}): for a "
+            "minute an apply from another checkout may take Twilio's lagging reads for changes",
+            err=True,
+        )
 
 
 def _fingerprint(live: object) -> str | None:

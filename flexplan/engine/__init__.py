@@ -7,9 +7,9 @@ show``, the renderers) loads no SDK.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flexplan.collector import collector_paused
 from flexplan.engine.consistency import Windows
@@ -20,6 +20,9 @@ from flexplan.engine.plan import LiveSnapshot, build_plan
 from flexplan.engine.targeting import plan_targets
 from flexplan.resources import KINDS
 from flexplan.resources.base import AnyKind
+
+if TYPE_CHECKING:
+    from flexplan.engine.journal import Write
 
 
 def compute_plan(
@@ -88,11 +91,13 @@ def compute_settled_plan(
     remote_validate: bool = False,
     cache: DigestCache | None = None,
     targets: Sequence[str] = (),
+    shared: Mapping[str, Write] | None = None,
 ) -> Plan:
     """``compute_plan``, read again (within ``windows.catch_up``) while only a read lagging
-    behind a recent apply from ``directory`` explains some changes; those are then held
-    back with a note (engine/journal.py). The remote check runs once, on the final plan."""
-    from flexplan.engine.journal import forget_confirmed, recent_writes, settle
+    behind a recent apply from ``directory`` (or one ``shared`` names: another checkout's,
+    from the account) explains some changes; those are then held back with a note
+    (engine/journal.py). The remote check runs once, on the final plan."""
+    from flexplan.engine.journal import forget_confirmed, merged, recent_writes, settle
 
     def attempt() -> Plan:
         try:
@@ -103,7 +108,7 @@ def compute_settled_plan(
             _raise_load_failure(manifest)
             raise
 
-    writes = recent_writes(directory, account_sid, horizon=windows.horizon)
+    writes = merged(recent_writes(directory, account_sid, horizon=windows.horizon), shared or {})
     try:
         plan = settle(attempt, writes, windows.catch_up)
     except _LoadFailed as failed:

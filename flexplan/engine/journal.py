@@ -27,11 +27,12 @@ import contextlib
 import dataclasses
 import hashlib
 import json
+import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flexplan.atomic import write_text_atomically
 from flexplan.engine.consistency import poll
@@ -39,6 +40,9 @@ from flexplan.engine.model import LAG_REASON, Plan, ResourceChange, is_sensitive
 from flexplan.errors import DiagnosticsError
 from flexplan.plantypes import Unknown
 from flexplan.redact import redact
+
+if TYPE_CHECKING:
+    from flexplan.engine.lock import AccountLock
 
 RELATIVE = Path(".flexplan") / "recent-writes.json"
 FORMAT = 1
@@ -79,18 +83,28 @@ def _scrub(value: Any, path: str, change: ResourceChange, created: Mapping[str, 
     return "(sensitive)" if is_sensitive(change, path, value) else value
 
 
-def record_writes(
-    directory: Path,
+def record_writes(directory: Path, writes: Sequence[Write], *, horizon: float) -> None:
+    """Add ``writes`` (``writes_of`` one apply) to the journal, dropping entries older than
+    ``horizon``. Never fails the apply."""
+    if not writes:
+        return
+    now = time.time()
+    path = directory / RELATIVE
+    kept = {(w.account_sid, w.address): w for w in _load(path) if now - w.at < horizon}
+    kept.update({(w.account_sid, w.address): w for w in writes})
+    # a read-only checkout: plans then just cannot tell lag from change
+    with contextlib.suppress(OSError):
+        _write(path, {"format": FORMAT, "writes": [asdict(w) for w in kept.values()]})
+
+
+def writes_of(
     account_sid: str,
     done: Sequence[tuple[ResourceChange, str | None, str | None]],
     created: Mapping[str, str],
-    *,
-    horizon: float,
     removed: Sequence[tuple[str, str]] = (),
-) -> None:
-    """Add the writes apply carried out ((change, SID, fingerprint of the write answer))
-    and the extra copies it removed ((address, SID)) to the journal, dropping entries
-    older than ``horizon``. Never fails the apply."""
+) -> list[Write]:
+    """The journal's entries for what one apply carried out ((change, SID, fingerprint of
+    the write answer)) and the extra copies it removed ((address, SID))."""
     now = time.time()
     writes = [
         Write(
@@ -110,14 +124,99 @@ def record_writes(
         Write(account_sid, f"{address}#removed:{sid}", "delete", sid, sid, now, None, None)
         for address, sid in removed
     ]
-    if not writes:
+    return writes
+
+
+# -- the shared journal: the same entries, in the account ---------------------------------
+# Another checkout (a second CI runner) has no DIR/.flexplan of this one; apply keeps its
+# writes in the account too, in a Sync document beside the lock, which the next apply
+# (holding the lock, so nobody writes it meanwhile) reads before it plans.
+SHARED_NAME = "flexplan-recent-writes"
+SHARED_LIMIT = 15 * 1024  # characters of JSON: Sync keeps at most 16 KiB per document
+CLOCK_SKEW = 30.0  # seconds another machine's clock may be off from this one's
+FIELDS = [f.name for f in dataclasses.fields(Write)]
+
+
+def shared_data(writes: Sequence[Write], *, now: float, horizon: float) -> dict[str, Any]:
+    """The shared document's data: the newest entries younger than ``horizon`` that fit in
+    ``SHARED_LIMIT`` (older ones left out: lag cannot be told from change there), each a
+    row of ``FIELDS`` (names once, not in every entry: more entries fit)."""
+    young = sorted((w for w in writes if now - w.at < horizon), key=lambda w: w.at, reverse=True)
+    rows: list[list[Any]] = []
+    size = len(json.dumps({"format": FORMAT, "fields": FIELDS, "writes": []}))
+    for write in young:
+        row = [getattr(write, name) for name in FIELDS]
+        size += len(json.dumps(row)) + 2
+        if size > SHARED_LIMIT:
+            break
+        rows.append(row)
+    return {"format": FORMAT, "fields": FIELDS, "writes": rows}
+
+
+def shared_writes(
+    data: Any, account_sid: str, *, horizon: float, now: float | None = None
+) -> dict[str, Write]:
+    """The shared document's entries for ``account_sid`` younger than ``horizon`` (give or
+    take ``CLOCK_SKEW``: they were stamped by another machine's clock), by address."""
+    now = time.time() if now is None else now
+    return {
+        w.address: w
+        for w in _parse(_as_entries(data))
+        if w.account_sid == account_sid and -CLOCK_SKEW <= now - w.at < horizon + CLOCK_SKEW
+    }
+
+
+def _as_entries(data: Any) -> Any:
+    """``shared_data``'s rows as the file's entries (anything malformed: no entry)."""
+    if not isinstance(data, dict) or not isinstance(data.get("fields"), list):
+        return None
+    fields, rows = data["fields"], data.get("writes")
+    if not all(isinstance(f, str) for f in fields) or not isinstance(rows, list):
+        return None
+    entries = [dict(zip(fields, row, strict=True)) for row in rows
+               if isinstance(row, list) and len(row) == len(fields)]  # fmt: skip
+    return {"format": data.get("format"), "writes": entries}
+
+
+def merged(*journals: Mapping[str, Write]) -> dict[str, Write]:
+    """One entry per address: the newest of the journals'."""
+    out: dict[str, Write] = {}
+    for journal in journals:
+        for address, write in journal.items():
+            if address not in out or write.at > out[address].at:
+                out[address] = write
+    return out
+
+
+def read_shared(lock: AccountLock | None, account_sid: str, *, horizon: float) -> dict[str, Write]:
+    """The shared journal's entries, read under ``lock`` (none without the lock: another
+    run may be writing it). A failed read only loses what it would tell."""
+    if lock is None or horizon <= 0:
+        return {}
+    try:
+        data = lock.read_note(SHARED_NAME)
+    except Exception:
+        return {}
+    return shared_writes(data, account_sid, horizon=horizon)
+
+
+def keep_shared(
+    lock: AccountLock | None,
+    plan: Plan,
+    shared: Mapping[str, Write],
+    writes: Sequence[Write],
+    *,
+    horizon: float,
+) -> None:
+    """Put this apply's ``writes`` into the shared journal beside the entries it read
+    (``shared``) that its plan did not see carried out; raises when Sync refuses."""
+    if lock is None or horizon <= 0 or not writes:
         return
-    path = directory / RELATIVE
-    kept = {(w.account_sid, w.address): w for w in _load(path) if now - w.at < horizon}
-    kept.update({(w.account_sid, w.address): w for w in writes})
-    # a read-only checkout: plans then just cannot tell lag from change
-    with contextlib.suppress(OSError):
-        _write(path, {"format": FORMAT, "writes": [asdict(w) for w in kept.values()]})
+    seen = {c.address for c in plan.changes if c.action == "no-op" and c.reason != LAG_REASON}
+    earlier = {a: w for a, w in shared.items() if a not in seen}
+    entries = merged(earlier, {w.address: w for w in writes})
+    data = shared_data(list(entries.values()), now=time.time(), horizon=horizon)
+    lock.write_note(SHARED_NAME, data, ttl=math.ceil(horizon + CLOCK_SKEW))
 
 
 def recent_writes(directory: Path, account_sid: str, *, horizon: float) -> dict[str, Write]:
@@ -184,15 +283,35 @@ def _load(path: Path) -> list[Write]:
         body = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return []  # no journal, or a broken one: no write is known
+    return _parse(body)
+
+
+def _parse(body: Any) -> list[Write]:
+    """The entries of a journal's JSON; anything malformed is no entry (never an error)."""
     if not isinstance(body, dict) or body.get("format") != FORMAT:
         return []
     writes = []
-    for item in body.get("writes") or []:
+    items = body.get("writes")
+    for item in items if isinstance(items, list) else []:
         try:
-            writes.append(Write(**item))
+            write = Write(**item)
         except TypeError:
             continue
+        if _well_typed(write):
+            writes.append(write)
     return writes
+
+
+def _well_typed(write: Write) -> bool:
+    texts = (write.sid, write.old_sid, write.after_hash, write.fingerprint)
+    return (
+        isinstance(write.account_sid, str)
+        and isinstance(write.address, str)
+        and write.action in (*WRITES, "delete")
+        and all(t is None or isinstance(t, str) for t in (*texts, write.before_fingerprint))
+        and type(write.at) in (int, float)
+        and math.isfinite(write.at)
+    )
 
 
 def settle(compute: Callable[[], Plan], writes: Mapping[str, Write], window: float) -> Plan:

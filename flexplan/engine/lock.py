@@ -291,6 +291,23 @@ class SyncStore:
                 return None
             raise
 
+    def put(self, service: str, name: str, data: dict[str, Any], ttl: int) -> None:
+        """The document ``name`` holds ``data`` for ``ttl`` seconds (updated, or created)."""
+        document = self.sync.services(service).documents
+        for _ in range(2):  # a create that races another one's finds it the second time
+            try:
+                self._write(lambda: document(name).update(data=data, ttl=ttl))
+                return
+            except Exception as exc:
+                if http_status(exc) != 404:
+                    raise
+            try:
+                self._write(lambda: document.create(unique_name=name, data=data, ttl=ttl))
+                return
+            except Exception as exc:
+                if not _is_duplicate(exc):
+                    raise
+
     def renew(self, service: str, sid: str, ttl: int) -> None:
         """Within a quarter of the lease (the renewer tries again at its next tick)."""
         self._write(lambda: self.sync.services(service).documents(sid).update(ttl=ttl),
@@ -443,6 +460,22 @@ class AccountLock:
                 if http_status(exc) == 404 or time.monotonic() + interval >= deadline:
                     self.lost.set()  # expired, or broken: someone else may take it now
                     return
+
+    # -- notes beside the lease ----------------------------------------------------------
+    def read_note(self, name: str) -> dict[str, Any] | None:
+        """The data of the document ``name`` in the lock's service (None: there is none);
+        only while the lock is held, so that no other run writes it meanwhile."""
+        if self._service is None or self._sid is None:
+            return None
+        found = self.store.fetch(self._service, name)
+        data = found.get("data") if found is not None else None
+        return data if isinstance(data, dict) else None
+
+    def write_note(self, name: str, data: dict[str, Any], ttl: int) -> None:
+        """Keep ``data`` in the document ``name`` for ``ttl`` seconds, while the lock is held."""
+        if self._service is None or self._sid is None:
+            return
+        self.store.put(self._service, name, data, ttl)
 
     # -- releasing ------------------------------------------------------------------
     def release(self) -> bool:

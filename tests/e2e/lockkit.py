@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from flexplan.engine.lock import DOCUMENT_NAME
 from flexplan.sandbox import SandboxServer
 
 HANG = 90  # seconds: a bound on any one process, never an assertion on speed
@@ -70,8 +71,10 @@ def wait_until(condition: Callable[[], bool], what: str, timeout: float = HANG) 
 
 
 def lock_documents(sandbox: SandboxServer) -> list[dict[str, Any]]:
+    """The account lock's leases (not the journal of recent writes kept beside them)."""
     with sandbox.store.lock:
-        return [dict(d) for d in sandbox.store.items("sync_documents")]
+        docs = sandbox.store.items("sync_documents")
+        return [dict(d) for d in docs if d.get("unique_name") == DOCUMENT_NAME]
 
 
 def read_line_with(process: subprocess.Popen[str], text: str) -> list[str]:

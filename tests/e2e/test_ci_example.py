@@ -175,7 +175,7 @@ def test_github_apply_step_waits_for_another_runs_account_lock(
 ) -> None:
     """The apply job relies on the account lock (not only on `concurrency:`): another
     run's lock makes it wait (FLEXPLAN_LOCK_TIMEOUT in the workflow), then it applies."""
-    from lockkit import release_once_refused
+    from lockkit import lock_documents, release_once_refused
 
     from flexplan.engine.lock import AccountLock, new_holder
 
@@ -196,7 +196,7 @@ def test_github_apply_step_waits_for_another_runs_account_lock(
     assert "Waiting for the account lock" in applied.stderr
     assert "CI run:    https://ci/job/7" in applied.stderr
     assert "Apply complete: 4 added" in applied.stdout
-    assert sandbox.store.items("sync_documents") == []
+    assert lock_documents(sandbox) == []
 
 
 # -- installing flexplan, and the workflows' own rules -----------------------------------

@@ -87,6 +87,29 @@ def test_plan_right_after_apply_is_clean_or_not_caught_up(
     assert sandbox.stats()["requests"]["GET /studio/v2/Flows"] >= 2, "it read again"
 
 
+@pytest.mark.sandbox_knobs(lag_seconds=HELD)
+def test_an_apply_from_another_checkout_right_after_makes_no_duplicate(
+    tmp_path: Path, sandbox, sandbox_env, run_flexplan
+) -> None:
+    """Two CI runners, two checkouts of one manifest: the second applies while Twilio's
+    reads still lag behind the first. The first's writes are kept in the account beside
+    the lock, so the second holds them back as lag, as the same checkout would."""
+    first = copy_example(tmp_path / "runner-1", "quickstart")
+    second = copy_example(tmp_path / "runner-2", "quickstart")
+    env = _env(sandbox_env, FLEXPLAN_CATCH_UP_WINDOW="0")
+    assert run_flexplan("apply", str(first), "--auto-approve", env=env).exit_code == 0
+    posts = _posts(sandbox)
+    again = run_flexplan("apply", str(second), "--auto-approve", env=env)
+    assert again.exit_code == 0, again
+    assert CAUGHT_UP in again.stdout and "Apply complete" not in again.stdout, again
+    assert _posts(sandbox) == posts  # nothing created a second time
+    assert duplicates(sandbox) == {}
+    assert not (second / ".flexplan" / "recent-writes.json").exists()  # it came from Twilio
+    sandbox.catch_up()
+    settled = run_flexplan("plan", str(second), "--detailed-exitcode", env=env)
+    assert settled.exit_code == 0 and settled.stdout.rstrip().endswith(CLEAN), settled
+
+
 SECRET = "s3cr3t-journal-token-4417"
 
 
@@ -110,6 +133,11 @@ conversations_addresses:
     assert "conversations_address.hooked" in journal
     assert SECRET not in journal and "hooks.example.com" not in journal  # hashes only
     assert sandbox_env["TWILIO_AUTH_TOKEN"] not in journal
+    shared = [d for d in sandbox.store.items("sync_documents")
+              if d["unique_name"] == "flexplan-recent-writes"]  # fmt: skip
+    assert len(shared) == 1 and "conversations_address.hooked" in str(shared[0]["data"])
+    for text in (SECRET, "hooks.example.com", sandbox_env["TWILIO_AUTH_TOKEN"]):
+        assert text not in str(shared[0]), text  # the account's copy: hashes only too
     right_after = run_flexplan("plan", str(config), "--detailed-exitcode",
                                env=_env(sandbox_env, HOOK_TOKEN=SECRET,
                                         FLEXPLAN_CATCH_UP_WINDOW="0"))  # fmt: skip

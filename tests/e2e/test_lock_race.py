@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from applykit import EXAMPLES, duplicates
-from lockkit import cli_env, copy_tree, finish, start
+from lockkit import cli_env, copy_tree, finish, lock_documents, start
 from plankit import write_config
 
 from flexplan.sandbox import SandboxServer
@@ -49,7 +49,7 @@ def _same_manifest(sandbox: SandboxServer, tmp_path: Path, trials: int) -> None:
         assert duplicates(sandbox) == {}, f"trial {trial}: {runs}"
         flows = [f["friendly_name"] for f in sandbox.store.items("studio_flows")]
         assert all(flows.count(name) == 1 for name in names), flows
-        assert sandbox.store.items("sync_documents") == [], "the lock was not given back"
+        assert lock_documents(sandbox) == [], "the lock was not given back"
 
 
 def _different_entries(sandbox: SandboxServer, tmp_path: Path, trials: int) -> None:
