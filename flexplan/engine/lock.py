@@ -291,22 +291,27 @@ class SyncStore:
                 return None
             raise
 
-    def put(self, service: str, name: str, data: dict[str, Any], ttl: int) -> None:
-        """The document ``name`` holds ``data`` for ``ttl`` seconds (updated, or created)."""
+    def put(
+        self, service: str, name: str, data: dict[str, Any], ttl: int, *, exists: bool = True
+    ) -> None:
+        """The document ``name`` holds ``data`` for ``ttl`` seconds: updated, or created
+        (tried first when it did not ``exist`` a moment ago)."""
         document = self.sync.services(service).documents
-        for _ in range(2):  # a create that races another one's finds it the second time
-            try:
-                self._write(lambda: document(name).update(data=data, ttl=ttl))
-                return
-            except Exception as exc:
-                if http_status(exc) != 404:
-                    raise
+        for _ in range(2):  # an update that finds none creates; a create that finds one updates
+            if exists:
+                try:
+                    self._write(lambda: document(name).update(data=data, ttl=ttl))
+                    return
+                except Exception as exc:
+                    if http_status(exc) != 404:
+                        raise
             try:
                 self._write(lambda: document.create(unique_name=name, data=data, ttl=ttl))
                 return
             except Exception as exc:
                 if not _is_duplicate(exc):
                     raise
+            exists = True
 
     def renew(self, service: str, sid: str, ttl: int) -> None:
         """Within a quarter of the lease (the renewer tries again at its next tick)."""
@@ -342,6 +347,7 @@ class AccountLock:
         self._renewer: threading.Thread | None = None
         self._rng = random.Random()
         self._tied = False
+        self._notes: dict[str, bool] = {}  # note documents read: whether each existed
 
     @property
     def held(self) -> bool:
@@ -468,6 +474,7 @@ class AccountLock:
         if self._service is None or self._sid is None:
             return None
         found = self.store.fetch(self._service, name)
+        self._notes[name] = found is not None
         data = found.get("data") if found is not None else None
         return data if isinstance(data, dict) else None
 
@@ -475,7 +482,8 @@ class AccountLock:
         """Keep ``data`` in the document ``name`` for ``ttl`` seconds, while the lock is held."""
         if self._service is None or self._sid is None:
             return
-        self.store.put(self._service, name, data, ttl)
+        self.store.put(self._service, name, data, ttl, exists=self._notes.get(name, True))
+        self._notes[name] = True
 
     # -- releasing ------------------------------------------------------------------
     def release(self) -> bool:

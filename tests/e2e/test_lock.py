@@ -272,3 +272,21 @@ def test_an_apply_whose_writes_sync_cannot_keep_still_completes_and_says_so(
     assert "an apply from another checkout may take Twilio's lagging reads" in result.stderr
     assert lock_documents(sandbox) == []  # the lock was still given back
     assert_sane(result, sandbox_env)
+
+
+def test_the_journal_beside_the_lock_costs_one_read_and_one_write(
+    tmp_path: Path, sandbox, sandbox_env, run_flexplan
+) -> None:
+    """Read before the plan (absent at first: then created, not first updated), written
+    once after the writes; an apply without changes only reads it."""
+    config = copy_example(tmp_path, "quickstart")
+    create, update = "POST /sync/v1/Services/{ServiceSid}/Documents", \
+        "POST /sync/v1/Services/{ServiceSid}/Documents/{Sid}"  # fmt: skip
+    fetch = "GET /sync/v1/Services/{ServiceSid}/Documents/{Sid}"
+    assert run_flexplan("apply", str(config), "--auto-approve", env=sandbox_env).exit_code == 0
+    first = sandbox.stats()["requests"]
+    assert (first[create], first.get(update, 0), first[fetch]) == (2, 0, 1)  # lease + journal
+    sandbox.clear_stats()
+    assert run_flexplan("apply", str(config), "--auto-approve", env=sandbox_env).exit_code == 0
+    second = sandbox.stats()["requests"]
+    assert (second[create], second.get(update, 0), second[fetch]) == (1, 0, 1)  # no changes
