@@ -258,16 +258,20 @@ def test_a_503_from_sync_is_retried_by_one_layer_until_one_deadline(
     assert writes(sandbox) == []
 
 
-@pytest.mark.sandbox_knobs(fail_routes={"POST /sync/v1/Services/{ServiceSid}/Documents/{Sid}"})
 def test_an_apply_whose_writes_sync_cannot_keep_still_completes_and_says_so(
     tmp_path: Path, sandbox, sandbox_env, run_flexplan
 ) -> None:
     """The journal beside the lock is written before the lock is given back; when Sync
     refuses it, the apply's outcome stands and a warning says what the next run loses."""
     config = copy_example(tmp_path, "quickstart")
+    assert run_flexplan("apply", str(config), "--auto-approve", env=sandbox_env).exit_code == 0
+    manifest = config / "flexplan.yaml"
+    manifest.write_text(manifest.read_text().replace("Quickstart web chat", "Web chat"))
+    sandbox.faults.fail_routes.add("POST /sync/v1/Services/{ServiceSid}/Documents/{Sid}")
     result = run_flexplan("apply", str(config), "--auto-approve", env=sandbox_env)
+    sandbox.faults.fail_routes.clear()
     assert result.exit_code == 0, result
-    assert "Apply complete: 4 added" in result.stdout
+    assert "Apply complete: 0 added, 1 changed" in result.stdout
     assert "warning: could not keep this apply's writes in the account (" in result.stderr
     assert "an apply from another checkout may take Twilio's lagging reads" in result.stderr
     assert lock_documents(sandbox) == []  # the lock was still given back
