@@ -613,7 +613,9 @@ class FlexplanHttpClient(TwilioHttpClient):  # type: ignore[misc]
             self.gate.release(generation, throttled=attempt.throttled, succeeded=succeeded)
             self.stats.record(call, attempt.status, retry=retry)
             if not retry:
-                return self._outcome(retried_as, call, attempt, tries, deadline, telling, asked)
+                return self._outcome(
+                    method, call, attempt, tries, deadline, telling, asked, retried_as=retried_as
+                )
             if asked is not None:
                 self.stats.waited(delay)
             time.sleep(delay)
@@ -664,11 +666,15 @@ class FlexplanHttpClient(TwilioHttpClient):  # type: ignore[misc]
         deadline: Deadline,
         telling: _Attempt | None,
         asked: float | None = None,
+        *,
+        retried_as: str,
     ) -> Response:
         """The answer, or the error that says what the tries got; ``asked``: a Retry-After
-        that was not waited for because it lies past the deadline."""
+        that was not waited for because it lies past the deadline; ``retried_as``: the
+        method whose retry rules applied (``_retried_as``)."""
+        reads = retried_as == "GET"  # nothing changed, whatever the answer was
         cut_after_answer = attempt.cut and telling is not None and telling.response is not None
-        if cut_after_answer and telling is not None and (method == "GET" or attempt.unsent):
+        if cut_after_answer and telling is not None and (reads or attempt.unsent):
             attempt = telling  # the deadline cut a retry short: the last answer is the news
         if attempt.problem is None and attempt.response is not None:
             if (tries > 1 or asked is not None) and attempt.response.status_code >= 400:
@@ -680,7 +686,7 @@ class FlexplanHttpClient(TwilioHttpClient):  # type: ignore[misc]
             # the deadline cut the last try short: say what the earlier ones got
             tried += "; the last one ran out of time"
             attempt = dataclasses.replace(attempt, problem=telling.problem)
-        unknown = method != "GET" and not attempt.unsent
+        unknown = not reads and not attempt.unsent
         if unknown:
             message = f"{call} {attempt.problem} ({tried}); the request may have been carried out"
             hint = "run `flexplan plan` to see the account as it is now"
