@@ -312,6 +312,7 @@ class SyncStore:
                 if not _is_duplicate(exc):
                     raise
             exists = True
+        raise FlexplanError(f"the Sync document {name} was created and deleted meanwhile")
 
     def renew(self, service: str, sid: str, ttl: int) -> None:
         """Within a quarter of the lease (the renewer tries again at its next tick)."""
