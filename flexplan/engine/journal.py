@@ -194,10 +194,10 @@ def read_shared(lock: AccountLock | None, account_sid: str, *, horizon: float) -
     if lock is None or horizon <= 0:
         return {}
     try:
-        data = lock.read_note(SHARED_NAME)
+        documents = lock.read_notes(SHARED_NAME)
     except Exception:
         return {}
-    return shared_writes(data, account_sid, horizon=horizon)
+    return merged(*(shared_writes(d, account_sid, horizon=horizon) for d in documents))
 
 
 def keep_shared(

@@ -349,6 +349,7 @@ class AccountLock:
         self._rng = random.Random()
         self._tied = False
         self._notes: dict[str, bool] = {}  # note documents read: whether each existed
+        self._others: list[str] = []  # duplicate flexplan services seen when the lease was taken
 
     @property
     def held(self) -> bool:
@@ -440,7 +441,9 @@ class AccountLock:
         return self._service
 
     def _held_elsewhere(self, mine: str) -> Holder | None:
-        for service in self.store.services():
+        services = self.store.services()
+        self._others = [str(s["sid"]) for s in services if s["sid"] != mine]
+        for service in services:
             if service["sid"] == mine:
                 continue
             doc = self.store.fetch(str(service["sid"]))
@@ -469,15 +472,16 @@ class AccountLock:
                     return
 
     # -- notes beside the lease ----------------------------------------------------------
-    def read_note(self, name: str) -> dict[str, Any] | None:
-        """The data of the document ``name`` in the lock's service (None: there is none);
-        only while the lock is held, so that no other run writes it meanwhile."""
+    def read_notes(self, name: str) -> list[dict[str, Any]]:
+        """The data of the documents ``name``: in the lock's service, and in any duplicate
+        ``flexplan`` service the lease was checked against (a run that made one wrote its
+        notes there); only while the lock is held, so that no other run writes them."""
         if self._service is None or self._sid is None:
-            return None
-        found = self.store.fetch(self._service, name)
-        self._notes[name] = found is not None
-        data = found.get("data") if found is not None else None
-        return data if isinstance(data, dict) else None
+            return []
+        found = [self.store.fetch(service, name) for service in [self._service, *self._others]]
+        self._notes[name] = found[0] is not None
+        data = [doc.get("data") for doc in found if doc is not None]
+        return [d for d in data if isinstance(d, dict)]
 
     def write_note(self, name: str, data: dict[str, Any], ttl: int) -> None:
         """Keep ``data`` in the document ``name`` for ``ttl`` seconds, while the lock is held."""

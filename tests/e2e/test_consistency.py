@@ -110,6 +110,28 @@ def test_an_apply_from_another_checkout_right_after_makes_no_duplicate(
     assert settled.exit_code == 0 and settled.stdout.rstrip().endswith(CLEAN), settled
 
 
+@pytest.mark.sandbox_knobs(lag_seconds=HELD)
+def test_the_journal_is_read_from_a_duplicate_flexplan_service_too(
+    tmp_path: Path, sandbox, sandbox_env, run_flexplan
+) -> None:
+    """Two runs that made the ``flexplan`` service at once each made one (locking.md); a
+    run may have kept its journal in either, so the next reads every one it sees."""
+    from flexplan.sandbox.api_sync import _service_body
+
+    first = copy_example(tmp_path / "runner-1", "quickstart")
+    second = copy_example(tmp_path / "runner-2", "quickstart")
+    env = _env(sandbox_env, FLEXPLAN_CATCH_UP_WINDOW="0")
+    assert run_flexplan("apply", str(first), "--auto-approve", env=env).exit_code == 0
+    with sandbox.store.lock:  # an older duplicate: the next lease is taken there
+        older = _service_body(sandbox.store, sandbox.store.new_sid("IS"), "flexplan")
+        sandbox.store.put("sync_services", {**older, "date_created": "2020-01-01T00:00:00Z"})
+    posts = _posts(sandbox)
+    again = run_flexplan("apply", str(second), "--auto-approve", env=env)
+    assert again.exit_code == 0, again
+    assert CAUGHT_UP in again.stdout and _posts(sandbox) == posts, again
+    assert duplicates(sandbox) == {}
+
+
 SECRET = "s3cr3t-journal-token-4417"
 
 
