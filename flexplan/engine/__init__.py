@@ -72,11 +72,8 @@ def _validate_remotely(client: Any, plan: Plan, manifest: Any) -> None:
     from flexplan.engine.remote_check import check_remotely
 
     reader = Reader(client)
-    try:
+    with reader.abandoned_on_error():  # a failed check, or Ctrl-C: nothing of it is waited for
         warnings = check_remotely(client, plan, manifest, KINDS, reader)
-    except BaseException:  # a failed check or an interrupt: no request of it is waited for
-        reader.abandon()
-        raise
     reader.close()
     plan.notes.extend(d.message for d in warnings)
 

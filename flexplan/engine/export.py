@@ -100,14 +100,10 @@ def read_export(
     reader = Reader(client)
     result = AccountExport(account_sid)
     pool = reader.pool(len(kinds) + 1, "export")
-    try:
+    with reader.abandoned_on_error(pool):  # a failed read, or Ctrl-C: nothing more is sent
         futures = {k.section: pool.submit(k.read_for_export, reader) for k in kinds}
         lists = pool.submit(read_candidates, reader)
         _collect(result, kinds, futures, lists, best_effort=best_effort)
-    except BaseException:  # a failed read or an interrupt: nothing more is sent or waited for
-        reader.abandon(pool)
-        raise
-    pool.shutdown(wait=True)  # every future is done
     reader.close()
     return result
 

@@ -19,6 +19,7 @@ changes nothing, so Ctrl-C during a plan's reads ends it without their answers.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from concurrent.futures import Future
 from typing import Any, TypeVar, overload
@@ -111,6 +112,19 @@ class Reader:
         self._pool.shutdown(wait=True)
         request_gate(self.client).resume(self)  # the client goes on serving (apply, the lock)
 
+    @contextlib.contextmanager
+    def abandoned_on_error(self, *pools: ReadPool) -> Iterator[None]:
+        """The block that waits on the read's futures: an exception out of it (a failed
+        load or read, an interrupt) abandons the read (``abandon``); without one, ``pools``
+        end normally (every future of theirs is done by then)."""
+        try:
+            yield
+        except BaseException:
+            self.abandon(*pools)
+            raise
+        for pool in pools:
+            pool.shutdown(wait=True)
+
     def abandon(self, *pools: ReadPool) -> None:
         """End the read before its threads end (the manifest failed to load, an interrupt):
         no queued or later request of it is sent, and those in flight are not waited for.
@@ -171,14 +185,10 @@ def _read_all(
         )
         for kind in kinds
     }
-    try:
+    with reader.abandoned_on_error(pool):  # the load failed, or Ctrl-C while the reads run
         whole = manifest()
         snapshot = LiveSnapshot(account_sid=account_sid, memo=reader.memo_store)
         errors, stopped = _collect(reader, whole, kinds, futures, snapshot)
-    except BaseException:  # the load failed, or an interrupt (Ctrl-C) while the reads run
-        reader.abandon(pool)
-        raise
-    pool.shutdown(wait=True)  # every future is done: the kinds' threads are idle
     if stopped and not errors:  # never plan from a read cut short (a kind kept the cause)
         raise FlexplanError(
             "reading the account stopped: a request got no answer within its deadline",
