@@ -59,7 +59,6 @@ from flexplan.engine.stale import check_digest, check_fresh
 from flexplan.engine.targeting import resolve_targets
 from flexplan.errors import FlexplanError
 from flexplan.manifest import load_manifest
-from flexplan.redact import redact
 from flexplan.render.apply_report import event_line, final_report, progress_bar
 from flexplan.render.common import incomplete_apply_warning, no_changes_line
 from flexplan.render.escape import visible
@@ -369,8 +368,7 @@ def _journal(
     try:
         keep_shared(held, plan, shared, writes, horizon=horizon)
     except Exception as exc:  # the apply is done; only the next one from elsewhere loses
-        said = getattr(exc, "message", None) or getattr(exc, "msg", None)
-        reason = visible(redact(str(said))) if said else type(exc).__name__
+        reason = visible(exc.message) if isinstance(exc, FlexplanError) else type(exc).__name__
         click.echo(
             f"warning: could not keep this apply's writes in the account ({reason}): for a "
             "minute an apply from another checkout may take Twilio's lagging reads for changes",

@@ -487,7 +487,10 @@ class AccountLock:
         """Keep ``data`` in the document ``name`` for ``ttl`` seconds, while the lock is held."""
         if self._service is None or self._sid is None:
             return
-        self.store.put(self._service, name, data, ttl, exists=self._notes.get(name, True))
+        try:
+            self.store.put(self._service, name, data, ttl, exists=self._notes.get(name, True))
+        except Exception as exc:
+            raise _failure(exc, f"writing the Sync document {name}") from None
         self._notes[name] = True
 
     # -- releasing ------------------------------------------------------------------
