@@ -205,14 +205,20 @@ class Handler(BaseHTTPRequestHandler):
             return
         try:
             faults.delay()
-            self._api(api, path, parts.query, body)
+            self._api(api, path, parts.query, body, matched)
         finally:
             faults.leave()
 
-    def _api(self, api: str | None, path: str, query: str, body: bytes) -> None:
+    def _api(
+        self,
+        api: str | None,
+        path: str,
+        query: str,
+        body: bytes,
+        matched: tuple[Route, dict[str, str]] | None,
+    ) -> None:
         app = self.app
         fault = app.faults.draw()
-        matched = app.router.match(self.command, api, path) if api else None
         route = matched[0] if matched else None
         if route is not None and app.faults.answer_fault(route.key, throttled=True):
             app.stats.fault(THROTTLED)
