@@ -822,6 +822,25 @@ def build_client(
     )
 
 
+CREDENTIAL_VARIABLES = ("TWILIO_AUTH_TOKEN", "TWILIO_API_SECRET")
+
+
+def credentials_in_reach(client: Any, env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The Twilio secrets this run holds, each with how a message names it: the one
+    ``client`` signs in with, and the environment's auth token and API secret (set
+    whether or not they are the ones in use)."""
+    env = os.environ if env is None else env
+    found = {}
+    for name in CREDENTIAL_VARIABLES:
+        value = env.get(name, "").strip()
+        if len(value) >= 8:
+            found[value] = name
+    secret = getattr(client, "password", None)
+    if isinstance(secret, str) and len(secret) >= 8 and secret not in found:
+        found[secret] = "the secret flexplan signs in with"
+    return found
+
+
 def client_stats(client: Client) -> ClientStats:
     """The request/retry counts of a client made by ``build_client``."""
     return _http_client(client).stats

@@ -26,10 +26,11 @@ The engine knows no kind by name: each kind exports its own entries
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
@@ -47,6 +48,7 @@ from flexplan.resources.fields import LOOKUP_TITLE
 from flexplan.resources.lookup_types import LOOKUP_TYPES, SCOPED
 from flexplan.sensitive import secrets_in_text
 from flexplan.throttle import RequestsStopped
+from flexplan.twilio_client import credentials_in_reach
 
 MANIFEST = "flexplan.yaml"
 Candidate = tuple[str, str]  # (sid, name)
@@ -60,6 +62,7 @@ class AccountExport:
     objects: dict[str, list[LiveObject]] = field(default_factory=dict)
     candidates: dict[tuple[str, str], list[Candidate]] = field(default_factory=dict)
     unreadable: list[Unreadable] = field(default_factory=list)  # kinds skipped (best-effort)
+    credentials: dict[str, str] = field(default_factory=dict)  # the run's Twilio secrets -> name
 
 
 @dataclass(frozen=True)
@@ -98,7 +101,7 @@ def read_export(
     error other than 401 is skipped and listed in ``unreadable`` (a retired API).
     """
     reader = Reader(client)
-    result = AccountExport(account_sid)
+    result = AccountExport(account_sid, credentials=credentials_in_reach(client))
     pool = reader.pool(len(kinds) + 1, "export")
     with reader.abandoned_on_error(pool):  # a failed read, or Ctrl-C: nothing more is sent
         futures = {k.section: pool.submit(k.read_for_export, reader) for k in kinds}
@@ -323,6 +326,7 @@ def build_export(account: AccountExport, kinds: Sequence[AnyKind]) -> ExportResu
         if not dropped:
             break
         unexported |= dropped
+    _hide_credentials(sections, files, names, account.credentials)
     _hide_secret_copies(sections, files, names)
     for kind, entries in sections:
         result.files[f"{kind.section}.yaml"] = _kind_file(kind, _escaped(entries), account, result)
@@ -398,6 +402,66 @@ def _file_field(spec: dict[str, Any], path: str) -> str:
 _SCANNED_LENGTH = 8  # shorter values would match ordinary text
 
 
+def _hide_credentials(
+    sections: Sequence[tuple[AnyKind, dict[str, Any]]],
+    files: dict[str, _DataFile],
+    names: _Names,
+    credentials: Mapping[str, str],
+) -> None:
+    """A live value holding a Twilio credential of this run (the auth token in a webhook
+    URL) is written as ``${env:…}``, never into the files, with a warning: whoever serves
+    or reads that value has the account."""
+    for secret, name in credentials.items():
+        pattern = re.compile("|".join(re.escape(f) for f in encoded_forms(secret)))
+        for note in list(names.result.secrets):  # already a placeholder (a token in a URL)
+            if pattern.search(note.value):
+                _warn_credential(names, note.where, name)
+        _replace_strings(sections, files, functools.partial(_credential, pattern, name, names))
+
+
+def _credential(
+    pattern: re.Pattern[str], name: str, names: _Names, value: str, where: tuple[str, ...]
+) -> str | Placeholder:
+    if not pattern.search(value):
+        return value
+    place = ".".join(where)
+    _warn_credential(names, place, name)
+    return names.secret(place, value, f"holds {name}")
+
+
+def _warn_credential(names: _Names, place: str, name: str) -> None:
+    names.result.warnings.append(
+        f"{place} holds {name}, a Twilio credential: written as ${{env:…}}, but whoever "
+        "serves or reads that value has your account; rotate the credential and change "
+        "the value (plan refuses to write it)"
+    )
+
+
+def _replace_strings(
+    sections: Sequence[tuple[AnyKind, dict[str, Any]]],
+    files: dict[str, _DataFile],
+    replace: Callable[[str, tuple[str, ...]], Any],
+) -> None:
+    """Every exported string (not yet a placeholder) through ``replace(value, where)``."""
+
+    def walk(value: Any, where: tuple[str, ...]) -> Any:
+        if isinstance(value, Placeholder):
+            return value
+        if isinstance(value, str):
+            return replace(value, where)
+        if isinstance(value, dict):
+            return type(value)({k: walk(v, (*where, str(k))) for k, v in value.items()})
+        if isinstance(value, (list, tuple)):
+            return [walk(v, _item_place(where, i, v)) for i, v in enumerate(value)]
+        return value
+
+    for kind, entries in sections:
+        for name in list(entries):
+            entries[name] = walk(entries[name], (kind.section, name))
+    for data_file in files.values():
+        data_file.data = walk(data_file.data, data_file.where)
+
+
 def _hide_secret_copies(
     sections: Sequence[tuple[AnyKind, dict[str, Any]]],
     files: dict[str, _DataFile],
@@ -411,25 +475,13 @@ def _hide_secret_copies(
         return
     pattern = re.compile("|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True)))
 
-    def hide(value: Any, where: tuple[str, ...]) -> Any:
-        if isinstance(value, Placeholder):
+    def hide(value: str, where: tuple[str, ...]) -> str | Placeholder:
+        if not pattern.search(value):
             return value
-        if isinstance(value, str):
-            if not pattern.search(value):
-                return value
-            reason = "holds a secret written elsewhere as ${env:…}"
-            return names.secret(".".join(where), value, reason)
-        if isinstance(value, dict):
-            return type(value)({k: hide(v, (*where, str(k))) for k, v in value.items()})
-        if isinstance(value, (list, tuple)):
-            return [hide(v, _item_place(where, i, v)) for i, v in enumerate(value)]
-        return value
+        reason = "holds a secret written elsewhere as ${env:…}"
+        return names.secret(".".join(where), value, reason)
 
-    for kind, entries in sections:
-        for name in list(entries):
-            entries[name] = hide(entries[name], (kind.section, name))
-    for data_file in files.values():
-        data_file.data = hide(data_file.data, data_file.where)
+    _replace_strings(sections, files, hide)
 
 
 def _item_place(where: tuple[str, ...], index: int, item: Any) -> tuple[str, ...]:

@@ -58,10 +58,8 @@ class ResourceChange:
     claims_before: frozenset[str] = frozenset()  # claim keys the live object holds
     claims_after: frozenset[str] = frozenset()  # claim keys the desired state holds
     live: Any = field(default=None, repr=False, compare=False)  # the LiveObject read
-    key: tuple[Any, ...] = ()
-    options: dict[str, Any] = field(
-        default_factory=dict
-    )  # ResourceKind.write_options  # natural key, to find the resource again after a lost answer
+    key: tuple[Any, ...] = ()  # natural key, to find the resource again after a lost answer
+    options: dict[str, Any] = field(default_factory=dict)  # ResourceKind.write_options
     create_first: bool = False  # a replace that creates the new object, then destroys the old
     release: dict[str, Any] | None = None  # a write that makes the live object hold no claims
     staged: bool = False  # apply writes ``release`` first, to break a cycle of claims

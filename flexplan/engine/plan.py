@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -43,9 +43,18 @@ class LiveSnapshot:
     memo: Memo = field(default_factory=Memo)  # what the readers built, for the planner
 
 
-def build_plan(manifest: Any, snapshot: LiveSnapshot, kinds: Sequence[AnyKind]) -> Plan:
-    """Compute the plan; raises DiagnosticsError naming every resource that cannot be planned."""
-    planner = _Planner(manifest, snapshot, kinds)
+def build_plan(
+    manifest: Any,
+    snapshot: LiveSnapshot,
+    kinds: Sequence[AnyKind],
+    *,
+    credentials: Mapping[str, str] | None = None,
+) -> Plan:
+    """Compute the plan; raises DiagnosticsError naming every resource that cannot be planned.
+
+    ``credentials`` (secret -> its name, ``twilio_client.credentials_in_reach``): no write
+    may carry one of them."""
+    planner = _Planner(manifest, snapshot, kinds, credentials or {})
     changes = planner.run()
     mark_detected_secrets(changes)
     ordered = order_changes(changes, planner.dependencies)
@@ -63,8 +72,15 @@ def build_plan(manifest: Any, snapshot: LiveSnapshot, kinds: Sequence[AnyKind]) 
 
 
 class _Planner:
-    def __init__(self, manifest: Any, snapshot: LiveSnapshot, kinds: Sequence[AnyKind]):
+    def __init__(
+        self,
+        manifest: Any,
+        snapshot: LiveSnapshot,
+        kinds: Sequence[AnyKind],
+        credentials: Mapping[str, str],
+    ):
         self.manifest = manifest
+        self.credentials = credentials
         self.snapshot = snapshot
         self.kinds = list(kinds)
         self.problems: list[Diagnostic] = []
@@ -99,6 +115,7 @@ class _Planner:
         changes = list(self.results.values()) + self.deposed
         changes.extend(self._prune(changes))
         self._no_writes_to_deleted(changes)
+        self._no_credentials_written(changes)
         if self.problems:
             raise DiagnosticsError(self.problems)
         return changes
@@ -146,6 +163,28 @@ class _Planner:
                         f"which this plan deletes ({target.reason})",
                         "point it at a resource that stays, or keep the target",
                     )
+
+    def _no_credentials_written(self, changes: list[ResourceChange]) -> None:
+        """No write may carry a Twilio credential of this run. A manifest -- a pull
+        request's, say -- that puts ``${env:TWILIO_AUTH_TOKEN}`` into a webhook URL would
+        hand the account to whoever serves that URL, and its plan shows only (sensitive)."""
+        if not self.credentials:
+            return
+        for change in changes:
+            entry = self.entries.get((change.section, change.name))
+            if change.action not in ("create", "update", "replace") or entry is None:
+                continue
+            for path, text in _strings(change.after or {}):
+                name = next((n for s, n in self.credentials.items() if s in text), None)
+                if name is not None:
+                    self._problem(
+                        entry,
+                        f"{change.address}: {path} holds {name}, a Twilio credential: "
+                        "writing it would give whoever reads or serves that value your account",
+                        "take it out of the manifest; a service that calls Twilio needs a "
+                        "credential of its own (an API key made for it), set outside flexplan",
+                    )
+                    break
 
     # -- matching -------------------------------------------------------------------
     def _match_kind(self, kind: AnyKind) -> None:
@@ -594,6 +633,18 @@ class _Planner:
     ) -> None:
         location = entry.location_of(path) if path else entry.location
         self.problems.append(Diagnostic(message, location, hint))
+
+
+def _strings(value: Any, path: str = "") -> Iterator[tuple[str, str]]:
+    """Every string inside ``value`` (mappings and lists walked), with its dotted path."""
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from _strings(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            yield from _strings(item, f"{path}[{index}]")
 
 
 class _UnresolvedError(Exception):
