@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from applykit import writes
+from test_secrets import STUDIO_MANIFEST
 
 from flexplan.twilio_client import credentials_in_reach
 
@@ -26,30 +27,7 @@ conversations_webhooks:
     filters: [onMessageAdd]
 """
 
-STUDIO = """\
-version: 1
-studio_flows:
-  caller:
-    friendly_name: Caller
-    status: published
-    definition:
-      description: calls out
-      initial_state: Trigger
-      states:
-        - name: Trigger
-          type: trigger
-          transitions: [{event: incomingMessage, next: call}]
-          properties: {offset: {x: 0, y: 0}}
-        - name: call
-          type: make-http-request
-          transitions: [{event: success}, {event: failed}]
-          properties:
-            offset: {x: 0, y: 200}
-            method: GET
-            url: "https://api.example.com/lookup"
-            parameters:
-              - {key: auth, value: "${env:NAME}"}
-"""
+STUDIO = STUDIO_MANIFEST.replace("HOOK_TOKEN", "NAME")  # a make-http-request widget's url
 
 
 def _config(tmp_path: Path, manifest: str, name: str) -> Path:
@@ -84,9 +62,7 @@ def test_a_secret_inside_a_studio_definition(tmp_path, sandbox_env, run_flexplan
     config = _config(tmp_path, STUDIO, "TWILIO_AUTH_TOKEN")
     result = run_flexplan("plan", str(config), env=sandbox_env)
     _refused(result, sandbox_env["TWILIO_AUTH_TOKEN"])
-    assert "definition.states[1].properties.parameters[0].value holds TWILIO_AUTH_TOKEN" in (
-        result.stderr
-    )
+    assert "definition.states[1].properties.url holds TWILIO_AUTH_TOKEN" in result.stderr
 
 
 def test_the_api_secret_in_use_and_an_idle_auth_token(
