@@ -170,10 +170,14 @@ class _Planner:
         hand the account to whoever serves that URL, and its plan shows only (sensitive)."""
         if not self.credentials:
             return
+        escaped = [json.dumps(s, ensure_ascii=False)[1:-1] for s in self.credentials]
         for change in changes:
             entry = self.entries.get((change.section, change.name))
             if change.action not in ("create", "update", "replace") or entry is None:
                 continue
+            whole = json.dumps(change.after or {}, ensure_ascii=False, default=str)
+            if not any(secret in whole for secret in escaped):
+                continue  # the common case, in C; the walk below only names the field
             for path, text in _strings(change.after or {}):
                 name = next((n for s, n in self.credentials.items() if s in text), None)
                 if name is not None:
