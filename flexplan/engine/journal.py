@@ -131,26 +131,51 @@ def writes_of(
 # Another checkout (a second CI runner) has no DIR/.flexplan of this one; apply keeps its
 # writes in the account too, in a Sync document beside the lock, which the next apply
 # (holding the lock, so nobody writes it meanwhile) reads before it plans.
-SHARED_NAME = "flexplan-recent-writes"
+SHARED_NAME = "flexplan-recent-writes"  # the first part; part n (from 2) adds "-n"
 SHARED_LIMIT = 15 * 1024  # characters of JSON: Sync keeps at most 16 KiB per document
+SHARED_PARTS = 40  # documents at most (some 2,500 writes): a bigger apply keeps its newest
 CLOCK_SKEW = 30.0  # seconds another machine's clock may be off from this one's
 FIELDS = [f.name for f in dataclasses.fields(Write)]
 
 
-def shared_data(writes: Sequence[Write], *, now: float, horizon: float) -> dict[str, Any]:
-    """The shared document's data: the newest entries younger than ``horizon`` that fit in
-    ``SHARED_LIMIT`` (older ones left out: lag cannot be told from change there), each a
-    row of ``FIELDS`` (names once, not in every entry: more entries fit)."""
+def part_name(index: int) -> str:
+    """The document of the shared journal's part ``index`` (0: the first)."""
+    return SHARED_NAME if index == 0 else f"{SHARED_NAME}-{index + 1}"
+
+
+def shared_documents(
+    writes: Sequence[Write], *, now: float, horizon: float
+) -> list[dict[str, Any]]:
+    """The shared journal's documents: the entries younger than ``horizon``, newest first,
+    each a row of ``FIELDS`` (names once, not in every entry: more entries fit), in parts
+    of at most ``SHARED_LIMIT``; the first part says how many there are (``parts``). Past
+    ``SHARED_PARTS`` the oldest are left out (lag cannot be told from change there)."""
     young = sorted((w for w in writes if now - w.at < horizon), key=lambda w: w.at, reverse=True)
-    rows: list[list[Any]] = []
-    size = len(json.dumps({"format": FORMAT, "fields": FIELDS, "writes": []}))
+    empty = len(json.dumps({"format": FORMAT, "fields": FIELDS, "parts": SHARED_PARTS,
+                            "writes": []}))  # fmt: skip
+    parts: list[list[list[Any]]] = [[]]
+    size = empty
     for write in young:
         row = [getattr(write, name) for name in FIELDS]
         size += len(json.dumps(row)) + 2
         if size > SHARED_LIMIT:
-            break
-        rows.append(row)
-    return {"format": FORMAT, "fields": FIELDS, "writes": rows}
+            if len(parts) == SHARED_PARTS:
+                break
+            parts.append([])
+            size = empty + len(json.dumps(row)) + 2
+        parts[-1].append(row)
+    documents = [{"format": FORMAT, "fields": FIELDS, "writes": rows} for rows in parts]
+    documents[0]["parts"] = len(parts)
+    return documents
+
+
+def parts_of(data: Any) -> int:
+    """How many documents the journal whose first part is ``data`` has (a journal written
+    before parts, or anything malformed: one)."""
+    parts = data.get("parts") if isinstance(data, dict) else None
+    if isinstance(parts, int) and not isinstance(parts, bool):
+        return max(1, min(parts, SHARED_PARTS))
+    return 1
 
 
 def shared_writes(
@@ -167,7 +192,7 @@ def shared_writes(
 
 
 def _as_entries(data: Any) -> Any:
-    """``shared_data``'s rows as the file's entries (anything malformed: no entry)."""
+    """A shared document's rows as the file's entries (anything malformed: no entry)."""
     if not isinstance(data, dict) or not isinstance(data.get("fields"), list):
         return None
     fields, rows = data["fields"], data.get("writes")
@@ -195,6 +220,9 @@ def read_shared(lock: AccountLock | None, account_sid: str, *, horizon: float) -
         return {}
     try:
         documents = lock.read_notes(SHARED_NAME)
+        more = max((parts_of(d) for d in documents), default=1)
+        for index in range(1, more):
+            documents += lock.read_notes(part_name(index))
     except Exception:
         return {}
     return merged(*(shared_writes(d, account_sid, horizon=horizon) for d in documents))
@@ -215,8 +243,9 @@ def keep_shared(
     seen = {c.address for c in plan.changes if c.action == "no-op" and c.reason != LAG_REASON}
     earlier = {a: w for a, w in shared.items() if a not in seen}
     entries = merged(earlier, {w.address: w for w in writes})
-    data = shared_data(list(entries.values()), now=time.time(), horizon=horizon)
-    lock.write_note(SHARED_NAME, data, ttl=math.ceil(horizon + CLOCK_SKEW))
+    documents = shared_documents(list(entries.values()), now=time.time(), horizon=horizon)
+    for index, data in reversed(list(enumerate(documents))):  # the first, naming them, last
+        lock.write_note(part_name(index), data, ttl=math.ceil(horizon + CLOCK_SKEW))
 
 
 def recent_writes(directory: Path, account_sid: str, *, horizon: float) -> dict[str, Write]:

@@ -110,6 +110,45 @@ def test_an_apply_from_another_checkout_right_after_makes_no_duplicate(
     assert settled.exit_code == 0 and settled.stdout.rstrip().endswith(CLEAN), settled
 
 
+FLOW_ENTRY = """\
+  flow-{i}:
+    friendly_name: Lagging Flow {i}
+    status: draft
+    definition:
+      description: one of many
+      initial_state: Trigger
+      states:
+        - {{name: Trigger, type: trigger, transitions: [], properties: {{offset: {{x: 0, y: 0}}}}}}
+"""
+
+
+def _many_flows(count: int) -> str:
+    return "version: 1\nstudio_flows:\n" + "".join(FLOW_ENTRY.format(i=i) for i in range(count))
+
+
+@pytest.mark.sandbox_knobs(lag_seconds=HELD)
+def test_a_big_apply_from_another_checkout_is_kept_whole(
+    tmp_path: Path, sandbox, sandbox_env, run_flexplan
+) -> None:
+    """More writes than one Sync document holds (16 KiB, some 70 entries): the journal is
+    kept in parts, so the second checkout holds back every one of them as lag. (Before,
+    the first apply's oldest writes were left out and created a second time.)"""
+    manifest = _many_flows(120)
+    first, second = tmp_path / "runner-1", tmp_path / "runner-2"
+    for directory in (first, second):
+        directory.mkdir()
+        (directory / "flexplan.yaml").write_text(manifest)
+    env = _env(sandbox_env, FLEXPLAN_CATCH_UP_WINDOW="0")
+    applied = run_flexplan("apply", str(first), "--auto-approve", env=env)
+    assert applied.exit_code == 0 and "120 added" in applied.stdout, applied
+    posts = _posts(sandbox)
+    again = run_flexplan("apply", str(second), "--auto-approve", env=env)
+    assert again.exit_code == 0, again
+    assert CAUGHT_UP in again.stdout and "Apply complete" not in again.stdout, again
+    assert _posts(sandbox) == posts
+    assert duplicates(sandbox) == {}
+
+
 @pytest.mark.sandbox_knobs(lag_seconds=HELD)
 def test_the_journal_is_read_from_a_duplicate_flexplan_service_too(
     tmp_path: Path, sandbox, sandbox_env, run_flexplan

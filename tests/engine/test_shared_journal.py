@@ -14,9 +14,11 @@ from flexplan.engine.journal import (
     CLOCK_SKEW,
     FIELDS,
     SHARED_LIMIT,
+    SHARED_PARTS,
     Write,
     merged,
-    shared_data,
+    parts_of,
+    shared_documents,
     shared_writes,
 )
 
@@ -30,7 +32,8 @@ def _write(i: int, at: float, account: str = ACCOUNT) -> Write:
 
 
 def _doc(*writes: Write) -> dict[str, Any]:
-    return shared_data(list(writes), now=min(w.at for w in writes), horizon=3600)
+    (document,) = shared_documents(list(writes), now=min(w.at for w in writes), horizon=3600)
+    return document
 
 
 def test_a_written_entry_reads_back_as_it_was() -> None:
@@ -38,17 +41,37 @@ def test_a_written_entry_reads_back_as_it_was() -> None:
     assert shared_writes(_doc(write), ACCOUNT, horizon=60, now=NOW) == {write.address: write}
 
 
-def test_a_big_apply_keeps_its_newest_writes_within_syncs_limit() -> None:
+def test_a_big_apply_is_kept_whole_in_parts_within_syncs_limit() -> None:
     writes = [_write(i, NOW - 0.001 * i) for i in range(500)]
-    data = shared_data(writes, now=NOW, horizon=60)
-    assert len(json.dumps(data)) <= SHARED_LIMIT < 16 * 1024
-    kept = [row[FIELDS.index("address")] for row in data["writes"]]
-    assert 60 < len(kept) < 500
-    assert kept == [f"studio_flow.flow-{i}" for i in range(len(kept))]  # the newest
+    documents = shared_documents(writes, now=NOW, horizon=60)
+    assert 5 < len(documents) < SHARED_PARTS
+    assert parts_of(documents[0]) == len(documents)
+    assert all(len(json.dumps(d)) <= SHARED_LIMIT < 16 * 1024 for d in documents)
+    kept = [row[FIELDS.index("address")] for d in documents for row in d["writes"]]
+    assert kept == [f"studio_flow.flow-{i}" for i in range(500)]  # newest first, all of them
+    read = merged(*(shared_writes(d, ACCOUNT, horizon=60, now=NOW) for d in documents))
+    assert len(read) == 500
+
+
+def test_past_the_last_part_the_oldest_are_left_out() -> None:
+    writes = [_write(i, NOW - 0.0001 * i) for i in range(SHARED_PARTS * 100)]
+    documents = shared_documents(writes, now=NOW, horizon=60)
+    assert len(documents) == SHARED_PARTS == parts_of(documents[0])
+    kept = [row[FIELDS.index("address")] for d in documents for row in d["writes"]]
+    assert kept == [f"studio_flow.flow-{i}" for i in range(len(kept))] and len(kept) < len(writes)
+
+
+@pytest.mark.parametrize(
+    ("data", "parts"),
+    [(None, 1), ({"parts": 3}, 3), ({"parts": 0}, 1), ({"parts": True}, 1),
+     ({"parts": "2"}, 1), ({"parts": 10**9}, SHARED_PARTS), ({"writes": []}, 1)],
+)  # fmt: skip
+def test_the_number_of_parts_is_believed_within_bounds(data: object, parts: int) -> None:
+    assert parts_of(data) == parts
 
 
 def test_entries_past_the_horizon_are_neither_kept_nor_read() -> None:
-    data = shared_data([_write(1, NOW - 61), _write(2, NOW - 1)], now=NOW, horizon=60)
+    (data,) = shared_documents([_write(1, NOW - 61), _write(2, NOW - 1)], now=NOW, horizon=60)
     assert list(shared_writes(data, ACCOUNT, horizon=60, now=NOW)) == ["studio_flow.flow-2"]
     old = _doc(_write(3, NOW - 60 - CLOCK_SKEW - 1))
     assert shared_writes(old, ACCOUNT, horizon=60, now=NOW) == {}
