@@ -488,7 +488,9 @@ class AccountLock:
         if self._service is None or self._sid is None:
             return
         try:
-            self.store.put(self._service, name, data, ttl, exists=self._notes.get(name, True))
+            # one not read is created first: the journal's parts past those read are new
+            exists = self._notes.get(name, False)
+            self.store.put(self._service, name, data, ttl, exists=exists)
         except Exception as exc:
             raise _failure(exc, f"writing the Sync document {name}") from None
         self._notes[name] = True
