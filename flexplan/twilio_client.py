@@ -60,7 +60,7 @@ from twilio.rest import Client
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 from flexplan.errors import FlexplanError
-from flexplan.redact import redact, register_secret, url_has_credentials
+from flexplan.redact import CREDENTIAL_VARIABLES, redact, register_secret, url_has_credentials
 from flexplan.request_log import request_log
 from flexplan.throttle import (
     LIST_PAGE,
@@ -820,9 +820,6 @@ def build_client(
         edge=credentials.edge,
         http_client=http_client,
     )
-
-
-CREDENTIAL_VARIABLES = ("TWILIO_AUTH_TOKEN", "TWILIO_API_SECRET")
 
 
 def credentials_in_reach(client: Any, env: Mapping[str, str] | None = None) -> dict[str, str]:

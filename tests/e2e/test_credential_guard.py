@@ -1,7 +1,8 @@
 """No write carries a Twilio credential of the run (a hostile pull request's exfiltration).
 
-A manifest can say ``${env:TWILIO_AUTH_TOKEN}``; CI runs ``plan`` and, after the merge,
-``apply`` with that variable set. Put into a webhook URL, the token would reach
+A manifest can say ``${env:TWILIO_AUTH_TOKEN}`` (refused by validate, where it is
+named), or ``${env:HOOK}`` where the CI job set ``HOOK`` to the token; CI runs ``plan``
+and, after the merge, ``apply`` with it set. Put into a webhook URL, the token would reach
 whoever serves that URL on every message, and the plan shows the field only as
 ``(sensitive)``, so a reviewer sees nothing. plan and apply refuse such a manifest at
 the entry, naming the field and the variable, and apply writes nothing. ``export``
@@ -41,9 +42,27 @@ def _refused(result, secret: str) -> None:
     assert secret not in result.output
 
 
+def test_validate_refuses_naming_a_credential_variable(tmp_path, run_flexplan) -> None:
+    """Named directly, at the place it is named: no credentials or account needed."""
+    for name in ("TWILIO_AUTH_TOKEN", "TWILIO_API_SECRET"):
+        config = _config(tmp_path, WEBHOOK, name)
+        result = run_flexplan("validate", str(config), env={name: "c" * 32})
+        _refused(result, "c" * 32)
+        assert (
+            f"{config / 'flexplan.yaml'}:5:22: error: ${{env:{name}}} is a Twilio credential: "
+            "no manifest value may hold it"
+        ) in result.stdout  # validate's report
+
+
+def _copied(env: dict[str, str], name: str) -> dict[str, str]:
+    """``env`` with the CI job's ``HOOK`` set to the credential ``name`` (an indirection
+    the variable's name does not show: ``HOOK: ${{ secrets.TWILIO_AUTH_TOKEN }}``)."""
+    return {**env, "HOOK": env[name]}
+
+
 def test_plan_refuses_the_auth_token_in_a_webhook_url(tmp_path, sandbox_env, run_flexplan) -> None:
-    config = _config(tmp_path, WEBHOOK, "TWILIO_AUTH_TOKEN")
-    result = run_flexplan("plan", str(config), env=sandbox_env)
+    config = _config(tmp_path, WEBHOOK, "HOOK")
+    result = run_flexplan("plan", str(config), env=_copied(sandbox_env, "TWILIO_AUTH_TOKEN"))
     _refused(result, sandbox_env["TWILIO_AUTH_TOKEN"])
     assert f"{config / 'flexplan.yaml'}:3:3: error: conversations_webhooks.hooks: " in result.stderr
     assert "pre_webhook_url holds TWILIO_AUTH_TOKEN, a Twilio credential" in result.stderr
@@ -51,18 +70,27 @@ def test_plan_refuses_the_auth_token_in_a_webhook_url(tmp_path, sandbox_env, run
 
 
 def test_apply_refuses_it_and_writes_nothing(tmp_path, sandbox, sandbox_env, run_flexplan) -> None:
-    config = _config(tmp_path, WEBHOOK, "TWILIO_AUTH_TOKEN")
-    result = run_flexplan("apply", str(config), "--auto-approve", env=sandbox_env)
+    config = _config(tmp_path, WEBHOOK, "HOOK")
+    env = _copied(sandbox_env, "TWILIO_AUTH_TOKEN")
+    result = run_flexplan("apply", str(config), "--auto-approve", env=env)
     _refused(result, sandbox_env["TWILIO_AUTH_TOKEN"])
     assert "pre_webhook_url holds TWILIO_AUTH_TOKEN" in result.stderr
     assert writes(sandbox) == []
 
 
 def test_a_secret_inside_a_studio_definition(tmp_path, sandbox_env, run_flexplan) -> None:
-    config = _config(tmp_path, STUDIO, "TWILIO_AUTH_TOKEN")
-    result = run_flexplan("plan", str(config), env=sandbox_env)
+    config = _config(tmp_path, STUDIO, "HOOK")
+    result = run_flexplan("plan", str(config), env=_copied(sandbox_env, "TWILIO_AUTH_TOKEN"))
     _refused(result, sandbox_env["TWILIO_AUTH_TOKEN"])
     assert "definition.states[1].properties.url holds TWILIO_AUTH_TOKEN" in result.stderr
+
+
+def test_a_credential_passed_with_var(tmp_path, sandbox_env, run_flexplan) -> None:
+    (tmp_path / "flexplan.yaml").write_text(WEBHOOK.replace("${env:NAME}", "${var.hook}"))
+    token = sandbox_env["TWILIO_AUTH_TOKEN"]
+    result = run_flexplan("plan", str(tmp_path), "--var", f"hook={token}", env=sandbox_env)
+    _refused(result, token)
+    assert "pre_webhook_url holds TWILIO_AUTH_TOKEN" in result.stderr
 
 
 def test_the_api_secret_in_use_and_an_idle_auth_token(
@@ -70,15 +98,11 @@ def test_the_api_secret_in_use_and_an_idle_auth_token(
 ) -> None:
     """Signed in with an API key, the API secret is refused, and so is an auth token the
     environment holds without flexplan using it."""
-    idle_token = "f" * 32
-    env = {**sandbox.api_key_credentials, "TWILIO_AUTH_TOKEN": idle_token}
-    for name, secret in (
-        ("TWILIO_API_SECRET", env["TWILIO_API_SECRET"]),
-        ("TWILIO_AUTH_TOKEN", idle_token),
-    ):
-        config = _config(tmp_path, WEBHOOK, name)
-        result = run_flexplan("plan", str(config), env=env)
-        _refused(result, secret)
+    env = {**sandbox.api_key_credentials, "TWILIO_AUTH_TOKEN": "f" * 32}
+    config = _config(tmp_path, WEBHOOK, "HOOK")
+    for name in ("TWILIO_API_SECRET", "TWILIO_AUTH_TOKEN"):
+        result = run_flexplan("plan", str(config), env=_copied(env, name))
+        _refused(result, env[name])
         assert f"pre_webhook_url holds {name}, a Twilio credential" in result.stderr
 
 
