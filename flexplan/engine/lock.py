@@ -259,8 +259,20 @@ class SyncStore:
         return sorted(mine, key=lambda s: (str(s.get("date_created")), str(s.get("sid"))))
 
     def create_service(self) -> str:
-        """A new service (a duplicate made by a lost answer is harmless: see above)."""
-        return str(self._write(lambda: self.sync.services.create(friendly_name=SERVICE_NAME)).sid)
+        """A new service; after a lost answer, the oldest one listed then (the create was
+        most likely carried out), sent again only when none is (a duplicate is harmless,
+        see above: a lagging list can still miss the first)."""
+
+        def create() -> str:
+            return str(self.sync.services.create(friendly_name=SERVICE_NAME).sid)
+
+        try:
+            return create()
+        except Exception as exc:
+            if not _unknown_outcome(exc):
+                raise
+        found = self.services()
+        return str(found[0]["sid"]) if found else self._write(create)
 
     def create(self, service: str, data: dict[str, Any], ttl: int) -> dict[str, Any]:
         """Create the lock document; after a lost answer, it is ours if it carries our ID."""
