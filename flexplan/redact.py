@@ -16,6 +16,10 @@ from urllib.parse import quote, quote_plus, unquote_plus
 MASK = "(sensitive)"
 # the variables that hold a Twilio secret (the twilio CLI's names): never a manifest value
 CREDENTIAL_VARIABLES = ("TWILIO_AUTH_TOKEN", "TWILIO_API_SECRET")
+CREDENTIAL_HINT = (
+    "take it out of the manifest; a service that calls Twilio needs a credential of its "
+    "own (an API key made for it), set outside flexplan"
+)
 _URL_USERINFO = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<userinfo>[^/@\s]+)@")
 _secrets: set[str] = set()
 _lock = threading.Lock()

@@ -27,6 +27,7 @@ from flexplan.engine.model import Kept, Plan, ResourceChange, Unmanaged, Unreada
 from flexplan.engine.order import order_changes
 from flexplan.errors import Diagnostic, DiagnosticsError
 from flexplan.plantypes import LiveObject, Memo, Unknown
+from flexplan.redact import CREDENTIAL_HINT
 from flexplan.resources.base import AnyKind
 
 T = TypeVar("T")
@@ -185,8 +186,7 @@ class _Planner:
                         entry,
                         f"{change.address}: {path} holds {name}, a Twilio credential: "
                         "writing it would give whoever reads or serves that value your account",
-                        "take it out of the manifest; a service that calls Twilio needs a "
-                        "credential of its own (an API key made for it), set outside flexplan",
+                        CREDENTIAL_HINT,
                     )
                     break
 

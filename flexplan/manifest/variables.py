@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 
 from flexplan.errors import Diagnostic, Location
 from flexplan.plantypes import FieldPath
-from flexplan.redact import CREDENTIAL_VARIABLES, register_secret
+from flexplan.redact import CREDENTIAL_HINT, CREDENTIAL_VARIABLES, register_secret
 from flexplan.suggest import close_matches
 
 _TOKEN = re.compile(r"\$\$\{|\$\{([^{}]*)\}")
@@ -154,8 +154,7 @@ class Substituter:
                 f"{token} is a Twilio credential: no manifest value may hold it (whoever "
                 "reads or serves that value would have your account)",
                 where,
-                "take it out; a service that calls Twilio needs a credential of its own (an "
-                "API key made for it), set outside flexplan",
+                CREDENTIAL_HINT,
             )
             return token
         value = self.vars.environ.get(name)
