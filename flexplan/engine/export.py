@@ -411,20 +411,28 @@ def _hide_credentials(
     """A live value holding a Twilio credential of this run (the auth token in a webhook
     URL) is written as ``${env:…}``, never into the files, with a warning: whoever serves
     or reads that value has the account."""
-    for secret, name in credentials.items():
-        pattern = re.compile("|".join(re.escape(f) for f in encoded_forms(secret)))
-        for note in list(names.result.secrets):  # already a placeholder (a token in a URL)
-            if pattern.search(note.value):
-                _warn_credential(names, note.where, name)
-        _replace_strings(sections, files, functools.partial(_credential, pattern, name, names))
+    if not credentials:
+        return
+    named = {form: name for secret, name in credentials.items() for form in encoded_forms(secret)}
+    pattern = re.compile("|".join(re.escape(f) for f in sorted(named, key=len, reverse=True)))
+    for note in list(names.result.secrets):  # already a placeholder (a token in a URL)
+        found = pattern.search(note.value)
+        if found:
+            _warn_credential(names, note.where, named[found.group(0)])
+    _replace_strings(sections, files, functools.partial(_credential, pattern, named, names))
 
 
 def _credential(
-    pattern: re.Pattern[str], name: str, names: _Names, value: str, where: tuple[str, ...]
+    pattern: re.Pattern[str],
+    named: Mapping[str, str],
+    names: _Names,
+    value: str,
+    where: tuple[str, ...],
 ) -> str | Placeholder:
-    if not pattern.search(value):
+    found = pattern.search(value)
+    if not found:
         return value
-    place = ".".join(where)
+    place, name = ".".join(where), named[found.group(0)]
     _warn_credential(names, place, name)
     return names.secret(place, value, f"holds {name}")
 
